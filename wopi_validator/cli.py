@@ -1,0 +1,267 @@
+"""The ``wopi-validator`` command: a thin shell over pytest and the plugin.
+
+    wopi-validator [OPTIONS] [-- PYTEST_ARGS]   validate a host (the bundled one without --target)
+    wopi-validator faults [--json]              list the reference host's fault injections
+    wopi-validator rules [--json]               print the rule catalogue and the tests covering each rule
+    wopi-validator serve-reference [...]        run the reference host until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from wopi_validator import __version__
+from wopi_validator import config as config_module
+from wopi_validator.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING_RAN,
+    EXIT_TARGET_UNUSABLE,
+    EXIT_USAGE,
+    TargetUnusable,
+    UsageError,
+)
+from wopi_validator.redaction import REDACTOR
+from wopi_validator.rules import PROFILES, RULES
+from wopi_validator.target import Target
+
+SUBCOMMANDS = ("faults", "rules", "serve-reference")
+SUITE = "wopi_validator.suite"
+
+_DESCRIPTION = """\
+Validate a WOPI host against the WOPI protocol rules.
+
+With no --target, starts the bundled reference WOPI host on 127.0.0.1 and
+validates it (add --fault NAME to see what a broken host looks like).
+Reports go to reports/ (report.html, junit.xml, summary.json).
+"""
+
+_EPILOG = """\
+other commands:
+  wopi-validator faults [--json]           list the reference host's named faults
+  wopi-validator rules [--json]            the rule catalogue with the tests covering each rule
+  wopi-validator serve-reference [--help]  run the reference host for your own experiments
+
+exit codes: 0 all passed, 1 a test failed, 2 usage error, 3 target unusable,
+            4 internal error, 5 no test ran, 130 interrupted
+
+examples:
+  wopi-validator
+  wopi-validator --fault putfile-409-without-lock-header
+  wopi-validator --target https://host/wopi/files/ID --token TOKEN --token-ttl 1767225600000
+  wopi-validator --target host.toml --rules 'LOCK.*,PUTFILE.*' -- -x
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"wopi-validator: {message} (see wopi-validator --help)\n")
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="wopi-validator", description=_DESCRIPTION, epilog=_EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"wopi-validator {__version__}")
+    target = parser.add_argument_group("target (CLI > WOPI_* environment variables > config file)")
+    target.add_argument("--target", metavar="WOPISRC|FILE.toml",
+                        help="WOPISrc of the seed test file, or a TOML config file (env WOPI_TARGET)")
+    target.add_argument("--token", help="access token for the seed file (env WOPI_TOKEN)")
+    target.add_argument("--token-ttl", metavar="MS", help="access_token_ttl issued with the token (ms since epoch)")
+    target.add_argument("--config", metavar="FILE", help="TOML config file (env WOPI_CONFIG)")
+    target.add_argument("--max-put-size", metavar="BYTES", help="the host's PutFile size limit (enables 413 test)")
+    target.add_argument("--lock-ttl", metavar="SECONDS", help="the host's lock expiry (enables LOCK.EXPIRY)")
+    target.add_argument("--allow-seed-writes", action="store_true", default=None,
+                        help="let tests write to the seed file when the host cannot create files")
+    run = parser.add_argument_group("run")
+    run.add_argument("--fault", action="append", metavar="NAME",
+                     help="reference host only: switch on a named fault (repeatable)")
+    run.add_argument("--profile", choices=PROFILES, help="client reading of the spec (default generic)")
+    run.add_argument("--strict", action="store_true", default=None, help="fail SHOULD rules instead of warning")
+    run.add_argument("--rules", metavar="PATTERNS", help="only rules matching, e.g. 'LOCK.*,PUTFILE.*'")
+    run.add_argument("--timeout", metavar="SECONDS", help="per-request timeout (default 10)")
+    run.add_argument("--max-body", metavar="BYTES", help="cap on bytes read from a response (default 32 MiB)")
+    run.add_argument("--reports", metavar="DIR", default="reports", help="where reports go (default reports/)")
+    run.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+    run.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        command = argv.pop(0)
+        if command == "faults":
+            return _faults(argv)
+        if command == "rules":
+            return _rules(argv)
+        from wopi_validator.refhost.standalone import main as serve_reference
+
+        return serve_reference(argv)
+    passthrough: list[str] = []
+    if "--" in argv:
+        index = argv.index("--")
+        argv, passthrough = argv[:index], argv[index + 1:]
+    options = _run_parser().parse_args(argv)
+    try:
+        pytest_args = _pytest_args(options)
+    except UsageError as exc:
+        print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except TargetUnusable as exc:
+        print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
+        return EXIT_TARGET_UNUSABLE
+    return _run_pytest(pytest_args + passthrough, Path(options.reports))
+
+
+def _target_values(options: argparse.Namespace) -> dict[str, Any]:
+    values = {key: getattr(options, key, None) for key in config_module.KEYS}
+    return values
+
+
+def _pytest_args(options: argparse.Namespace) -> list[str]:
+    """Validate the options the way the plugin would, then turn them into pytest arguments."""
+    config_file = options.config
+    if options.target and not options.target.startswith(("http://", "https://")):
+        if not Path(options.target).is_file():
+            raise UsageError(f"--target {options.target!r} is neither an http(s) WOPISrc nor an existing config file")
+        config_file, options.target = options.target, None
+    has_target = bool(options.target or os.environ.get("WOPI_TARGET") or config_file or os.environ.get("WOPI_CONFIG"))
+    args = ["--pyargs", SUITE]
+    if not has_target:
+        _check_fault_names(options.fault or [])
+        args.append("--wopi-reference")
+        args += [f"--wopi-fault={name}" for name in options.fault or []]
+    else:
+        if options.fault:
+            raise UsageError("--fault only applies to the bundled reference host; drop --target to use it")
+        resolved = config_module.resolve(_target_values(options), os.environ, config_file)
+        preflight = Target(resolved)
+        try:
+            preflight.preflight()
+        finally:
+            preflight.session.close()
+        if config_file:
+            args.append(f"--wopi-config={config_file}")
+    for key, value in _target_values(options).items():
+        if value is None or value is False:
+            continue
+        flag = "--wopi-" + key.replace("_", "-")
+        args.append(flag if value is True else f"{flag}={value}")
+    if options.rules:
+        args.append(f"--wopi-rules={options.rules}")
+    reports = Path(options.reports)
+    args += [
+        f"--html={reports / 'report.html'}", "--self-contained-html",
+        f"--junitxml={reports / 'junit.xml'}",
+        f"--wopi-summary={reports / 'summary.json'}",
+        "-p", "no:cacheprovider",
+    ]
+    args += ["-q"] * options.quiet + ["-v"] * options.verbose
+    return args
+
+
+def _check_fault_names(names: list[str]) -> None:
+    from wopi_validator.refhost.faults import validate_fault_names
+
+    try:
+        validate_fault_names(names)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+class _ExitObserver:
+    """Remembers the return code of a pytest.exit() raised by the plugin."""
+
+    def __init__(self) -> None:
+        self.returncode: int | None = None
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.returncode = getattr(excinfo.value, "returncode", None)
+
+
+def _run_pytest(args: list[str], reports: Path) -> int:
+    observer = _ExitObserver()
+    code = int(pytest.main(args, plugins=[observer]))
+    if observer.returncode in {EXIT_USAGE, EXIT_TARGET_UNUSABLE}:
+        return observer.returncode
+    mapped = {
+        pytest.ExitCode.OK: 0,
+        pytest.ExitCode.TESTS_FAILED: 1,
+        pytest.ExitCode.INTERRUPTED: EXIT_INTERRUPTED,
+        pytest.ExitCode.INTERNAL_ERROR: EXIT_INTERNAL,
+        pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
+        pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_NOTHING_RAN,
+    }.get(code, code)
+    if (reports / "summary.json").exists():
+        print(f"reports: {reports / 'report.html'}, {reports / 'junit.xml'}, {reports / 'summary.json'}")
+    return mapped
+
+
+def _faults(argv: list[str]) -> int:
+    parser = _Parser(prog="wopi-validator faults", description="List the reference host's named faults.")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    options = parser.parse_args(argv)
+    from wopi_validator.refhost.faults import FAULTS
+
+    if options.json:
+        print(json.dumps([vars(fault) for fault in FAULTS.values()], indent=2))
+        return 0
+    width = max(len(name) for name in FAULTS)
+    rule_width = max(len(fault.rule) for fault in FAULTS.values())
+    for fault in FAULTS.values():
+        print(f"{fault.name:<{width}}  {fault.rule:<{rule_width}}  {fault.description}")
+    return 0
+
+
+def collect_rule_coverage() -> dict[str, list[str]]:
+    """Rule ID -> node IDs of the shipped tests that check it (collection only, no target)."""
+    coverage: dict[str, list[str]] = {rule_id: [] for rule_id in RULES}
+
+    class Collector:
+        def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+            for item in items:
+                marker = item.get_closest_marker("wopi_rule")
+                for rule_id in marker.args if marker else ():
+                    coverage.setdefault(rule_id, []).append(item.nodeid)
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = pytest.main(["--collect-only", "-q", "--pyargs", SUITE, "-p", "no:cacheprovider"],
+                           plugins=[Collector()])
+    if code != 0:
+        raise RuntimeError(f"collecting the shipped suite failed with pytest exit code {int(code)}")
+    return coverage
+
+
+def _rules(argv: list[str]) -> int:
+    parser = _Parser(prog="wopi-validator rules", description="Print the rule catalogue and the tests per rule.")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    options = parser.parse_args(argv)
+    coverage = collect_rule_coverage()
+    entries = [
+        {"id": rule.id, "area": rule.area, "level": rule.level, "summary": rule.summary, "source": rule.source,
+         "tests": coverage.get(rule.id, [])}
+        for rule in RULES.values()
+    ]
+    if options.json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    covered = sum(1 for entry in entries if entry["tests"])
+    width = max(len(rule_id) for rule_id in RULES)
+    for entry in entries:
+        count = len(entry["tests"])
+        print(f"{entry['id']:<{width}}  {entry['level']:<6}  {count:>3} test(s)  {entry['summary']}")
+    print(f"\n{covered} of {len(entries)} rules covered by the shipped suite")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

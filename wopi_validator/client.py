@@ -1,0 +1,299 @@
+"""WopiClient: one method per WOPI file operation, with timeouts, a body cap
+and a transcript of every exchange.
+
+Nothing the host sends is trusted: bodies are read up to a cap, slow bodies are
+cut at a deadline, redirects are not followed, and transport failures become a
+:class:`TransportError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from wopi_validator.errors import BodyTooLarge, TransportError
+from wopi_validator.redaction import REDACTOR
+from wopi_validator.transcript import Exchange, Transcript
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds to connect, and seconds for the whole answer to arrive."""
+    max_body: int = DEFAULT_MAX_BODY
+    """Bytes read from any response body at most."""
+
+
+@dataclass
+class WopiResponse:
+    """What the host answered (a body above ``max_body`` bytes raises BodyTooLarge)."""
+
+    status: int
+    headers: CaseInsensitiveDict[str]
+    body: bytes
+    elapsed: float
+    exchange: Exchange
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def has_header(self, name: str) -> bool:
+        return name in self.headers
+
+    def json(self) -> Any:
+        """The body as JSON; raises ValueError with a readable reason otherwise."""
+        if not self.body:
+            raise ValueError("the body is empty")
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"the body is not UTF-8 ({exc.reason})") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"the body is not JSON ({exc.msg} at character {exc.pos})") from None
+
+    @property
+    def request_line(self) -> str:
+        return self.exchange.summary_line()
+
+    def __repr__(self) -> str:
+        return f"<WopiResponse {self.request_line}>"
+
+
+def make_session() -> requests.Session:
+    """A session that ignores proxy settings and .netrc from the environment."""
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["User-Agent"] = "wopi-validator"
+    return session
+
+
+def describe_transport_error(exc: requests.RequestException, timeout: float) -> str:
+    """One line saying why a request got no answer."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS error: {_last_reason(text)}"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"could not connect within {timeout:g} s"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"no answer within {timeout:g} s (read timeout)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        lowered = text.lower()
+        if "name or service not known" in lowered or "nameresolutionerror" in lowered or "getaddrinfo" in lowered \
+                or "nodename nor servname" in lowered or "temporary failure in name resolution" in lowered:
+            return "the host name could not be resolved (DNS failure)"
+        if "connection refused" in lowered:
+            return "connection refused (nothing listens on that port)"
+        if "reset by peer" in lowered or "remotedisconnected" in lowered or "connection aborted" in lowered:
+            return "the host closed the connection without a complete answer"
+        return f"connection failed: {_last_reason(text)}"
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the host broke off the response body (invalid chunked encoding or reset)"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "the response body could not be decoded (Content-Encoding)"
+    return f"{type(exc).__name__}: {_last_reason(text)}"
+
+
+def _last_reason(text: str) -> str:
+    reason = text.rsplit(": ", 1)[-1].strip(" ')\"")
+    return reason[:200] or text[:200]
+
+
+def with_token(wopi_src: str, token: str, path_suffix: str = "") -> str:
+    """The WOPISrc with a path suffix and the access_token query parameter."""
+    parts = urlsplit(wopi_src)
+    query = parts.query + ("&" if parts.query else "") + urlencode({"access_token": token})
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + path_suffix, query, ""))
+
+
+class WopiClient:
+    """Talks WOPI to one file with one access token; records into a transcript."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        wopi_src: str,
+        token: str,
+        settings: ClientSettings,
+        transcript: Transcript,
+    ) -> None:
+        self.session = session
+        self.wopi_src = wopi_src
+        self.token = token
+        self.settings = settings
+        self.transcript = transcript
+        self.locks_sent: list[str] = []
+        """Every lock ID this client asked the host to take, for clean-up."""
+        REDACTOR.add(token)
+
+    def for_file(self, wopi_src: str, token: str) -> WopiClient:
+        return WopiClient(self.session, wopi_src, token, self.settings, self.transcript)
+
+    def with_token(self, token: str) -> WopiClient:
+        return self.for_file(self.wopi_src, token)
+
+    # -- the transport -------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path_suffix: str = "",
+        *,
+        override: str | None = None,
+        headers: dict[str, str | None] | None = None,
+        body: bytes | None = None,
+        url: str | None = None,
+    ) -> WopiResponse:
+        """Send one request; headers whose value is None are not sent."""
+        url = url or with_token(self.wopi_src, self.token, path_suffix)
+        sent: dict[str, str] = {}
+        if override is not None:
+            sent["X-WOPI-Override"] = override
+        for name, value in (headers or {}).items():
+            if value is not None:
+                sent[name] = value
+        if body is not None and method == "POST":
+            sent.setdefault("Content-Type", "application/octet-stream")
+        exchange = Exchange(method, url, list(sent.items()), body or b"")
+        start = time.monotonic()
+        timeout = self.settings.timeout
+        try:
+            response = self.session.request(
+                method, url, headers=sent, data=body if body is not None else (b"" if method == "POST" else None),
+                timeout=(timeout, timeout), allow_redirects=False, stream=True,
+            )
+        except requests.RequestException as exc:
+            exchange.elapsed = time.monotonic() - start
+            exchange.error = describe_transport_error(exc, timeout)
+            self.transcript.append(exchange)
+            raise TransportError(f"{exchange.error}: {exchange.summary_line()}") from None
+        exchange.status = response.status_code
+        exchange.response_headers = list(response.headers.items())
+        try:
+            body_bytes = self._read_body(response, start + timeout)
+        except TransportError as exc:
+            exchange.elapsed = time.monotonic() - start
+            exchange.error = str(exc)
+            self.transcript.append(exchange)
+            raise type(exc)(f"{exc}: {exchange.summary_line()}") from None
+        finally:
+            response.close()
+        REDACTOR.learn_from_body(body_bytes)
+        for _name, value in exchange.response_headers:
+            if "access_token" in value.lower():
+                REDACTOR.add_tokens_from_url(value)
+        exchange.response_body = body_bytes
+        exchange.elapsed = time.monotonic() - start
+        self.transcript.append(exchange)
+        return WopiResponse(
+            status=response.status_code,
+            headers=CaseInsensitiveDict(response.headers),
+            body=body_bytes,
+            elapsed=exchange.elapsed,
+            exchange=exchange,
+        )
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        cap = self.settings.max_body
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(_CHUNK):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > cap:
+                    raise BodyTooLarge(f"the response body exceeded the cap of {cap} bytes")
+                if time.monotonic() > deadline:
+                    raise TransportError(
+                        f"the response body was still arriving after {self.settings.timeout:g} s"
+                    )
+        except requests.RequestException as exc:
+            raise TransportError(describe_transport_error(exc, self.settings.timeout)) from None
+        return b"".join(chunks)
+
+    # -- file operations -------------------------------------------------------------
+
+    def check_file_info(self, headers: dict[str, str | None] | None = None) -> WopiResponse:
+        return self.request("GET", headers=headers)
+
+    def get_file(self, max_expected_size: int | None = None) -> WopiResponse:
+        headers = {"X-WOPI-MaxExpectedSize": None if max_expected_size is None else str(max_expected_size)}
+        return self.request("GET", "/contents", headers=headers)
+
+    def put_file(
+        self, body: bytes, lock: str | None = None, headers: dict[str, str | None] | None = None
+    ) -> WopiResponse:
+        return self.request(
+            "POST", "/contents", override="PUT", headers={"X-WOPI-Lock": lock, **(headers or {})}, body=body
+        )
+
+    def lock(self, lock: str | None) -> WopiResponse:
+        if lock:
+            self.locks_sent.append(lock)
+        return self.request("POST", override="LOCK", headers={"X-WOPI-Lock": lock})
+
+    def get_lock(self) -> WopiResponse:
+        return self.request("POST", override="GET_LOCK")
+
+    def refresh_lock(self, lock: str | None) -> WopiResponse:
+        return self.request("POST", override="REFRESH_LOCK", headers={"X-WOPI-Lock": lock})
+
+    def unlock(self, lock: str | None) -> WopiResponse:
+        return self.request("POST", override="UNLOCK", headers={"X-WOPI-Lock": lock})
+
+    def unlock_and_relock(self, lock: str | None, old_lock: str | None) -> WopiResponse:
+        if lock:
+            self.locks_sent.append(lock)
+        return self.request("POST", override="LOCK", headers={"X-WOPI-Lock": lock, "X-WOPI-OldLock": old_lock})
+
+    def put_relative_file(
+        self,
+        body: bytes,
+        *,
+        suggested: str | None = None,
+        relative: str | None = None,
+        overwrite: bool | None = None,
+        encode_names: bool = True,
+    ) -> WopiResponse:
+        """PutRelativeFile; names are UTF-7 encoded unless ``encode_names`` is False."""
+        def encoded(name: str | None) -> str | None:
+            return utf7(name) if name is not None and encode_names else name
+
+        headers = {
+            "X-WOPI-SuggestedTarget": encoded(suggested),
+            "X-WOPI-RelativeTarget": encoded(relative),
+            "X-WOPI-OverwriteRelativeTarget": None if overwrite is None else ("true" if overwrite else "false"),
+            "X-WOPI-Size": str(len(body)),
+        }
+        return self.request("POST", override="PUT_RELATIVE", headers=headers, body=body)
+
+    def rename_file(self, requested_name: str, lock: str | None = None) -> WopiResponse:
+        return self.request(
+            "POST", override="RENAME_FILE", headers={"X-WOPI-RequestedName": utf7(requested_name), "X-WOPI-Lock": lock}
+        )
+
+    def delete_file(self) -> WopiResponse:
+        return self.request("POST", override="DELETE")
+
+    def put_user_info(self, user_info: str) -> WopiResponse:
+        return self.request("POST", override="PUT_USER_INFO", body=user_info.encode("utf-8"))
+
+    def get_share_url(self, url_type: str) -> WopiResponse:
+        return self.request("POST", override="GET_SHARE_URL", headers={"X-WOPI-UrlType": url_type})
+
+
+def utf7(name: str) -> str:
+    """RFC 2152 UTF-7, as WOPI name headers carry it (ASCII-only by construction)."""
+    return name.encode("utf-7").decode("ascii")
+

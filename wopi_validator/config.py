@@ -1,0 +1,183 @@
+"""Target configuration: CLI options > WOPI_* environment variables > a TOML file.
+
+Every key has one name in the TOML file, ``WOPI_<KEY>`` in the environment and
+``--wopi-<key>`` on the pytest command line (``--<key>`` in the CLI).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from wopi_validator.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
+from wopi_validator.errors import UsageError
+from wopi_validator.rules import PROFILES
+
+_FILES_PATH = re.compile(r"/files/[^/]+$")
+WOPISRC_EXAMPLE = "https://host.example/wopi/files/FILE_ID"
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """Everything the suite needs to know about the host under test."""
+
+    target: str
+    """WOPISrc of the seed file (no access_token in it)."""
+    token: str
+    token_ttl: int = 0
+    """access_token_ttl as the host issued it: ms since the epoch, 0 = unknown."""
+    timeout: float = DEFAULT_TIMEOUT
+    max_body: int = DEFAULT_MAX_BODY
+    profile: str = "generic"
+    strict: bool = False
+    allow_seed_writes: bool = False
+    max_put_size: int | None = None
+    """The host's PutFile size limit in bytes, when the user declares it."""
+    lock_ttl: float | None = None
+    """The host's lock expiry in seconds, when the user declares it (enables LOCK.EXPIRY)."""
+
+    @property
+    def judges_strictly(self) -> bool:
+        return self.strict or self.profile == "microsoft"
+
+
+def _positive_float(key: str) -> Callable[[Any], float]:
+    def convert(value: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"{key} must be a number of seconds, got {value!r}") from None
+        if number <= 0:
+            raise UsageError(f"{key} must be greater than 0, got {value!r}")
+        return number
+
+    return convert
+
+
+def _int(key: str, minimum: int) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        try:
+            number = int(str(value))
+        except (TypeError, ValueError):
+            raise UsageError(f"{key} must be a whole number, got {value!r}") from None
+        if number < minimum:
+            raise UsageError(f"{key} must be at least {minimum}, got {value!r}")
+        return number
+
+    return convert
+
+
+def _bool(key: str) -> Callable[[Any], bool]:
+    def convert(value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise UsageError(f"{key} must be true or false, got {value!r}")
+
+    return convert
+
+
+def _profile(value: Any) -> str:
+    if value not in PROFILES:
+        raise UsageError(f"profile must be one of {', '.join(PROFILES)}; got {value!r}")
+    return str(value)
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "target": str,
+    "token": str,
+    "token_ttl": _int("token_ttl", 0),
+    "timeout": _positive_float("timeout"),
+    "max_body": _int("max_body", 1024),
+    "profile": _profile,
+    "strict": _bool("strict"),
+    "allow_seed_writes": _bool("allow_seed_writes"),
+    "max_put_size": _int("max_put_size", 1),
+    "lock_ttl": _positive_float("lock_ttl"),
+}
+KEYS = tuple(field.name for field in fields(TargetConfig))
+assert set(KEYS) == set(_CONVERTERS)
+
+
+def env_values(environ: Mapping[str, str]) -> dict[str, str]:
+    """The WOPI_<KEY> variables that are set (and not empty)."""
+    return {key: environ[f"WOPI_{key.upper()}"] for key in KEYS if environ.get(f"WOPI_{key.upper()}")}
+
+
+def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a config file; unknown keys are a usage error (a typo should not pass silently)."""
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config file {file} does not exist") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {file}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"config file {file} is not valid TOML: {exc}") from None
+    table = data.get("wopi", data)
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise UsageError(f"config file {file}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(KEYS)}")
+    return dict(table)
+
+
+def resolve(
+    cli: Mapping[str, Any], environ: Mapping[str, str], config_file: str | os.PathLike[str] | None = None
+) -> TargetConfig:
+    """Merge the three sources (CLI wins, then environment, then file) and validate."""
+    merged: dict[str, Any] = {}
+    file_path = config_file or environ.get("WOPI_CONFIG")
+    if file_path:
+        merged.update(load_toml(file_path))
+    merged.update(env_values(environ))
+    merged.update({key: value for key, value in cli.items() if value is not None and key in KEYS})
+    if not merged.get("target"):
+        raise UsageError(
+            "no WOPI target: give the WOPISrc of a test file with --wopi-target (CLI: --target) or WOPI_TARGET, "
+            "or validate the bundled reference host with --wopi-reference (CLI: no --target)"
+        )
+    target, token_in_url = split_wopi_src(str(merged["target"]))
+    merged["target"] = target
+    if not merged.get("token"):
+        if not token_in_url:
+            raise UsageError(
+                "no access token: give one with --wopi-token (CLI: --token) or WOPI_TOKEN, "
+                "or put access_token=... in the target URL"
+            )
+        merged["token"] = token_in_url
+    values = {key: _CONVERTERS[key](value) for key, value in merged.items()}
+    return TargetConfig(**values)
+
+
+def split_wopi_src(url: str) -> tuple[str, str | None]:
+    """Validate a WOPISrc and split off an access_token the user may have pasted with it."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UsageError(
+            f"target {url!r} is not a valid URL ({exc}); expected a WOPISrc like {WOPISRC_EXAMPLE}"
+        ) from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UsageError(f"target {url!r} is not an http(s) URL; expected a WOPISrc like {WOPISRC_EXAMPLE}")
+    if port == 0:
+        raise UsageError(f"target {url!r} has port 0; expected a WOPISrc like {WOPISRC_EXAMPLE}")
+    if not _FILES_PATH.search(parts.path):
+        raise UsageError(
+            f"target {url!r} does not end in /files/<file id>; expected a WOPISrc like {WOPISRC_EXAMPLE}"
+        )
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    token = next((value for key, value in query if key == "access_token"), None)
+    kept = urlencode([(key, value) for key, value in query if key not in {"access_token", "access_token_ttl"}])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, kept, "")), token

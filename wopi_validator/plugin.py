@@ -1,0 +1,339 @@
+"""The pytest plugin (entry point ``pytest11``): options, markers, fixtures, report hooks.
+
+It does nothing unless asked: without ``--wopi-target`` / ``WOPI_TARGET`` /
+``--wopi-config`` / ``--wopi-reference`` it starts nothing and changes no test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wopi_validator import config as config_module
+from wopi_validator.checks import Checker
+from wopi_validator.client import WopiClient
+from wopi_validator.errors import (
+    EXIT_TARGET_UNUSABLE,
+    EXIT_USAGE,
+    SandboxError,
+    TargetUnusable,
+    TransportError,
+    UsageError,
+)
+from wopi_validator.redaction import REDACTOR
+from wopi_validator.report.console import area_table
+from wopi_validator.report.results import ResultCollector
+from wopi_validator.report.summary import build_summary, write_summary
+from wopi_validator.rules import PROFILES, RULES
+from wopi_validator.target import DEFAULT_CONTENT, SandboxFile, Target
+from wopi_validator.transcript import Transcript
+
+REFERENCE_MAX_PUT_SIZE = 1024 * 1024
+
+
+class WopiRun:
+    """State of one pytest session: the target, the reference host, the results."""
+
+    def __init__(self, pytest_config: pytest.Config) -> None:
+        self.pytest_config = pytest_config
+        self.target: Target | None = None
+        self.reference: Any = None
+        self.collector = ResultCollector()
+        self.started = datetime.now(UTC)
+
+    def option(self, name: str) -> Any:
+        return self.pytest_config.getoption(name)
+
+    @property
+    def requested(self) -> bool:
+        return bool(
+            self.option("wopi_reference") or self.option("wopi_target") or self.option("wopi_config")
+            or os.environ.get("WOPI_TARGET") or os.environ.get("WOPI_CONFIG")
+        )
+
+    def cli_values(self) -> dict[str, Any]:
+        return {key: self.option(f"wopi_{key}") for key in config_module.KEYS}
+
+    def start(self) -> None:
+        """Resolve the configuration, start the reference host if asked, run the preflight."""
+        values = self.cli_values()
+        faults = self.option("wopi_fault") or []
+        if faults and not self.option("wopi_reference"):
+            raise UsageError("--wopi-fault only applies to the bundled reference host: add --wopi-reference")
+        if self.option("wopi_reference"):
+            values.update(self._start_reference(faults, values.get("lock_ttl")))
+        resolved = config_module.resolve(values, os.environ, self.option("wopi_config"))
+        target = Target(resolved)
+        target.preflight()
+        self.target = target
+
+    def _start_reference(self, faults: list[str], lock_ttl: float | None) -> dict[str, Any]:
+        from wopi_validator.refhost import ReferenceHost
+
+        try:
+            host = ReferenceHost(
+                faults=faults, lock_ttl=float(lock_ttl) if lock_ttl else 1800.0, max_put_size=REFERENCE_MAX_PUT_SIZE
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        self.reference = host.start()
+        seed = host.create_seed()
+        return {
+            "target": seed.wopi_src,
+            "token": seed.access_token,
+            "token_ttl": seed.access_token_ttl,
+            "max_put_size": host.max_put_size,
+            # A fault exists to be caught: fault runs judge SHOULD rules strictly too.
+            "strict": True if faults else self.option("wopi_strict"),
+        }
+
+    def stop(self) -> None:
+        try:
+            if self.target is not None:
+                self.target.close()
+        finally:
+            if self.reference is not None:
+                self.reference.stop()
+
+
+RUN_KEY = pytest.StashKey[WopiRun]()
+TRANSCRIPT_KEY = pytest.StashKey[Transcript]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wopi-validator", "WOPI host conformance (wopi-validator)")
+    group.addoption("--wopi-target", metavar="WOPISRC",
+                    help="WOPISrc of the seed test file, e.g. https://host/wopi/files/ID (env WOPI_TARGET)")
+    group.addoption("--wopi-token", metavar="TOKEN", help="access token for the seed file (env WOPI_TOKEN)")
+    group.addoption("--wopi-token-ttl", metavar="MS",
+                    help="access_token_ttl the host issued with the token: ms since the epoch (env WOPI_TOKEN_TTL)")
+    group.addoption("--wopi-config", metavar="FILE", help="TOML file with the same keys (env WOPI_CONFIG)")
+    group.addoption("--wopi-timeout", metavar="SECONDS",
+                    help="connect timeout and time allowed for each whole answer (default 10)")
+    group.addoption("--wopi-max-body", metavar="BYTES", help="most bytes read from any response (default 32 MiB)")
+    group.addoption("--wopi-profile", choices=PROFILES, default=None,
+                    help="which client's reading of the spec to apply (default generic)")
+    group.addoption("--wopi-strict", action="store_true", default=None,
+                    help="fail SHOULD rules instead of warning")
+    group.addoption("--wopi-allow-seed-writes", action="store_true", default=None,
+                    help="let tests write to the seed file when the host cannot create files (bytes are restored)")
+    group.addoption("--wopi-max-put-size", metavar="BYTES",
+                    help="the host's PutFile size limit; enables PUTFILE.TOOLARGE.413")
+    group.addoption("--wopi-lock-ttl", metavar="SECONDS",
+                    help="the host's lock expiry; enables LOCK.EXPIRY (the test waits that long)")
+    group.addoption("--wopi-reference", action="store_true", default=False,
+                    help="start the bundled reference host on 127.0.0.1 and validate it")
+    group.addoption("--wopi-fault", action="append", metavar="NAME",
+                    help="switch on a fault in the reference host (repeatable; see `wopi-validator faults`)")
+    group.addoption("--wopi-rules", metavar="PATTERNS",
+                    help="run only tests of rules matching these comma-separated patterns, e.g. 'LOCK.*,PUTFILE.*'")
+    group.addoption("--wopi-summary", metavar="PATH", help="write summary.json here")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "wopi_rule(*rule_ids): the WOPI rules a conformance test checks")
+    config.addinivalue_line(
+        "markers", "wopi_requires(*capabilities): CheckFileInfo capabilities a test needs (skipped without)"
+    )
+    run = WopiRun(config)
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(RunReporter(run), "wopi-validator-reporter")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    run = session.config.stash[RUN_KEY]
+    if not run.requested or session.config.option.collectonly:
+        return
+    try:
+        run.start()
+    except UsageError as exc:
+        run.stop()
+        pytest.exit(f"wopi-validator: {REDACTOR.text(str(exc))}", returncode=EXIT_USAGE)
+    except TargetUnusable as exc:
+        run.stop()
+        pytest.exit(f"wopi-validator: {REDACTOR.text(str(exc))}", returncode=EXIT_TARGET_UNUSABLE)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    patterns = [p for p in (config.getoption("wopi_rules") or "").split(",") if p.strip()]
+    selected, deselected = [], []
+    for item in items:
+        marker = item.get_closest_marker("wopi_rule")
+        if marker is None:
+            selected.append(item)
+            continue
+        for rule_id in marker.args:
+            if rule_id not in RULES:
+                raise pytest.UsageError(f"{item.nodeid} names rule {rule_id!r}, which is not in the catalogue")
+        item.user_properties.append(("wopi_area", area_of(item)))
+        item.user_properties.extend(("wopi_rule", rule_id) for rule_id in marker.args)
+        if patterns and not any(RULES[rule_id].matches(patterns) for rule_id in marker.args):
+            deselected.append(item)
+        else:
+            selected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def area_of(item: pytest.Item) -> str:
+    """The WOPI area of a shipped test: its module name without ``test_``."""
+    module = getattr(item, "module", None)
+    name = module.__name__.rsplit(".", 1)[-1] if module is not None else item.nodeid
+    return name.removeprefix("test_")
+
+
+def _clean_failure(exc: Exception) -> None:
+    pytest.fail(REDACTOR.text(f"{type(exc).__name__}: {exc}"), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except (TransportError, SandboxError) as exc:
+        _clean_failure(exc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except (TransportError, SandboxError) as exc:
+        _clean_failure(exc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    try:
+        return (yield)
+    except (TransportError, SandboxError) as exc:
+        _clean_failure(exc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    report: pytest.TestReport = yield
+    transcript = item.stash.get(TRANSCRIPT_KEY, None)
+    if transcript is not None and len(transcript) and (report.when == "call" or report.failed):
+        report.sections.append((f"WOPI transcript ({report.when})", transcript.render()))
+    if report.failed and report.longrepr is not None:
+        # Every byte from the host may be secret: a failure text never carries a token.
+        report.longrepr = REDACTOR.text(str(report.longrepr))
+    report.sections = [(title, REDACTOR.text(content)) for title, content in report.sections]
+    return report
+
+
+class RunReporter:
+    """Hooks that collect verdicts and write the run's outputs (registered per session)."""
+
+    def __init__(self, run: WopiRun) -> None:
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.run.collector.add(report)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        collector = self.run.collector
+        if not collector.results:
+            return
+        terminalreporter.section("wopi-validator: results by area")
+        for line in area_table(collector):
+            terminalreporter.write_line(line)
+        target = self.run.target
+        if target is not None and target.leftovers:
+            terminalreporter.write_line(
+                f"could not delete {len(target.leftovers)} sandbox file(s) on the host: {', '.join(target.leftovers)}"
+            )
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        run = self.run
+        try:
+            summary_path = session.config.getoption("wopi_summary")
+            if summary_path and not hasattr(session.config, "workerinput"):
+                target = run.target.config if run.target is not None else None
+                summary = build_summary(
+                    run.collector,
+                    target=target.target if target else "",
+                    profile=target.profile if target else "generic",
+                    strict=target.judges_strictly if target else False,
+                    started=run.started,
+                    exit_status=int(exitstatus),
+                )
+                write_summary(Path(summary_path), summary)
+        finally:
+            run.stop()
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def wopi_target(request: pytest.FixtureRequest) -> Target:
+    """The host under test (session-wide)."""
+    run = request.config.stash[RUN_KEY]
+    if run.target is None:
+        pytest.exit(
+            "wopi-validator: no WOPI target: give --wopi-target and --wopi-token, or --wopi-reference "
+            "to validate the bundled reference host",
+            returncode=EXIT_USAGE,
+        )
+    return run.target
+
+
+@pytest.fixture
+def wopi_transcript(request: pytest.FixtureRequest) -> Transcript:
+    """Every request of this test, attached to its report."""
+    transcript = Transcript()
+    request.node.stash[TRANSCRIPT_KEY] = transcript
+    return transcript
+
+
+@pytest.fixture
+def wopi_check(request: pytest.FixtureRequest, wopi_target: Target) -> Checker:
+    """Rule checks for this test; warnings land in the test's user properties."""
+    item = request.node
+
+    def record(kind: str, text: str) -> None:
+        item.user_properties.append((kind, text))
+
+    return Checker(strict=wopi_target.config.judges_strictly, record=record)
+
+
+@pytest.fixture
+def wopi_seed(wopi_target: Target, wopi_transcript: Transcript) -> WopiClient:
+    """A client for the seed file, for tests that only read."""
+    return wopi_target.client(wopi_transcript)
+
+
+@pytest.fixture
+def wopi_new_file(wopi_target: Target, wopi_transcript: Transcript) -> Iterator[Callable[..., SandboxFile]]:
+    """A factory of sandbox files; each is unlocked and deleted after the test, also on failure."""
+    created: list[SandboxFile] = []
+
+    def make(content: bytes = DEFAULT_CONTENT) -> SandboxFile:
+        sandbox = wopi_target.new_file(wopi_transcript, content)
+        created.append(sandbox)
+        return sandbox
+
+    yield make
+    problems = []
+    for sandbox in reversed(created):
+        try:
+            wopi_target.release(sandbox, wopi_transcript)
+        except (TransportError, SandboxError) as exc:
+            problems.append(f"{sandbox.name}: {exc}")
+    if problems:
+        raise SandboxError("clean-up failed: " + "; ".join(problems))
+
+
+@pytest.fixture
+def wopi_file(wopi_new_file: Callable[..., SandboxFile]) -> SandboxFile:
+    """One sandbox file holding a short non-empty content."""
+    return wopi_new_file()

@@ -1,0 +1,99 @@
+"""Removing secrets from everything we print or write.
+
+Redaction is by *value*: once a token is known (configured, or seen in a URL
+the host returned) every occurrence of it is replaced, wherever it appears.
+On top of that, any ``access_token=...`` query parameter is masked even when
+its value was never seen before, and credential headers are masked by name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+PLACEHOLDER = "<redacted>"
+SECRET_HEADERS = frozenset(
+    {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-wopi-proof", "x-wopi-proofold"}
+)
+# Tokens shorter than this are too likely to occur by accident inside other text.
+_MIN_SECRET_LENGTH = 4
+_QUERY_TOKEN = re.compile(r"(access_token(?:%3D|=))([^&\s\"'<>#\\]*)", re.IGNORECASE)
+_MAX_SCANNED_BODY = 1024 * 1024
+
+
+class Redactor:
+    """A thread-safe set of known secrets and the functions that hide them."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, secret: str | None) -> None:
+        if not secret or len(secret) < _MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if secret not in self._secrets:
+                self._secrets.add(secret)
+                self._pattern = None
+
+    def add_tokens_from_url(self, url: str) -> None:
+        """Learn the access_token carried by a URL the host handed us."""
+        try:
+            query = urlsplit(url).query
+        except ValueError:
+            return
+        for key, value in parse_qsl(query, keep_blank_values=False):
+            if key.lower() == "access_token":
+                self.add(value)
+
+    def add_tokens_from_json(self, value: object) -> None:
+        """Learn tokens inside every URL-looking string of a JSON document."""
+        if isinstance(value, str):
+            if "access_token" in value.lower():
+                self.add_tokens_from_url(value)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                self.add_tokens_from_json(item)
+        elif isinstance(value, list):
+            for item in value:
+                self.add_tokens_from_json(item)
+
+    def learn_from_body(self, body: bytes) -> None:
+        """Learn every access token a response body carries (JSON or text)."""
+        if not body or len(body) > _MAX_SCANNED_BODY or b"access_token" not in body.lower():
+            return
+        text = body.decode("utf-8", "replace")
+        try:
+            self.add_tokens_from_json(json.loads(text))
+        except ValueError:
+            pass
+        for match in _QUERY_TOKEN.finditer(text):
+            self.add(unquote(match.group(2)))
+            self.add(match.group(2))
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                ordered = sorted(self._secrets, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            return self._pattern
+
+    def text(self, text: str) -> str:
+        # Query parameters first, so a known token inside one is not masked twice.
+        text = _QUERY_TOKEN.sub(lambda m: m.group(1) + PLACEHOLDER, text)
+        pattern = self._compiled()
+        return pattern.sub(PLACEHOLDER, text) if pattern is not None else text
+
+    def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        return [
+            (name, PLACEHOLDER if name.lower() in SECRET_HEADERS else self.text(value)) for name, value in items
+        ]
+
+
+REDACTOR = Redactor()
+"""The process-wide redactor every output path goes through."""

@@ -1,0 +1,150 @@
+"""The Flask application: routing, access tokens and the X-WOPI-Override dispatch."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from . import content, fileinfo, files, locks
+from .context import SERVER_VERSION, HostContext, WopiRequest
+from .replies import Reply, error, not_found, not_implemented, server_error
+from .tokens import now_ms
+
+Operation = Callable[[HostContext, WopiRequest], Reply]
+
+FILE_OPERATIONS: dict[str, Operation] = {
+    "LOCK": locks.lock,
+    "GET_LOCK": locks.get_lock,
+    "REFRESH_LOCK": locks.refresh_lock,
+    "UNLOCK": locks.unlock,
+    "PUT_RELATIVE": files.put_relative_file,
+    "RENAME_FILE": files.rename_file,
+    "DELETE": files.delete_file,
+    "PUT_USER_INFO": files.put_user_info,
+    "GET_SHARE_URL": files.get_share_url,
+}
+CONTENT_OPERATIONS: dict[str, Operation] = {"PUT": content.put_file}
+
+
+def _presented_token() -> str | None:
+    """The access_token query parameter, else an ``Authorization: Bearer`` token."""
+    token = request.args.get("access_token")
+    if token is not None:
+        return token
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return None
+
+
+def _authorise(ctx: HostContext, file_id: str) -> WopiRequest | Reply:
+    """Who is calling, or the refusal: 404 for an unknown file, else 401 for a bad token."""
+    row = ctx.store.get_file(file_id)
+    if row is None:
+        if ctx.fault("unknown-file-500"):
+            return server_error("file lookup failed")
+        return not_found()
+    token = _presented_token()
+    record = ctx.store.find_token(token) if token else None
+    now = now_ms()
+    if record is not None and record.expires_at_ms > now:
+        if record.file_id == file_id or ctx.fault("token-not-scoped-to-file"):
+            return _wopi_request(file_id, record.user_id, token, record.expires_at_ms)
+    skips_check = ctx.fault("accepts-invalid-token") or (
+        request.method == "POST" and ctx.fault("post-ignores-token")
+    )
+    if skips_check:
+        # No usable token: act as the owner with a fresh token lifetime.
+        return _wopi_request(file_id, row.owner, token, now + int(ctx.token_ttl * 1000))
+    return error(403 if ctx.fault("invalid-token-403") else 401, "invalid or expired access token")
+
+
+def _wopi_request(file_id: str, user_id: str, token: str | None, expires_ms: int) -> WopiRequest:
+    body = request.get_data() if request.method == "POST" else b""
+    return WopiRequest(file_id, user_id, token, expires_ms, request.headers, body)
+
+
+def _unsupported(ctx: HostContext, override: str) -> Reply:
+    if not override:
+        return not_implemented("X-WOPI-Override is missing")
+    if ctx.fault("unknown-override-200"):
+        return Reply(200)
+    return not_implemented(f"X-WOPI-Override {override!r} is not supported")
+
+
+def _to_response(reply: Reply) -> Response:
+    response = Response(reply.body, status=reply.status, content_type=reply.content_type)
+    for name, value in reply.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def create_app(ctx: HostContext) -> Flask:
+    app = Flask(__name__)
+
+    def serve(file_id: str, operation: Operation) -> Response:
+        authorised = _authorise(ctx, file_id)
+        if isinstance(authorised, Reply):
+            return _to_response(authorised)
+        return _to_response(operation(ctx, authorised))
+
+    def dispatch(file_id: str, operations: dict[str, Operation]) -> Response:
+        override = request.headers.get("X-WOPI-Override", "").strip().upper()
+
+        def run(ctx: HostContext, req: WopiRequest) -> Reply:
+            operation = operations.get(override)
+            if operation is None:
+                return _unsupported(ctx, override)
+            return operation(ctx, req)
+
+        return serve(file_id, run)
+
+    @app.get("/wopi/files/<file_id>")
+    def check_file_info(file_id: str) -> Response:
+        return serve(file_id, fileinfo.check_file_info)
+
+    @app.post("/wopi/files/<file_id>")
+    def file_operation(file_id: str) -> Response:
+        return dispatch(file_id, FILE_OPERATIONS)
+
+    @app.get("/wopi/files/<file_id>/contents")
+    def get_file(file_id: str) -> Response:
+        return serve(file_id, content.get_file)
+
+    @app.post("/wopi/files/<file_id>/contents")
+    def content_operation(file_id: str) -> Response:
+        return dispatch(file_id, CONTENT_OPERATIONS)
+
+    # HostViewUrl, HostEditUrl and ShareUrl point here; they only need to be
+    # real pages on the host, not an editor.
+    @app.get("/view/<file_id>")
+    @app.get("/edit/<file_id>")
+    @app.get("/share/<file_id>")
+    def host_page(file_id: str) -> Response:
+        row = ctx.store.get_file(file_id)
+        if row is None:
+            return _to_response(not_found())
+        page = f"<!doctype html><title>{html.escape(row.name)}</title><p>{html.escape(row.name)}</p>"
+        return Response(page, content_type="text/html; charset=utf-8")
+
+    @app.after_request
+    def add_server_version(response: Response) -> Response:
+        response.headers["X-WOPI-ServerVersion"] = SERVER_VERSION
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        response = exc.get_response()
+        if (exc.code or 500) >= 500:
+            response.headers["X-WOPI-ServerError"] = exc.name
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        return _to_response(server_error(f"{type(exc).__name__}: {exc}"))
+
+    return app

@@ -1,0 +1,74 @@
+"""CheckFileInfo (reference §2.1 and §5)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import quote
+
+from .context import BRAND_NAME, USERS, HostContext, WopiRequest
+from .names import MAX_STEM_LENGTH, split_name
+from .replies import TEXT, Reply, json_reply, not_found
+from .store import FileRow
+from .timefmt import http_date, iso_utc
+
+SHARE_URL_TYPES = ("ReadOnly", "ReadWrite")
+
+
+def last_modified(ctx: HostContext, row: FileRow) -> str:
+    """LastModifiedTime as CheckFileInfo reports it."""
+    if ctx.fault("cfi-bad-last-modified"):
+        return http_date(row.modified_us)
+    return iso_utc(row.modified_us)
+
+
+def edit_url(ctx: HostContext, file_id: str, token: str | None) -> str:
+    # Real hosts put the token in HostEditUrl; the suite has to redact it.
+    url = ctx.edit_url(file_id)
+    return f"{url}?access_token={quote(token, safe='')}" if token else url
+
+
+def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
+    row = ctx.store.get_file(req.file_id)
+    if row is None:
+        return not_found()
+    info: dict[str, Any] = {
+        "BaseFileName": row.name,
+        "OwnerId": row.owner,
+        "Size": row.size,
+        "UserId": req.user_id,
+        "Version": ctx.version_of(row),
+        "UserFriendlyName": USERS.get(req.user_id, req.user_id),
+        "SupportsLocks": True,
+        "SupportsGetLock": True,
+        "SupportsExtendedLockLength": True,
+        "SupportsUpdate": True,
+        "SupportsRename": True,
+        "SupportsDeleteFile": True,
+        "SupportsUserInfo": True,
+        "UserCanWrite": True,
+        "UserCanRename": True,
+        "UserCanNotWriteRelative": False,
+        "ReadOnly": False,
+        "LastModifiedTime": last_modified(ctx, row),
+        "SHA256": base64.b64encode(bytes.fromhex(row.sha256_hex)).decode("ascii"),
+        "FileExtension": split_name(row.name)[1],
+        "FileNameMaxLength": MAX_STEM_LENGTH,
+        "SupportedShareUrlTypes": list(SHARE_URL_TYPES),
+        "HostViewUrl": ctx.view_url(row.file_id),
+        "HostEditUrl": edit_url(ctx, row.file_id, req.token),
+        "BreadcrumbBrandName": BRAND_NAME,
+    }
+    user_info = ctx.store.user_info(req.user_id)
+    if user_info is not None:
+        info["UserInfo"] = user_info
+    if ctx.fault("cfi-missing-required"):
+        del info["OwnerId"]
+    if ctx.fault("cfi-bool-as-string"):
+        info["SupportsLocks"] = "true"
+    if ctx.fault("cfi-size-as-string"):
+        info["Size"] = str(info["Size"])
+    if ctx.fault("size-mismatch"):
+        info["Size"] = row.size + 1
+    content_type = TEXT if ctx.fault("cfi-wrong-content-type") else "application/json"
+    return json_reply(info, content_type=content_type)

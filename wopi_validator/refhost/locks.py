@@ -1,0 +1,203 @@
+"""Lock, UnlockAndRelock, RefreshLock, Unlock and GetLock (reference §3.1).
+
+Each operation reads the lock and changes it inside one store transaction, so
+concurrent requests see the lock state table applied one at a time. Lock IDs
+are opaque: stored and compared as the exact header text.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from .context import HostContext, WopiRequest
+from .replies import Reply, error, lock_conflict, not_found, ok, server_error
+from .store import FileRow, Transaction
+
+# SupportsExtendedLockLength is declared, so IDs up to 1024 characters work.
+MAX_LOCK_LENGTH = 1024
+# How long the lock-race fault waits between checking and setting the lock:
+# long enough that concurrent Locks all pass the check.
+RACE_WINDOW_SECONDS = 0.05
+
+
+def current_lock(ctx: HostContext, row: FileRow) -> str | None:
+    """The lock in force, or None when the file is unlocked or its lock expired."""
+    if row.lock_id is None:
+        return None
+    if ctx.fault("lock-never-expires"):
+        return row.lock_id
+    if row.lock_expires is not None and row.lock_expires <= time.time():
+        return None
+    return row.lock_id
+
+
+def _stored_form(ctx: HostContext, lock_id: str) -> str:
+    """The lock ID as the host keeps it: verbatim, unless a fault mangles it."""
+    if ctx.fault("lock-json-normalised"):
+        try:
+            parsed = json.loads(lock_id)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict | list):
+            lock_id = json.dumps(parsed)
+    if ctx.fault("lock-truncated-256"):
+        lock_id = lock_id[:256]
+    return lock_id
+
+
+def locks_match(ctx: HostContext, presented: str | None, current: str) -> bool:
+    """Whether a presented lock ID names the current lock (byte for byte)."""
+    if not presented:
+        return False
+    presented = _stored_form(ctx, presented)
+    if ctx.fault("lock-case-insensitive"):
+        return presented.lower() == current.lower()
+    return presented == current
+
+
+def _expiry(ctx: HostContext) -> float:
+    return time.time() + ctx.lock_ttl
+
+
+def _conflict(ctx: HostContext, current: str | None, reason: str) -> Reply:
+    return lock_conflict(current, reason, send_lock=not ctx.fault("lock-409-without-lock-header"))
+
+
+def _required_lock_header(ctx: HostContext, req: WopiRequest, name: str) -> str | Reply:
+    value = req.headers.get(name)
+    if not value:
+        if ctx.fault("lock-missing-header-500"):
+            return server_error(f"{name} is missing")
+        return error(400, f"{name} is missing or empty")
+    if len(value) > MAX_LOCK_LENGTH:
+        return error(400, f"{name} is longer than {MAX_LOCK_LENGTH} characters")
+    return value
+
+
+def _success(ctx: HostContext, tx: Transaction, file_id: str, *, bumps_version: bool = False) -> Reply:
+    if bumps_version and ctx.fault("version-changes-on-lock"):
+        tx.bump_version(file_id)
+    row = tx.get_file(file_id)
+    assert row is not None  # the caller holds the transaction that read it
+    return ok({"X-WOPI-ItemVersion": ctx.version_of(row)})
+
+
+def lock(ctx: HostContext, req: WopiRequest) -> Reply:
+    """X-WOPI-Override: LOCK; with X-WOPI-OldLock it is UnlockAndRelock."""
+    if "X-WOPI-OldLock" in req.headers:
+        return unlock_and_relock(ctx, req)
+    if not req.headers.get("X-WOPI-Lock") and ctx.fault("lock-missing-header-accepted"):
+        return ok()
+    presented = _required_lock_header(ctx, req, "X-WOPI-Lock")
+    if isinstance(presented, Reply):
+        return presented
+    if ctx.fault("lock-race"):
+        return _racy_lock(ctx, req.file_id, presented)
+    with ctx.store.transaction() as tx:
+        row = tx.get_file(req.file_id)
+        if row is None:
+            return not_found()
+        current = current_lock(ctx, row)
+        if current is None:
+            tx.set_lock(row.file_id, _stored_form(ctx, presented), _expiry(ctx))
+        elif locks_match(ctx, presented, current):
+            if ctx.fault("lock-same-id-refused"):
+                return _conflict(ctx, current, "the file is already locked")
+            # Same ID: a refresh, so the stored text stays as it was.
+            tx.set_lock(row.file_id, current, _expiry(ctx))
+        elif ctx.fault("lock-steals-lock"):
+            tx.set_lock(row.file_id, _stored_form(ctx, presented), _expiry(ctx))
+        else:
+            return _conflict(ctx, current, "the file is locked with another lock ID")
+        return _success(ctx, tx, row.file_id, bumps_version=True)
+
+
+def _racy_lock(ctx: HostContext, file_id: str, presented: str) -> Reply:
+    """Lock with the check outside the transaction: the lock-race fault."""
+    row = ctx.store.get_file(file_id)
+    if row is None:
+        return not_found()
+    current = current_lock(ctx, row)
+    if current is not None and not locks_match(ctx, presented, current):
+        return _conflict(ctx, current, "the file is locked with another lock ID")
+    time.sleep(RACE_WINDOW_SECONDS)
+    with ctx.store.transaction() as tx:
+        if tx.get_file(file_id) is None:
+            return not_found()
+        tx.set_lock(file_id, current or _stored_form(ctx, presented), _expiry(ctx))
+        return _success(ctx, tx, file_id, bumps_version=True)
+
+
+def unlock_and_relock(ctx: HostContext, req: WopiRequest) -> Reply:
+    presented = _required_lock_header(ctx, req, "X-WOPI-Lock")
+    if isinstance(presented, Reply):
+        return presented
+    old = _required_lock_header(ctx, req, "X-WOPI-OldLock")
+    if isinstance(old, Reply):
+        return old
+    with ctx.store.transaction() as tx:
+        row = tx.get_file(req.file_id)
+        if row is None:
+            return not_found()
+        current = current_lock(ctx, row)
+        if current is None:
+            return _conflict(ctx, None, "the file is not locked")
+        if not locks_match(ctx, old, current) and not ctx.fault("relock-ignores-old-lock"):
+            if ctx.fault("relock-mismatch-unlocks"):
+                tx.clear_lock(row.file_id)
+            return _conflict(ctx, current, "X-WOPI-OldLock does not match the current lock")
+        tx.set_lock(row.file_id, _stored_form(ctx, presented), _expiry(ctx))
+        return _success(ctx, tx, row.file_id)
+
+
+def refresh_lock(ctx: HostContext, req: WopiRequest) -> Reply:
+    presented = _required_lock_header(ctx, req, "X-WOPI-Lock")
+    if isinstance(presented, Reply):
+        return presented
+    with ctx.store.transaction() as tx:
+        row = tx.get_file(req.file_id)
+        if row is None:
+            return not_found()
+        current = current_lock(ctx, row)
+        if current is None:
+            return _conflict(ctx, None, "the file is not locked")
+        if not locks_match(ctx, presented, current) and not ctx.fault("refresh-ignores-lock-id"):
+            if ctx.fault("refused-refresh-clears-lock"):
+                tx.clear_lock(row.file_id)
+            return _conflict(ctx, current, "the file is locked with another lock ID")
+        tx.set_lock(row.file_id, current, _expiry(ctx))
+        return _success(ctx, tx, row.file_id)
+
+
+def unlock(ctx: HostContext, req: WopiRequest) -> Reply:
+    presented = _required_lock_header(ctx, req, "X-WOPI-Lock")
+    if isinstance(presented, Reply):
+        return presented
+    with ctx.store.transaction() as tx:
+        row = tx.get_file(req.file_id)
+        if row is None:
+            return not_found()
+        current = current_lock(ctx, row)
+        if current is None:
+            if ctx.fault("unlock-unlocked-200"):
+                return _success(ctx, tx, row.file_id)
+            return _conflict(ctx, None, "the file is not locked")
+        if not locks_match(ctx, presented, current) and not ctx.fault("unlock-ignores-lock-id"):
+            return _conflict(ctx, current, "the file is locked with another lock ID")
+        tx.clear_lock(row.file_id)
+        return _success(ctx, tx, row.file_id, bumps_version=True)
+
+
+def get_lock(ctx: HostContext, req: WopiRequest) -> Reply:
+    row = ctx.store.get_file(req.file_id)
+    if row is None:
+        return not_found()
+    current = current_lock(ctx, row)
+    if current is None:
+        if ctx.fault("getlock-unlocked-omits-header"):
+            return ok()
+        return ok({"X-WOPI-Lock": ""})
+    if ctx.fault("getlock-wrong-value"):
+        current = current.upper()
+    return ok({"X-WOPI-Lock": current})

@@ -1,0 +1,205 @@
+"""ReferenceHost: the Flask app served by waitress on a background thread."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from waitress import create_server
+from waitress.server import BaseWSGIServer
+from waitress.wasyncore import close_all
+
+from .app import create_app
+from .context import USERS, HostContext
+from .faults import validate_fault_names
+from .locks import current_lock
+from .names import name_problem
+from .store import Store
+from .tokens import mint_token, new_file_id, now_ms
+
+HOST = "127.0.0.1"
+WORKER_THREADS = 8
+SEED_NAME = "seed.wopitest"
+SEED_CONTENT = b"wopi-validator seed file\n"
+_STOP_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    file_id: str
+    wopi_src: str
+    access_token: str
+    access_token_ttl: int
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_id: str
+    name: str
+    size: int
+    lock: str | None
+    owner: str
+
+
+class ReferenceHost:
+    """A conformant WOPI host on 127.0.0.1, optionally with named faults switched on."""
+
+    def __init__(
+        self,
+        *,
+        faults: Iterable[str] = (),
+        lock_ttl: float = 1800.0,
+        max_put_size: int = 1048576,
+        token_ttl: float = 36000.0,
+        data_dir: str | os.PathLike[str] | None = None,
+        port: int = 0,
+    ) -> None:
+        self.faults: frozenset[str] = validate_fault_names(tuple(faults))
+        self.lock_ttl = lock_ttl
+        self.max_put_size = max_put_size
+        self.token_ttl = token_ttl
+        self.port = port
+        self._data_dir = Path(data_dir) if data_dir is not None else None
+        self._ctx: HostContext | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._temp_dir: Path | None = None
+        self._base_url = ""
+
+    # -- lifecycle -------------------------------------------------------
+
+    def start(self) -> ReferenceHost:
+        if self._ctx is not None:
+            raise RuntimeError("the reference host is already running")
+        if self._data_dir is None:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="wopi-refhost-"))
+            data_dir = self._temp_dir
+        else:
+            data_dir = self._data_dir
+            data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(data_dir)
+        ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl)
+        try:
+            server = create_server(create_app(ctx), host=HOST, port=self.port, threads=WORKER_THREADS)
+        except BaseException:
+            store.close()
+            self._remove_temp_dir()
+            raise
+        self._base_url = f"http://{HOST}:{server.effective_port}"
+        ctx.base_url = self._base_url
+        self._ctx, self._server = ctx, server
+        self._thread = threading.Thread(target=server.run, name="wopi-refhost", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread, ctx = self._server, self._thread, self._ctx
+        if ctx is None:
+            return
+        self._server = self._thread = self._ctx = None
+        if server is not None and thread is not None:
+            # Closing the sockets from the event loop's own thread (through its
+            # trigger) empties its socket map, so the loop returns at once
+            # instead of after its select() timeout.
+            server.trigger.pull_trigger(lambda: close_all(server._map))
+            thread.join(_STOP_TIMEOUT)
+            if thread.is_alive():
+                close_all(server._map, ignore_all=True)
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=_STOP_TIMEOUT)
+        ctx.store.close()
+        self._remove_temp_dir()
+
+    def _remove_temp_dir(self) -> None:
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+
+    def __enter__(self) -> ReferenceHost:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- helpers for tests and the CLI -----------------------------------
+
+    @property
+    def base_url(self) -> str:
+        self._running()
+        return self._base_url
+
+    def _running(self) -> HostContext:
+        if self._ctx is None:
+            raise RuntimeError("the reference host is not running; call start() first")
+        return self._ctx
+
+    def wopi_src(self, file_id: str) -> str:
+        return self._running().wopi_src(file_id)
+
+    def create_file(self, name: str, content: bytes = b"", owner: str = "alice") -> str:
+        """Create a file and return its id; the name must be legal and free."""
+        ctx = self._running()
+        problem = name_problem(name)
+        if problem:
+            raise ValueError(f"illegal file name {name!r}: {problem}")
+        if owner not in USERS:
+            raise ValueError(f"unknown user {owner!r}; known users: {', '.join(USERS)}")
+        with ctx.store.transaction() as tx:
+            if tx.name_taken(name):
+                raise ValueError(f"a file named {name!r} already exists")
+            return tx.insert_file(new_file_id(), name, owner, content).file_id
+
+    def issue_token(
+        self, file_id: str, user: str = "alice", ttl_seconds: float | None = None
+    ) -> tuple[str, int]:
+        """A token for one file and user: (token, access_token_ttl in ms since the epoch).
+
+        A zero or negative ``ttl_seconds`` gives a token that has already expired.
+        """
+        ctx = self._running()
+        if user not in USERS:
+            raise ValueError(f"unknown user {user!r}; known users: {', '.join(USERS)}")
+        ttl = self.token_ttl if ttl_seconds is None else ttl_seconds
+        expires_at_ms = now_ms() + int(ttl * 1000)
+        with ctx.store.transaction() as tx:
+            if tx.get_file(file_id) is None:
+                raise KeyError(f"no file with id {file_id!r}")
+            return mint_token(tx, file_id, user, expires_at_ms), expires_at_ms
+
+    def create_seed(self) -> SeedFile:
+        """Create ``seed.wopitest`` (reset to the seed content and unlocked if it exists)."""
+        ctx = self._running()
+        with ctx.store.transaction() as tx:
+            existing = tx.file_by_name(SEED_NAME)
+            if existing is None:
+                file_id = tx.insert_file(new_file_id(), SEED_NAME, "alice", SEED_CONTENT).file_id
+            else:
+                # A kept --data-dir may hold a seed a previous run left locked or edited.
+                file_id = existing.file_id
+                tx.clear_lock(file_id)
+                if existing.sha256_hex != hashlib.sha256(SEED_CONTENT).hexdigest():
+                    tx.write_content(existing, SEED_CONTENT)
+        token, ttl = self.issue_token(file_id, "alice")
+        return SeedFile(file_id, self.wopi_src(file_id), token, ttl)
+
+    def list_files(self) -> list[StoredFile]:
+        ctx = self._running()
+        return [
+            StoredFile(row.file_id, row.name, row.size, current_lock(ctx, row), row.owner)
+            for row in ctx.store.list_files()
+        ]
+
+    def read_content(self, file_id: str) -> bytes:
+        found = self._running().store.read_content(file_id)
+        if found is None:
+            raise KeyError(f"no file with id {file_id!r}")
+        return found[1]
+

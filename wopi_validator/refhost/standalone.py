@@ -1,0 +1,93 @@
+"""``wopi-validator serve-reference``: run the reference host until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from .faults import FAULTS, validate_fault_names
+from .server import ReferenceHost
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wopi-validator serve-reference",
+        description="Serve the bundled reference WOPI host on 127.0.0.1 until Ctrl+C.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="TCP port (default: 0, any free port)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="switch on a named fault (repeatable); `wopi-validator faults` lists them")
+    parser.add_argument("--lock-ttl", type=float, default=1800.0, metavar="SECONDS",
+                        help="lock lifetime in seconds (default: 1800)")
+    parser.add_argument("--max-put-size", type=int, default=1048576, metavar="BYTES",
+                        help="largest PutFile/PutRelativeFile body (default: 1048576)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="keep state in DIR (default: a temporary directory removed on exit)")
+    return parser
+
+
+def _port_error(port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"error: port {port} on 127.0.0.1 is already in use; choose another with --port"
+    return f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        validate_fault_names(tuple(args.fault))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port {args.port} is not a TCP port (0-65535)", file=sys.stderr)
+        return EXIT_USAGE
+    host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
+                         data_dir=args.data_dir, port=args.port)
+    try:
+        host.start()
+    except OSError as exc:
+        print(_port_error(args.port, exc), file=sys.stderr)
+        return EXIT_USAGE
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        seed = host.create_seed()
+        faults = ", ".join(sorted(host.faults)) or "none"
+        print(
+            f"wopi-validator reference host listening on {host.base_url}\n"
+            f"faults:           {faults}\n"
+            f"lock TTL:         {host.lock_ttl:g} s\n"
+            f"max PutFile size: {host.max_put_size} bytes\n"
+            f"WOPISrc:          {seed.wopi_src}\n"
+            f"access_token:     {seed.access_token}\n"
+            f"access_token_ttl: {seed.access_token_ttl}\n"
+            "\n"
+            "Validate it with:\n"
+            f"  wopi-validator --target {seed.wopi_src} --token {seed.access_token}\n"
+            "\n"
+            "Press Ctrl+C to stop.",
+            flush=True,
+        )
+        # wait() with a timeout keeps the main thread responsive to signals.
+        while not stop.wait(0.5):
+            pass
+    finally:
+        host.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
+
+
+__all__ = ["FAULTS", "build_parser", "main"]
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Persistent state: SQLite for metadata, one blob file per content version.
+
+Every change happens inside :meth:`Store.transaction`, which holds a
+process-wide lock and an SQLite ``BEGIN IMMEDIATE`` transaction: a
+read-check-write sequence (Lock, PutFile...) is atomic even when waitress runs
+requests on several threads. Reads outside a transaction see committed state.
+
+Content lives in ``blobs/<file id>-<seq>``; a new write goes to a new blob and
+the row switches to it at commit, so a reader holding an old row still reads
+the bytes that match that row's Version (see :meth:`Store.read_content`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counter (id, value) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256_hex TEXT NOT NULL,
+    version TEXT NOT NULL,
+    modified_us INTEGER NOT NULL,
+    blob TEXT NOT NULL,
+    lock_id TEXT,
+    lock_expires REAL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY,
+    file_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tokens_by_file ON tokens (file_id);
+CREATE TABLE IF NOT EXISTS user_info (user_id TEXT PRIMARY KEY, info TEXT NOT NULL);
+"""
+
+_FILE_COLUMNS = "id, name, owner, size, sha256_hex, version, modified_us, blob, lock_id, lock_expires"
+
+
+@dataclass(frozen=True)
+class FileRow:
+    file_id: str
+    name: str
+    owner: str
+    size: int
+    sha256_hex: str
+    version: str
+    modified_us: int
+    blob: str
+    lock_id: str | None
+    lock_expires: float | None
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    token: str
+    file_id: str
+    user_id: str
+    expires_at_ms: int
+
+
+def _file_row(row: tuple | None) -> FileRow | None:
+    return FileRow(*row) if row else None
+
+
+class Transaction:
+    """Reads and writes inside one atomic unit; see :meth:`Store.transaction`."""
+
+    def __init__(self, store: Store, conn: sqlite3.Connection) -> None:
+        self._store = store
+        self._conn = conn
+        self.new_blobs: list[str] = []
+        self.dead_blobs: list[str] = []
+
+    def get_file(self, file_id: str) -> FileRow | None:
+        return self._store._select_file(self._conn, file_id)
+
+    def name_taken(self, name: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM files WHERE name = ?", (name,)).fetchone() is not None
+
+    def file_by_name(self, name: str) -> FileRow | None:
+        row = self._conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE name = ?", (name,)).fetchone()
+        return _file_row(row)
+
+    def next_seq(self) -> int:
+        """The next value of the host-wide counter (Versions and blob names)."""
+        self._conn.execute("UPDATE counter SET value = value + 1 WHERE id = 1")
+        return self._conn.execute("SELECT value FROM counter WHERE id = 1").fetchone()[0]
+
+    def _write_blob(self, file_id: str, seq: int, content: bytes) -> str:
+        blob = f"{file_id}-{seq}"
+        path = self._store.blob_dir / blob
+        path.write_bytes(content)
+        self.new_blobs.append(blob)
+        return blob
+
+    def insert_file(self, file_id: str, name: str, owner: str, content: bytes) -> FileRow:
+        seq = self.next_seq()
+        blob = self._write_blob(file_id, seq, content)
+        self._conn.execute(
+            f"INSERT INTO files ({_FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            (file_id, name, owner, len(content), hashlib.sha256(content).hexdigest(), str(seq),
+             _now_us(), blob),
+        )
+        return self.get_file(file_id)  # type: ignore[return-value]
+
+    def write_content(self, row: FileRow, content: bytes, *, new_version: bool = True) -> FileRow:
+        """Replace the content; the Version changes unless ``new_version`` is False."""
+        seq = self.next_seq()
+        blob = self._write_blob(row.file_id, seq, content)
+        version = str(seq) if new_version else row.version
+        self._conn.execute(
+            "UPDATE files SET size = ?, sha256_hex = ?, version = ?, modified_us = ?, blob = ? WHERE id = ?",
+            (len(content), hashlib.sha256(content).hexdigest(), version, _now_us(), blob, row.file_id),
+        )
+        self.dead_blobs.append(row.blob)
+        return self.get_file(row.file_id)  # type: ignore[return-value]
+
+    def bump_version(self, file_id: str) -> None:
+        self._conn.execute("UPDATE files SET version = ? WHERE id = ?", (str(self.next_seq()), file_id))
+
+    def set_lock(self, file_id: str, lock_id: str, expires: float) -> None:
+        self._conn.execute(
+            "UPDATE files SET lock_id = ?, lock_expires = ? WHERE id = ?", (lock_id, expires, file_id)
+        )
+
+    def clear_lock(self, file_id: str) -> None:
+        self._conn.execute("UPDATE files SET lock_id = NULL, lock_expires = NULL WHERE id = ?", (file_id,))
+
+    def rename(self, file_id: str, name: str) -> None:
+        self._conn.execute("UPDATE files SET name = ? WHERE id = ?", (name, file_id))
+
+    def delete_file(self, row: FileRow) -> None:
+        self._conn.execute("DELETE FROM files WHERE id = ?", (row.file_id,))
+        self._conn.execute("DELETE FROM tokens WHERE file_id = ?", (row.file_id,))
+        self.dead_blobs.append(row.blob)
+
+    def insert_token(self, token: str, file_id: str, user_id: str, expires_at_ms: int) -> None:
+        self._conn.execute(
+            "INSERT INTO tokens (token, file_id, user_id, expires_at_ms) VALUES (?, ?, ?, ?)",
+            (token, file_id, user_id, expires_at_ms),
+        )
+
+    def set_user_info(self, user_id: str, info: str) -> None:
+        self._conn.execute(
+            "INSERT INTO user_info (user_id, info) VALUES (?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET info = excluded.info",
+            (user_id, info),
+        )
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.blob_dir = data_dir / "blobs"
+        self.blob_dir.mkdir(parents=True, exist_ok=True)
+        self._db_path = data_dir / "refhost.sqlite3"
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
+        conn = self._conn()
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise RuntimeError("the store is closed")
+            # isolation_level=None: no implicit transactions, so transaction()
+            # decides exactly where BEGIN IMMEDIATE / COMMIT go. The connection
+            # is closed from the stopping thread, hence check_same_thread=False.
+            conn = sqlite3.connect(self._db_path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self, conn)
+            try:
+                yield tx
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._unlink(tx.new_blobs)
+                raise
+            conn.execute("COMMIT")
+        self._unlink(tx.dead_blobs)
+
+    def _unlink(self, blobs: list[str]) -> None:
+        for blob in blobs:
+            (self.blob_dir / blob).unlink(missing_ok=True)
+
+    @staticmethod
+    def _select_file(conn: sqlite3.Connection, file_id: str) -> FileRow | None:
+        row = conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
+        return _file_row(row)
+
+    def get_file(self, file_id: str) -> FileRow | None:
+        return self._select_file(self._conn(), file_id)
+
+    def list_files(self) -> list[FileRow]:
+        rows = self._conn().execute(f"SELECT {_FILE_COLUMNS} FROM files ORDER BY name").fetchall()
+        return [FileRow(*row) for row in rows]
+
+    def read_content(self, file_id: str) -> tuple[FileRow, bytes] | None:
+        """The row and the bytes that belong to it, or None for an unknown file.
+
+        A PutFile that commits between reading the row and opening its blob
+        deletes that blob; reading the row again then gives the new pair.
+        """
+        previous_blob = None
+        while True:
+            row = self.get_file(file_id)
+            if row is None:
+                return None
+            try:
+                return row, (self.blob_dir / row.blob).read_bytes()
+            except FileNotFoundError:
+                if row.blob == previous_blob:
+                    raise
+                previous_blob = row.blob
+
+    def find_token(self, token: str) -> TokenRow | None:
+        row = self._conn().execute(
+            "SELECT token, file_id, user_id, expires_at_ms FROM tokens WHERE token = ?", (token,)
+        ).fetchone()
+        return TokenRow(*row) if row else None
+
+    def user_info(self, user_id: str) -> str | None:
+        row = self._conn().execute("SELECT info FROM user_info WHERE user_id = ?", (user_id,)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        self._closed = True
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000

@@ -1,0 +1,1 @@
+"""Report writers: they read test results and transcripts, never the engine's state."""

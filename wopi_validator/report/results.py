@@ -1,0 +1,106 @@
+"""Collecting per-test verdicts from pytest reports (plain data, so xdist can ship it)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+PASS, FAIL, SKIP, WARN = "pass", "fail", "skip", "warn"
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    area: str
+    rules: list[str]
+    verdict: str = PASS
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid,
+            "area": self.area,
+            "rules": self.rules,
+            "verdict": self.verdict,
+            "message": self.message,
+            "warnings": self.warnings,
+            "notes": self.notes,
+            "duration_s": round(self.duration, 3),
+        }
+
+
+def _properties(report: pytest.TestReport, key: str) -> list[str]:
+    return [str(value) for name, value in report.user_properties if name == key]
+
+
+class ResultCollector:
+    """Turns the setup/call/teardown reports of each test into one verdict."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, TestResult] = {}
+
+    def add(self, report: pytest.TestReport) -> None:
+        areas = _properties(report, "wopi_area")
+        if not areas:
+            return  # not one of our conformance tests
+        result = self.results.get(report.nodeid)
+        if result is None:
+            result = TestResult(report.nodeid, areas[0], _properties(report, "wopi_rule"))
+            self.results[report.nodeid] = result
+        result.duration += report.duration
+        for text in _properties(report, "wopi_warning"):
+            if text not in result.warnings:
+                result.warnings.append(text)
+        for text in _properties(report, "wopi_note"):
+            if text not in result.notes:
+                result.notes.append(text)
+        if report.failed:
+            if result.verdict != FAIL:
+                result.verdict = FAIL
+                result.message = _first_line_block(report)
+        elif report.skipped and result.verdict == PASS:
+            result.verdict = SKIP
+            result.message = _skip_reason(report)
+        if report.when == "teardown" and result.verdict == PASS and result.warnings:
+            result.verdict = WARN
+
+    def by_area(self) -> dict[str, Counter[str]]:
+        table: dict[str, Counter[str]] = defaultdict(Counter)
+        for result in self.results.values():
+            table[result.area][result.verdict] += 1
+        return dict(sorted(table.items()))
+
+    def by_rule(self) -> dict[str, dict[str, Any]]:
+        """Per rule: the worst verdict of its tests (fail > warn > pass > skip) and the tests."""
+        order = {FAIL: 3, WARN: 2, PASS: 1, SKIP: 0}
+        rules: dict[str, dict[str, Any]] = {}
+        for result in self.results.values():
+            for rule_id in result.rules:
+                entry = rules.setdefault(rule_id, {"verdict": SKIP, "tests": []})
+                entry["tests"].append(result.nodeid)
+                if order[result.verdict] > order[entry["verdict"]]:
+                    entry["verdict"] = result.verdict
+        return dict(sorted(rules.items()))
+
+    def counts(self) -> Counter[str]:
+        return Counter(result.verdict for result in self.results.values())
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _first_line_block(report: pytest.TestReport) -> str:
+    text = report.longreprtext or ""
+    if report.when != "call":
+        text = f"(during {report.when}) {text}"
+    return text[:2000]

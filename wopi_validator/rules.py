@@ -1,0 +1,179 @@
+"""The rule catalogue: every rule of ``wopi-spec.md`` with its area, level and source.
+
+Levels: ``MUST`` rules fail a test; ``SHOULD`` rules give a warning unless the
+run is strict (``--wopi-strict``, a fault run, or a profile that reads the rule
+strictly); ``INFO`` rules are reported, never failed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+MUST = "MUST"
+SHOULD = "SHOULD"
+INFO = "INFO"
+
+_CSPP = "https://learn.microsoft.com/en-us/microsoft-365/cloud-storage-partner-program"
+_REST = f"{_CSPP}/rest"
+_CONCEPTS = f"{_REST}/concepts"
+_PROOF = f"{_CSPP}/online/scenarios/proofkeys"
+_COLLABORA = "https://sdk.collaboraonline.com/docs/advanced_integration.html"
+_ONLYOFFICE = "https://api.onlyoffice.com/docs/docs-api/using-wopi/"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    area: str
+    level: str
+    summary: str
+    source: str
+
+    def matches(self, patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(self.id, pattern.strip().upper()) for pattern in patterns)
+
+
+_RULES = [
+    # Common to every operation
+    Rule("TOKEN.INVALID.401", "common", MUST,
+         "an unknown, tampered or empty access token is refused with 401 or 404 (403 warns)",
+         f"{_CONCEPTS}#access-token"),
+    Rule("TOKEN.EXPIRED.401", "common", SHOULD, "a token past its expiry is refused (401 or 404)",
+         f"{_CONCEPTS}#access-token"),
+    Rule("TOKEN.SCOPE.FILE", "common", MUST, "a token minted for file A does not open file B (401 or 404)",
+         f"{_CONCEPTS}#access-token"),
+    Rule("FILE.UNKNOWN.404", "common", MUST, "an unknown or deleted file id gets 404 (401 warns)",
+         f"{_REST}/files/checkfileinfo"),
+    Rule("OVERRIDE.UNKNOWN.501", "common", SHOULD, "an X-WOPI-Override the host does not implement gets 501",
+         f"{_REST}/endpoints"),
+    Rule("ITEMVERSION.MATCH", "common", SHOULD, "X-WOPI-ItemVersion, when sent, equals CheckFileInfo Version",
+         f"{_REST}/files/getfile"),
+    # CheckFileInfo
+    Rule("CFI.200.JSON", "checkfileinfo", MUST,
+         "CheckFileInfo answers 200 with a JSON object (application/json SHOULD)",
+         f"{_REST}/files/checkfileinfo"),
+    Rule("CFI.REQUIRED", "checkfileinfo", MUST, "BaseFileName (with extension), OwnerId, Size, UserId, Version present",
+         f"{_REST}/files/checkfileinfo/checkfileinfo-response#required-response-properties"),
+    Rule("CFI.SCHEMA", "checkfileinfo", MUST, "every known property has its documented type (null warns)",
+         f"{_REST}/files/checkfileinfo/checkfileinfo-response"),
+    Rule("CFI.SIZE.MATCH", "checkfileinfo", MUST, "Size equals the byte length GetFile returns",
+         f"{_REST}/files/checkfileinfo/checkfileinfo-response#size"),
+    Rule("CFI.VERSION.CHANGES", "checkfileinfo", MUST,
+         "Version changes after a PutFile with new content and never returns to an earlier value",
+         f"{_REST}/files/checkfileinfo/checkfileinfo-response#version"),
+    Rule("CFI.VERSION.STABLE", "checkfileinfo", SHOULD, "Version does not change on lock operations or GetFile",
+         f"{_REST}/files/checkfileinfo/checkfileinfo-response#version"),
+    Rule("CFI.USERINFO.ROUNDTRIP", "checkfileinfo", MUST, "after PutUserInfo, UserInfo returns that string",
+         f"{_REST}/files/putuserinfo"),
+    Rule("CFI.CAPS.HONEST", "checkfileinfo", MUST, "every capability the host declares works when exercised",
+         f"{_REST}/files/checkfileinfo/checkfileinfo-response#wopi-host-capabilities-properties"),
+    # GetFile
+    Rule("GETFILE.200", "getfile", MUST, "GetFile answers 200 with the full current bytes", f"{_REST}/files/getfile"),
+    Rule("GETFILE.MAXSIZE.412", "getfile", MUST,
+         "a file larger than X-WOPI-MaxExpectedSize gets 412; a file exactly that size is served",
+         f"{_REST}/files/getfile"),
+    Rule("GETFILE.ITEMVERSION", "getfile", INFO, "X-WOPI-ItemVersion on GetFile is reported when present",
+         f"{_REST}/files/getfile"),
+    # Locks
+    Rule("LOCK.ACQUIRE", "locks", MUST, "Lock on an unlocked file answers 200", f"{_REST}/files/lock"),
+    Rule("LOCK.SAME.REFRESH", "locks", MUST, "Lock with the lock already held answers 200 (a refresh)",
+         f"{_REST}/files/lock"),
+    Rule("LOCK.MISMATCH.409", "locks", MUST,
+         "a lock operation with a non-matching lock gets 409 and X-WOPI-Lock = the current lock", f"{_CONCEPTS}#lock"),
+    Rule("LOCK.MISMATCH.NOCHANGE", "locks", MUST, "a refused lock operation leaves the lock as it was",
+         f"{_CONCEPTS}#lock"),
+    Rule("LOCK.OPAQUE", "locks", MUST, "lock IDs are compared and returned byte for byte", f"{_CONCEPTS}#lock"),
+    Rule("LOCK.LENGTH", "locks", MUST, "lock IDs of 256 characters (1024 with SupportsExtendedLockLength) work",
+         f"{_CONCEPTS}#lock"),
+    Rule("LOCK.MISSING.400", "locks", SHOULD,
+         "a lock operation without X-WOPI-Lock never succeeds (MUST) and gets 400 (SHOULD)", f"{_REST}/files/lock"),
+    Rule("GETLOCK.CURRENT", "locks", MUST, "GetLock answers 200 with X-WOPI-Lock = the current lock, empty if none",
+         f"{_REST}/files/getlock"),
+    Rule("RELOCK.ATOMIC", "locks", MUST,
+         "UnlockAndRelock with the right old lock swaps locks; with a wrong one: 409 and no change",
+         f"{_REST}/files/unlockandrelock"),
+    Rule("LOCK.EXPIRY", "locks", MUST, "a lock lapses after the lock TTL; an expired lock behaves as no lock",
+         f"{_CONCEPTS}#lock"),
+    Rule("LOCK.ITEMVERSION", "locks", INFO, "X-WOPI-ItemVersion on Lock/Unlock equals Version when present",
+         f"{_REST}/files/lock"),
+    Rule("LOCK.CONCURRENT.ONE", "locks", MUST, "of simultaneous Locks with different IDs at most one wins",
+         f"{_CONCEPTS}#lock"),
+    # PutFile
+    Rule("PUTFILE.LOCKED.200", "putfile", MUST,
+         "PutFile with the matching lock answers 200 and stores the body exactly",
+         f"{_REST}/files/putfile"),
+    Rule("PUTFILE.MISMATCH.409", "putfile", MUST,
+         "PutFile with a different lock gets 409 + X-WOPI-Lock = current lock; content unchanged",
+         f"{_REST}/files/putfile"),
+    Rule("PUTFILE.UNLOCKED.ZERO.200", "putfile", MUST, "PutFile on an unlocked 0-byte file succeeds",
+         f"{_REST}/files/putfile"),
+    Rule("PUTFILE.UNLOCKED.NONZERO.409", "putfile", SHOULD,
+         "PutFile without a lock on a non-empty unlocked file gets 409; content unchanged", f"{_REST}/files/putfile"),
+    Rule("PUTFILE.TOOLARGE.413", "putfile", MUST, "a body above the host's size limit gets 413; content unchanged",
+         f"{_REST}/files/putfile"),
+    Rule("PUTFILE.VERSION", "putfile", SHOULD, "a PutFile 200 carries X-WOPI-ItemVersion with the new version",
+         f"{_REST}/files/putfile"),
+    Rule("PUTFILE.200.NOLOCKHEADER", "putfile", SHOULD, "a PutFile 200 does not carry X-WOPI-Lock",
+         f"{_REST}/files/putfile"),
+    Rule("PUTFILE.EDITORS", "putfile", MUST, "X-WOPI-Editors is accepted", f"{_REST}/files/putfile"),
+    # PutRelativeFile
+    Rule("PUTREL.SUGGESTED.EXT", "putrelative", MUST, "a suggested extension ends the returned Name",
+         f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.SUGGESTED.UNIQUE", "putrelative", MUST, "suggested mode never overwrites; a clash changes the name",
+         f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.RELATIVE.EXACT", "putrelative", MUST, "specific mode uses the name exactly or fails",
+         f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.RELATIVE.CONFLICT.409", "putrelative", MUST, "an existing specific name without overwrite gets 409",
+         f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.RELATIVE.OVERWRITE", "putrelative", MUST,
+         "overwrite=true replaces an existing file; a locked target gets 409", f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.BOTH.HEADERS", "putrelative", MUST, "both target headers get 400 or 501",
+         f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.URL.USABLE", "putrelative", MUST, "the returned Url opens the new file and its BaseFileName is Name",
+         f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.NAME.ENCODING", "putrelative", MUST, "non-ASCII and reserved names round-trip through UTF-7",
+         f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.UNSUPPORTED.501", "putrelative", MUST, "UserCanNotWriteRelative=true: every PutRelativeFile gets 501",
+         f"{_REST}/files/putrelativefile"),
+    # RenameFile
+    Rule("RENAME.OK", "rename", MUST, "RenameFile renames; BaseFileName = new name + old extension",
+         f"{_REST}/files/renamefile"),
+    Rule("RENAME.KEEPS.EXT", "rename", MUST, "the extension never changes on rename", f"{_REST}/files/renamefile"),
+    Rule("RENAME.LOCKED.MISMATCH.409", "rename", MUST, "renaming a file locked with another lock gets 409",
+         f"{_REST}/files/renamefile"),
+    Rule("RENAME.INVALID.400", "rename", MUST,
+         "an illegal name gets 200 with a derived legal name, or 400 with X-WOPI-InvalidFileNameError",
+         f"{_REST}/files/renamefile"),
+    Rule("RENAME.DELETED.404", "rename", MUST, "renaming a deleted file gets 404", f"{_REST}/files/renamefile"),
+    # DeleteFile, PutUserInfo, GetShareUrl
+    Rule("DELETE.OK", "delete", MUST, "DeleteFile answers 200 and CheckFileInfo then gives 404",
+         f"{_REST}/files/deletefile"),
+    Rule("DELETE.LOCKED.409", "delete", MUST, "DeleteFile on a locked file keeps it (409 + X-WOPI-Lock SHOULD)",
+         f"{_REST}/files/deletefile"),
+    Rule("USERINFO.PUT", "userinfo", MUST, "PutUserInfo answers 200", f"{_REST}/files/putuserinfo"),
+    Rule("SHAREURL.TYPES", "shareurl", MUST, "GetShareUrl answers listed types with a URL, unknown types with 501",
+         f"{_REST}/files/getshareurl"),
+    # Proof keys
+    Rule("PROOF.ACCEPT", "proofkeys", MUST, "requests signed with the current or old key are accepted", _PROOF),
+    Rule("PROOF.REJECT.500", "proofkeys", MUST, "requests with bad signatures are refused with 500", _PROOF),
+    Rule("PROOF.STALE.500", "proofkeys", MUST, "a timestamp older than 20 minutes is refused", _PROOF),
+    # Vendor profiles
+    Rule("COOL.HEADERS", "collabora", MUST, "PutFile accepts the X-COOL-WOPI-* and X-LOOL-WOPI-* headers", _COLLABORA),
+    Rule("COOL.TIMESTAMP.1010", "collabora", SHOULD,
+         "a stale X-COOL-WOPI-Timestamp gets 409 with COOLStatusCode 1010 and keeps the newer content", _COLLABORA),
+    Rule("OO.OPERATIONS", "onlyoffice", MUST, "the operations ONLYOFFICE Docs calls behave as it expects", _ONLYOFFICE),
+]
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+PROFILES = ("generic", "microsoft", "collabora", "onlyoffice")
+"""``microsoft`` reads every SHOULD strictly; the others differ in which extension tests run."""
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with that ID; a KeyError names the unknown ID (a bug in our suite)."""
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise KeyError(f"rule {rule_id!r} is not in the catalogue (wopi_validator/rules.py)") from None

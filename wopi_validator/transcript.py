@@ -1,0 +1,104 @@
+"""Request/response records of one test, rendered without secrets."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from wopi_validator.redaction import REDACTOR, Redactor
+
+REQUEST_PREVIEW_BYTES = 256
+RESPONSE_PREVIEW_BYTES = 1024
+
+
+def preview(body: bytes, limit: int) -> str:
+    """A printable preview of a body: text when it decodes, else a byte count."""
+    if not body:
+        return ""
+    head = body[:limit]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{len(body)} bytes of binary data>"
+    if any(not ch.isprintable() and ch not in "\r\n\t" for ch in text):
+        return f"<{len(body)} bytes of binary data>"
+    suffix = f"... <{len(body) - limit} more bytes>" if len(body) > limit else ""
+    return text + suffix
+
+
+@dataclass
+class Exchange:
+    """One request and what came back (a status, or the transport error)."""
+
+    method: str
+    url: str
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    status: int | None = None
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_body: bytes = b""
+    elapsed: float = 0.0
+    error: str | None = None
+
+    @property
+    def override(self) -> str | None:
+        for name, value in self.request_headers:
+            if name.lower() == "x-wopi-override":
+                return value
+        return None
+
+    def summary_line(self, redactor: Redactor = REDACTOR) -> str:
+        override = f" [{self.override}]" if self.override else ""
+        outcome = f"-> {self.status}" if self.status is not None else f"-> no answer ({self.error})"
+        return redactor.text(f"{self.method} {self.url}{override} {outcome} in {self.elapsed * 1000:.0f} ms")
+
+    def render(self, redactor: Redactor = REDACTOR) -> str:
+        lines = [self.summary_line(redactor)]
+        for name, value in redactor.headers(self.request_headers):
+            lines.append(f"  > {name}: {value}")
+        if self.request_body:
+            lines.append("  > body: " + redactor.text(preview(self.request_body, REQUEST_PREVIEW_BYTES)))
+        for name, value in redactor.headers(self.response_headers):
+            lines.append(f"  < {name}: {value}")
+        if self.response_body:
+            body = redactor.text(preview(self.response_body, RESPONSE_PREVIEW_BYTES))
+            lines.append(f"  < body: {body}")
+        return "\n".join(lines)
+
+    def to_dict(self, redactor: Redactor = REDACTOR) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "url": redactor.text(self.url),
+            "request_headers": redactor.headers(self.request_headers),
+            "request_body_preview": redactor.text(preview(self.request_body, REQUEST_PREVIEW_BYTES)),
+            "status": self.status,
+            "response_headers": redactor.headers(self.response_headers),
+            "response_body_preview": redactor.text(preview(self.response_body, RESPONSE_PREVIEW_BYTES)),
+            "elapsed_ms": round(self.elapsed * 1000, 1),
+            "error": redactor.text(self.error) if self.error else None,
+        }
+
+
+class Transcript:
+    """The exchanges of one test, in order; safe to append from several threads."""
+
+    def __init__(self) -> None:
+        self._exchanges: list[Exchange] = []
+        self._lock = threading.Lock()
+
+    def append(self, exchange: Exchange) -> None:
+        with self._lock:
+            self._exchanges.append(exchange)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        with self._lock:
+            return list(self._exchanges)
+
+    def __len__(self) -> int:
+        return len(self._exchanges)
+
+    def render(self, redactor: Redactor = REDACTOR) -> str:
+        return "\n\n".join(
+            f"#{number} {exchange.render(redactor)}" for number, exchange in enumerate(self.exchanges, 1)
+        )
