@@ -263,5 +263,16 @@ def _rules(argv: list[str]) -> int:
     return 0
 
 
+def entry_point() -> None:
+    """Console-script entry: ``main`` plus a quiet exit when stdout is a closed pipe (``| head``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry_point()

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from wopi_validator.errors import BodyTooLarge, TransportError
@@ -103,6 +104,16 @@ def describe_transport_error(exc: requests.RequestException, timeout: float) -> 
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return "the response body could not be decoded (Content-Encoding)"
     return f"{type(exc).__name__}: {_last_reason(text)}"
+
+
+def _describe_body_error(exc: Exception, timeout: float) -> str:
+    if isinstance(exc, requests.RequestException):
+        return describe_transport_error(exc, timeout)
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+        return f"the response body stalled for {timeout:g} s"
+    if isinstance(exc, urllib3.exceptions.DecodeError):
+        return "the response body could not be decoded (Content-Encoding)"
+    return "the host broke off the response body (connection closed or reset before the end)"
 
 
 def _last_reason(text: str) -> str:
@@ -209,7 +220,8 @@ class WopiClient:
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_content(_CHUNK):
+            # read1 returns whatever has arrived, so a body dripping in byte by byte still meets the deadline.
+            while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > cap:
@@ -218,8 +230,8 @@ class WopiClient:
                     raise TransportError(
                         f"the response body was still arriving after {self.settings.timeout:g} s"
                     )
-        except requests.RequestException as exc:
-            raise TransportError(describe_transport_error(exc, self.settings.timeout)) from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise TransportError(_describe_body_error(exc, self.settings.timeout)) from None
         return b"".join(chunks)
 
     # -- file operations -------------------------------------------------------------

@@ -153,7 +153,7 @@ def resolve(
         if not token_in_url:
             raise UsageError(
                 "no access token: give one with --wopi-token (CLI: --token) or WOPI_TOKEN, "
-                "or put access_token=... in the target URL"
+                "or append the access_token query parameter to the target URL"
             )
         merged["token"] = token_in_url
     values = {key: _CONVERTERS[key](value) for key, value in merged.items()}

@@ -221,6 +221,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
     report: pytest.TestReport = yield
     transcript = item.stash.get(TRANSCRIPT_KEY, None)
+    if transcript is None and item.get_closest_marker("wopi_rule") is None:
+        return report  # not a WOPI test: leave it alone
     if transcript is not None and len(transcript) and (report.when == "call" or report.failed):
         report.sections.append((f"WOPI transcript ({report.when})", transcript.render()))
     if report.failed and report.longrepr is not None:

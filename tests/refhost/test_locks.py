@@ -127,7 +127,7 @@ def test_lock_ids_are_case_sensitive(new_file):
 
 
 def test_every_lock_renewal_restarts_the_expiry_and_an_expired_lock_is_gone(start_host):
-    ttl, step = 0.4, 0.25
+    ttl, step = 0.3, 0.18
     file = make_file(start_host(lock_ttl=ttl))
     assert file.lock(HELD).status_code == 200
     for renew in (lambda: file.lock(HELD), lambda: file.refresh_lock(HELD),

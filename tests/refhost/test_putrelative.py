@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from .conftest import TIMEOUT, WopiFile, make_file
+from .conftest import WopiFile, make_file
 
 _unique = itertools.count(1)
 

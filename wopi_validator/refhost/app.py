@@ -50,15 +50,17 @@ def _authorise(ctx: HostContext, file_id: str) -> WopiRequest | Reply:
     token = _presented_token()
     record = ctx.store.find_token(token) if token else None
     now = now_ms()
-    if record is not None and record.expires_at_ms > now:
-        if record.file_id == file_id or ctx.fault("token-not-scoped-to-file"):
-            return _wopi_request(file_id, record.user_id, token, record.expires_at_ms)
+    live = record if record is not None and record.expires_at_ms > now else None
+    if live is not None and (live.file_id == file_id or ctx.fault("token-not-scoped-to-file")):
+        return _wopi_request(file_id, live.user_id, token, live.expires_at_ms)
     skips_check = ctx.fault("accepts-invalid-token") or (
         request.method == "POST" and ctx.fault("post-ignores-token")
     )
     if skips_check:
         # No usable token: act as the owner with a fresh token lifetime.
         return _wopi_request(file_id, row.owner, token, now + int(ctx.token_ttl * 1000))
+    if live is not None:
+        return error(401, "the access token is for another file")
     return error(403 if ctx.fault("invalid-token-403") else 401, "invalid or expired access token")
 
 

@@ -82,7 +82,7 @@ _FAULT_LIST = [
     # Tokens, files, overrides
     Fault("accepts-invalid-token", "TOKEN.INVALID.401", "any access token (or none) is accepted"),
     Fault("post-ignores-token", "TOKEN.INVALID.401", "POST operations do not check the access token"),
-    Fault("invalid-token-403", "TOKEN.INVALID.401", "an invalid token gets 403 instead of 401/404"),
+    Fault("invalid-token-403", "TOKEN.INVALID.401", "an unknown, expired or missing token gets 403 instead of 401/404"),
     Fault("token-not-scoped-to-file", "TOKEN.SCOPE.FILE", "a valid token for one file opens every file"),
     Fault("unknown-file-500", "FILE.UNKNOWN.404", "an unknown file id gets 500"),
     Fault("unknown-override-200", "OVERRIDE.UNKNOWN.501", "an unknown X-WOPI-Override answers 200"),

@@ -5,15 +5,30 @@ from __future__ import annotations
 import argparse
 import errno
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
 
-from .faults import FAULTS, validate_fault_names
+from .faults import validate_fault_names
 from .server import ReferenceHost
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of bytes (0 or more), not {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,19 +39,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="TCP port (default: 0, any free port)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="switch on a named fault (repeatable); `wopi-validator faults` lists them")
-    parser.add_argument("--lock-ttl", type=float, default=1800.0, metavar="SECONDS",
+    parser.add_argument("--lock-ttl", type=_positive_float, default=1800.0, metavar="SECONDS",
                         help="lock lifetime in seconds (default: 1800)")
-    parser.add_argument("--max-put-size", type=int, default=1048576, metavar="BYTES",
+    parser.add_argument("--max-put-size", type=_non_negative_int, default=1048576, metavar="BYTES",
                         help="largest PutFile/PutRelativeFile body (default: 1048576)")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="keep state in DIR (default: a temporary directory removed on exit)")
     return parser
 
 
-def _port_error(port: int, exc: OSError) -> str:
-    if exc.errno == errno.EADDRINUSE:
-        return f"error: port {port} on 127.0.0.1 is already in use; choose another with --port"
-    return f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}"
+def _start_error(args: argparse.Namespace, exc: OSError | sqlite3.Error) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return f"error: port {args.port} on 127.0.0.1 is already in use; choose another with --port"
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EADDRNOTAVAIL) and exc.filename is None:
+        return f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}"
+    where = args.data_dir or "a temporary directory"
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return f"error: cannot keep state in {where}: {reason}"
+
+
+def _print_banner(host: ReferenceHost) -> None:
+    seed = host.create_seed()
+    faults = ", ".join(sorted(host.faults)) or "none"
+    print(
+        f"wopi-validator reference host listening on {host.base_url}\n"
+        f"faults:           {faults}\n"
+        f"lock TTL:         {host.lock_ttl:g} s\n"
+        f"max PutFile size: {host.max_put_size} bytes\n"
+        f"WOPISrc:          {seed.wopi_src}\n"
+        f"access_token:     {seed.access_token}\n"
+        f"access_token_ttl: {seed.access_token_ttl}\n"
+        "\n"
+        "Validate it with:\n"
+        f"  wopi-validator --target {seed.wopi_src} --token {seed.access_token}"
+        f" --token-ttl {seed.access_token_ttl} --max-put-size {host.max_put_size}"
+        f" --lock-ttl {host.lock_ttl:g}\n"
+        "\n"
+        "Press Ctrl+C to stop.",
+        flush=True,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,43 +92,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
                          data_dir=args.data_dir, port=args.port)
-    try:
-        host.start()
-    except OSError as exc:
-        print(_port_error(args.port, exc), file=sys.stderr)
-        return EXIT_USAGE
-
+    # Handlers go in before the host starts, so an early Ctrl+C still ends in
+    # a clean stop rather than a KeyboardInterrupt traceback.
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        seed = host.create_seed()
-        faults = ", ".join(sorted(host.faults)) or "none"
-        print(
-            f"wopi-validator reference host listening on {host.base_url}\n"
-            f"faults:           {faults}\n"
-            f"lock TTL:         {host.lock_ttl:g} s\n"
-            f"max PutFile size: {host.max_put_size} bytes\n"
-            f"WOPISrc:          {seed.wopi_src}\n"
-            f"access_token:     {seed.access_token}\n"
-            f"access_token_ttl: {seed.access_token_ttl}\n"
-            "\n"
-            "Validate it with:\n"
-            f"  wopi-validator --target {seed.wopi_src} --token {seed.access_token}\n"
-            "\n"
-            "Press Ctrl+C to stop.",
-            flush=True,
-        )
-        # wait() with a timeout keeps the main thread responsive to signals.
-        while not stop.wait(0.5):
-            pass
+        try:
+            host.start()
+        except (OSError, sqlite3.Error) as exc:
+            print(_start_error(args, exc), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            _print_banner(host)
+            # wait() with a timeout keeps the main thread responsive to signals.
+            while not stop.wait(0.5):
+                pass
+        finally:
+            host.stop()
     finally:
-        host.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return EXIT_OK
 
-
-__all__ = ["FAULTS", "build_parser", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

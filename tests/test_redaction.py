@@ -1,0 +1,40 @@
+from wopi_validator.redaction import PLACEHOLDER, Redactor
+
+
+def test_known_secret_is_replaced_everywhere():
+    redactor = Redactor()
+    redactor.add("s3cr3t-token")
+    assert redactor.text("a s3cr3t-token b s3cr3t-token") == f"a {PLACEHOLDER} b {PLACEHOLDER}"
+
+
+def test_access_token_query_values_are_masked_even_when_unknown():
+    redactor = Redactor()
+    text = redactor.text("GET http://h/wopi/files/x?access_token=never-seen&access_token_ttl=5")
+    assert "never-seen" not in text
+    assert text.count(PLACEHOLDER) == 1
+    assert "access_token_ttl=5" in text
+
+
+def test_a_known_token_in_a_query_is_masked_once():
+    redactor = Redactor()
+    redactor.add("tok-abc")
+    assert redactor.text("u?access_token=tok-abc") == f"u?access_token={PLACEHOLDER}"
+
+
+def test_credential_headers_are_masked_by_name():
+    redactor = Redactor()
+    headers = redactor.headers({"Authorization": "Bearer x", "X-WOPI-Proof": "sig", "X-WOPI-Lock": "l"})
+    assert dict(headers) == {"Authorization": PLACEHOLDER, "X-WOPI-Proof": PLACEHOLDER, "X-WOPI-Lock": "l"}
+
+
+def test_tokens_inside_json_urls_are_learned():
+    redactor = Redactor()
+    redactor.learn_from_body(b'{"HostEditUrl": "https://h/edit?access_token=tok%2Bvalue&x=1", "n": [1]}')
+    assert "tok+value" not in redactor.text("value tok+value")
+    assert "tok%2Bvalue" not in redactor.text("value a%2Bb")
+
+
+def test_short_strings_are_not_treated_as_secrets():
+    redactor = Redactor()
+    redactor.add("ab")
+    assert redactor.text("abc") == "abc"
