@@ -78,3 +78,16 @@ def test_every_fault_fails_a_test_tagged_with_its_rule(tmp_path, fault):
     caught = [r.nodeid for r in reports if r.failed and rule in _rules_of(r)]
     assert caught, f"fault {fault} ({rule}) was not detected by any test tagged {rule}"
     assert code == 1
+
+
+@pytest.mark.parametrize("extra, expected_code", [([], 0), (["--wopi-strict"], 1), (["--wopi-profile=microsoft"], 1)])
+def test_a_should_rule_warns_unless_the_run_is_strict(tmp_path, extra, expected_code):
+    with ReferenceHost(faults=["putfile-unlocked-nonzero-accepted"]) as host:
+        seed = host.create_seed()
+        code, reports = run_suite(
+            tmp_path, f"--wopi-target={seed.wopi_src}", f"--wopi-token={seed.access_token}",
+            "--wopi-rules=PUTFILE.UNLOCKED.NONZERO.409", *extra,
+        )
+    assert code == expected_code
+    if expected_code == 0:
+        assert any("[PUTFILE.UNLOCKED.NONZERO.409]" in text for text in _warnings(reports))

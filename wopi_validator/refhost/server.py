@@ -105,6 +105,11 @@ class ReferenceHost:
             return
         self._server = self._thread = self._ctx = None
         if server is not None and thread is not None:
+            # Workers first: a worker finishing a request pulls the loop's
+            # trigger, and once the trigger's pipe is closed its fd number may
+            # already belong to another host's file. Requests in progress
+            # complete; queued ones are cancelled.
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=_STOP_TIMEOUT)
             # Closing the sockets from the event loop's own thread (through its
             # trigger) empties its socket map, so the loop returns at once
             # instead of after its select() timeout.
@@ -112,7 +117,6 @@ class ReferenceHost:
             thread.join(_STOP_TIMEOUT)
             if thread.is_alive():
                 close_all(server._map, ignore_all=True)
-            server.task_dispatcher.shutdown(cancel_pending=True, timeout=_STOP_TIMEOUT)
         ctx.store.close()
         self._remove_temp_dir()
 

@@ -1,0 +1,105 @@
+"""The wopi-validator command, run as a user would (a subprocess), for exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from wopi_validator.refhost.faults import FAULTS
+from wopi_validator.rules import RULES
+
+
+def wopi_validator(*args: str, cwd=None, env=None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wopi_validator.cli", *args], capture_output=True, text=True, timeout=timeout,
+        cwd=cwd, env={**os.environ, **(env or {})},
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
+    assert result.returncode == code, result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("wopi-validator: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unreachable_target_exits_3_with_one_line():
+    result = wopi_validator("--target", "http://127.0.0.1:9/wopi/files/x", "--token", "t")
+    assert_one_clear_line(result, 3, "connection refused", "127.0.0.1:9")
+
+
+def test_unresolvable_host_exits_3_with_one_line():
+    result = wopi_validator("--target", "http://no-such-host.invalid/wopi/files/x", "--token", "t", "--timeout", "5")
+    assert_one_clear_line(result, 3, "could not be resolved")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--target", "http://127.0.0.1:9/not-wopi", "--token", "t"], "does not end in /files/"),
+    (["--target", "http://127.0.0.1:9/wopi/files/x"], "no access token"),
+    (["--target", "missing.toml"], "neither an http(s) WOPISrc nor an existing config file"),
+    (["--fault", "no-such-fault"], "unknown fault"),
+    (["--target", "http://127.0.0.1:9/wopi/files/x", "--token", "t", "--fault", "size-mismatch"], "--fault only"),
+    (["--timeout", "soon", "--target", "http://127.0.0.1:9/wopi/files/x", "--token", "t"], "timeout"),
+    (["--no-such-option"], "unrecognized arguments"),
+])
+def test_usage_errors_exit_2_with_one_line(args, fragment):
+    assert_one_clear_line(wopi_validator(*args), 2, fragment)
+
+
+def test_refused_token_exits_3_and_names_the_token():
+    from wopi_validator.refhost import ReferenceHost
+
+    with ReferenceHost() as host:
+        seed = host.create_seed()
+        result = wopi_validator("--target", seed.wopi_src, "--token", "not-the-token")
+    assert_one_clear_line(result, 3, "refused the first CheckFileInfo with 401", "token")
+
+
+def test_faults_lists_every_fault_with_a_catalogued_rule():
+    result = wopi_validator("faults", "--json")
+    assert result.returncode == 0
+    listed = json.loads(result.stdout)
+    assert [entry["name"] for entry in listed] == list(FAULTS)
+    assert all(entry["rule"] in RULES for entry in listed)
+
+
+def test_rules_json_maps_every_rule_to_its_tests():
+    result = wopi_validator("rules", "--json")
+    assert result.returncode == 0, result.stderr
+    entries = {entry["id"]: entry for entry in json.loads(result.stdout)}
+    assert set(entries) == set(RULES)
+    for fault in FAULTS.values():
+        assert entries[fault.rule]["tests"], f"rule {fault.rule} of fault {fault.name} has no test"
+
+
+def test_default_run_validates_the_reference_host_and_writes_reports(tmp_path):
+    result = wopi_validator("--reports", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    for name in ("report.html", "junit.xml", "summary.json"):
+        assert (tmp_path / "out" / name).is_file()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["counts"].get("fail", 0) == 0
+    assert summary["counts"]["pass"] >= 100
+    assert "results by area" in result.stdout
+
+
+def test_a_fault_run_exits_1_and_names_the_rule(tmp_path):
+    result = wopi_validator("--fault", "putfile-409-without-lock-header", "--reports", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "[PUTFILE.MISMATCH.409]" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rules"]["PUTFILE.MISMATCH.409"]["verdict"] == "fail"
+
+
+def test_help_explains_exit_codes_and_commands():
+    result = wopi_validator("--help")
+    assert result.returncode == 0
+    for text in ("exit codes", "serve-reference", "--fault", "--target"):
+        assert text in result.stdout
