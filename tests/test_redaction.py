@@ -38,3 +38,10 @@ def test_short_strings_are_not_treated_as_secrets():
     redactor = Redactor()
     redactor.add("ab")
     assert redactor.text("abc") == "abc"
+
+
+def test_redacting_twice_changes_nothing_more():
+    redactor = Redactor()
+    redactor.add("tok-twice")
+    once = redactor.text("u?access_token=tok-twice&v=1 and tok-twice")
+    assert redactor.text(once) == once == f"u?access_token={PLACEHOLDER}&v=1 and {PLACEHOLDER}"

@@ -20,7 +20,8 @@ SECRET_HEADERS = frozenset(
 )
 # Tokens shorter than this are too likely to occur by accident inside other text.
 _MIN_SECRET_LENGTH = 4
-_QUERY_TOKEN = re.compile(r"(access_token(?:%3D|=))([^&\s\"'<>#\\]*)", re.IGNORECASE)
+# The value needs one character at least: an already redacted "access_token=<redacted>" stays as it is.
+_QUERY_TOKEN = re.compile(r"(access_token(?:%3D|=))([^&\s\"'<>#\\]+)", re.IGNORECASE)
 _MAX_SCANNED_BODY = 1024 * 1024
 
 
