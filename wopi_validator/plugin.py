@@ -34,6 +34,10 @@ from wopi_validator.target import DEFAULT_CONTENT, SandboxFile, Target
 from wopi_validator.transcript import Transcript
 
 REFERENCE_MAX_PUT_SIZE = 1024 * 1024
+NO_TARGET = (
+    "no WOPI target: give --wopi-target and --wopi-token (or WOPI_TARGET, or --wopi-config), "
+    "or --wopi-reference to validate the bundled reference host"
+)
 
 
 class WopiRun:
@@ -180,6 +184,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+    run = config.stash[RUN_KEY]
+    wants_target = any(item.get_closest_marker("wopi_rule") for item in items)
+    if wants_target and run.target is None and not config.option.collectonly:
+        pytest.exit(f"wopi-validator: {NO_TARGET}", returncode=EXIT_USAGE)
 
 
 def area_of(item: pytest.Item) -> str:
@@ -281,11 +289,7 @@ def wopi_target(request: pytest.FixtureRequest) -> Target:
     """The host under test (session-wide)."""
     run = request.config.stash[RUN_KEY]
     if run.target is None:
-        pytest.exit(
-            "wopi-validator: no WOPI target: give --wopi-target and --wopi-token, or --wopi-reference "
-            "to validate the bundled reference host",
-            returncode=EXIT_USAGE,
-        )
+        pytest.exit(f"wopi-validator: {NO_TARGET}", returncode=EXIT_USAGE)
     return run.target
 
 

@@ -107,3 +107,13 @@ def test_port_in_use_raises_oserror():
         port = busy.getsockname()[1]
         with pytest.raises(OSError):
             ReferenceHost(port=port).start()
+
+
+def test_an_internal_error_is_500_with_x_wopi_server_error(start_host):
+    host = start_host()
+    file = make_file(host)
+    host._ctx.store.close()  # every query now fails inside the host
+    response = file.check_file_info()
+    assert response.status_code == 500
+    assert response.headers["X-WOPI-ServerError"]
+    assert response.headers["X-WOPI-ServerVersion"] == "wopi-validator-refhost/1"

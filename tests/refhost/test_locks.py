@@ -162,3 +162,11 @@ def test_concurrent_locks_have_exactly_one_winner(new_file):
     assert all(r.status_code == 409 and r.headers["X-WOPI-Lock"] == winner
                for r in responses if r is not winners[0])
     assert file.get_lock().headers["X-WOPI-Lock"] == winner
+
+
+def test_lock_ids_round_trip_byte_for_byte_beyond_ascii(new_file):
+    file = new_file()
+    lock_id = "caf\u00e9 {\"S\": 1}  end"
+    assert file.lock(lock_id).status_code == 200
+    assert file.get_lock().headers["X-WOPI-Lock"] == lock_id
+    assert file.lock("other").headers["X-WOPI-Lock"] == lock_id

@@ -51,7 +51,7 @@ def test_split_name(name, parts):
 
 @pytest.mark.parametrize("name", ["", " ", ".", "..", "a/b.txt", "a\\b.txt", "a:b.txt", "a*b.txt",
                                   "a?b.txt", 'a"b.txt', "a<b.txt", "a>b.txt", "a|b.txt", "a\x00b.txt",
-                                  "a\tb.txt", "noext", ".wopitest", "x" * 509 + ".txt"])
+                                  "a\tb.txt", "\ud83d.txt", "noext", ".wopitest", "x" * 509 + ".txt"])
 def test_illegal_names(name):
     assert name_problem(name)
 

@@ -59,7 +59,8 @@ def test_suggested_name_clash_gets_a_new_name_with_the_same_extension(new_file):
     assert existing.get_file().content == b"keep me"
 
 
-@pytest.mark.parametrize("suggestion", ["a/b:c?.wopitest", "", ".", "no extension", "+AOk-t+AOk-"])
+@pytest.mark.parametrize("suggestion", ["a/b:c?.wopitest", "", ".", "no extension", "+AOk-t+AOk-",
+                                        "+2D0-.docx", "+!!!"])
 def test_suggested_mode_never_refuses_a_name(new_file, suggestion):
     response = _put_relative(new_file(), {"X-WOPI-SuggestedTarget": suggestion})
     assert response.status_code == 200
@@ -85,10 +86,11 @@ def test_dotnet_style_utf7_is_decoded(new_file):
     assert response.json()["Name"] == f"{stem}_x.wopitest"
 
 
-@pytest.mark.parametrize("name", ["bad/name.wopitest", "bad:name.wopitest", 'q"uote.wopitest',
-                                  "no_extension", ".wopitest", "..", "x" * 505 + ".wopitest"])
-def test_illegal_specific_name_is_400_with_a_valid_alternative(new_file, host, name):
-    response = _put_relative(new_file(), {"X-WOPI-RelativeTarget": utf7(name)})
+@pytest.mark.parametrize("wire", [utf7(name) for name in (
+    "bad/name.wopitest", "bad:name.wopitest", 'q"uote.wopitest', "no_extension", ".wopitest", "..",
+    "x" * 505 + ".wopitest")] + ["+2D0-half-surrogate.wopitest", "+!!!.wopitest"])
+def test_illegal_specific_name_is_400_with_a_valid_alternative(new_file, host, wire):
+    response = _put_relative(new_file(), {"X-WOPI-RelativeTarget": wire})
     assert response.status_code == 400
     alternative = response.headers["X-WOPI-ValidRelativeTarget"].encode("ascii").decode("utf-7")
     assert alternative not in {f.name for f in host.list_files()}

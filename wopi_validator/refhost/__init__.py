@@ -2,7 +2,17 @@
 
 It imports nothing from the rest of ``wopi_validator``: it is the
 implementation the suite is checked against, so it must not share code (and
-therefore bugs) with the checks.
+therefore bugs) with the checks. Faults are named by plain strings.
+
+Modules, from the outside in:
+
+* ``server``     ReferenceHost: lifecycle and the Python helpers tests use
+* ``serving``    waitress on a background thread, with a safe, quick stop
+* ``app``        Flask routes, access tokens, X-WOPI-Override dispatch
+* ``fileinfo``, ``content``, ``locks``, ``files``   the WOPI operations
+* ``names``      UTF-7 and file-name rules; ``timefmt`` LastModifiedTime
+* ``store``      SQLite state and content blobs; ``tokens`` ids and tokens
+* ``faults``     the catalogue of named faults; ``standalone`` the CLI
 """
 
 from .faults import FAULTS, Fault

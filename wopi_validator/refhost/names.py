@@ -55,6 +55,10 @@ def _character_problem(text: str) -> str | None:
             return f"contains the reserved character {char!r}"
         if ord(char) < 0x20 or ord(char) == 0x7F:
             return "contains a control character"
+        # UTF-7 can carry half of a surrogate pair; such a name is not text
+        # that SQLite or a JSON body could hold.
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            return "contains an unpaired surrogate"
     return None
 
 

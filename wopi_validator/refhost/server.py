@@ -6,29 +6,22 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-
-from waitress import create_server
-from waitress.server import BaseWSGIServer
-from waitress.wasyncore import close_all
 
 from .app import create_app
 from .context import USERS, HostContext
 from .faults import validate_fault_names
 from .locks import current_lock
 from .names import name_problem
+from .serving import BackgroundServer
 from .store import Store
 from .tokens import mint_token, new_file_id, now_ms
 
-HOST = "127.0.0.1"
-WORKER_THREADS = 8
 SEED_NAME = "seed.wopitest"
 SEED_CONTENT = b"wopi-validator seed file\n"
-_STOP_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -68,8 +61,7 @@ class ReferenceHost:
         self.port = port
         self._data_dir = Path(data_dir) if data_dir is not None else None
         self._ctx: HostContext | None = None
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self._temp_dir: Path | None = None
         self._base_url = ""
 
@@ -84,39 +76,28 @@ class ReferenceHost:
         else:
             data_dir = self._data_dir
             data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(data_dir)
-        ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl)
+        store: Store | None = None
         try:
-            server = create_server(create_app(ctx), host=HOST, port=self.port, threads=WORKER_THREADS)
+            store = Store(data_dir)
+            ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl)
+            server = BackgroundServer(create_app(ctx), self.port)
         except BaseException:
-            store.close()
+            if store is not None:
+                store.close()
             self._remove_temp_dir()
             raise
-        self._base_url = f"http://{HOST}:{server.effective_port}"
-        ctx.base_url = self._base_url
+        self._base_url = ctx.base_url = server.base_url
         self._ctx, self._server = ctx, server
-        self._thread = threading.Thread(target=server.run, name="wopi-refhost", daemon=True)
-        self._thread.start()
+        server.start()
         return self
 
     def stop(self) -> None:
-        server, thread, ctx = self._server, self._thread, self._ctx
+        server, ctx = self._server, self._ctx
         if ctx is None:
             return
-        self._server = self._thread = self._ctx = None
-        if server is not None and thread is not None:
-            # Workers first: a worker finishing a request pulls the loop's
-            # trigger, and once the trigger's pipe is closed its fd number may
-            # already belong to another host's file. Requests in progress
-            # complete; queued ones are cancelled.
-            server.task_dispatcher.shutdown(cancel_pending=True, timeout=_STOP_TIMEOUT)
-            # Closing the sockets from the event loop's own thread (through its
-            # trigger) empties its socket map, so the loop returns at once
-            # instead of after its select() timeout.
-            server.trigger.pull_trigger(lambda: close_all(server._map))
-            thread.join(_STOP_TIMEOUT)
-            if thread.is_alive():
-                close_all(server._map, ignore_all=True)
+        self._server = self._ctx = None
+        if server is not None:
+            server.stop()
         ctx.store.close()
         self._remove_temp_dir()
 
