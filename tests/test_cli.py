@@ -103,3 +103,21 @@ def test_help_explains_exit_codes_and_commands():
     assert result.returncode == 0
     for text in ("exit codes", "serve-reference", "--fault", "--target"):
         assert text in result.stdout
+
+
+def test_no_access_token_appears_in_any_output(tmp_path):
+    from wopi_validator.refhost import ReferenceHost
+
+    with ReferenceHost() as host:
+        seed = host.create_seed()
+        result = wopi_validator("--target", seed.wopi_src, "--token", seed.access_token,
+                                "--reports", str(tmp_path), "-v", cwd=tmp_path)
+        tokens = host.issued_tokens()
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert len(tokens) > 50  # the seed's, and one for every file the run created
+    outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    outputs.update({path.name: path.read_text(errors="replace") for path in tmp_path.rglob("*") if path.is_file()})
+    assert set(outputs) >= {"stdout", "report.html", "junit.xml", "summary.json"}
+    for name, text in outputs.items():
+        leaked = [token for token in tokens if token in text]
+        assert not leaked, f"{len(leaked)} token(s) leaked into {name}"

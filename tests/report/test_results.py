@@ -28,3 +28,15 @@ def test_verdicts_per_test_rule_and_area():
     assert rules["LOCK.ACQUIRE"]["verdict"] == "warn" and rules["LOCK.OPAQUE"]["verdict"] == "fail"
     table = "\n".join(area_table(collector))
     assert "locks" in table and "putfile" in table and "rules" in table
+
+
+def test_a_multi_rule_test_fails_only_the_rule_its_message_names():
+    collector = ResultCollector()
+    props = [("wopi_area", "putfile"), ("wopi_rule", "PUTFILE.VERSION"), ("wopi_rule", "ITEMVERSION.MATCH")]
+    collector.add(make_report("t", "call", "failed", props, "[PUTFILE.VERSION] PutFile answered 200 without it"))
+    rules = collector.by_rule()
+    assert rules["PUTFILE.VERSION"]["verdict"] == "fail"
+    assert rules["ITEMVERSION.MATCH"]["verdict"] == "skip"  # not judged: the test stopped first
+    other = ResultCollector()
+    other.add(make_report("u", "call", "failed", props, "TransportError: connection refused"))
+    assert {entry["verdict"] for entry in other.by_rule().values()} == {"fail"}

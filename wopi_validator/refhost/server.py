@@ -182,6 +182,10 @@ class ReferenceHost:
             for row in ctx.store.list_files()
         ]
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token the host has minted, also for deleted files (tests search outputs for leaks)."""
+        return list(self._running().store.minted_tokens)
+
     def read_content(self, file_id: str) -> bytes:
         found = self._running().store.read_content(file_id)
         if found is None:

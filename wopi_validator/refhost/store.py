@@ -152,6 +152,7 @@ class Transaction:
             "INSERT INTO tokens (token, file_id, user_id, expires_at_ms) VALUES (?, ?, ?, ?)",
             (token, file_id, user_id, expires_at_ms),
         )
+        self._store.minted_tokens.append(token)
 
     def set_user_info(self, user_id: str, info: str) -> None:
         self._conn.execute(
@@ -171,6 +172,8 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._closed = False
+        self.minted_tokens: list[str] = []
+        """Every token ever minted, kept after its file is deleted (tests search outputs for leaks)."""
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,12 @@ from typing import Any
 import pytest
 
 PASS, FAIL, SKIP, WARN = "pass", "fail", "skip", "warn"
+_RULE_TAG = re.compile(r"\[([A-Z]+(?:\.[A-Z0-9]+)+)\]")
+
+
+def named_rules(text: str) -> set[str]:
+    """The rule IDs a failure or warning text names as ``[RULE.ID]``."""
+    return set(_RULE_TAG.findall(text))
 
 
 @dataclass
@@ -21,6 +28,17 @@ class TestResult:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duration: float = 0.0
+
+    def verdict_for(self, rule_id: str) -> str:
+        """This test's verdict for one of its rules."""
+        if self.verdict == FAIL:
+            blamed = named_rules(self.message) & set(self.rules)
+            # A test stops at its first failure: its other rules were not judged.
+            return FAIL if not blamed or rule_id in blamed else SKIP
+        if self.verdict == WARN:
+            warned = set().union(*(named_rules(text) for text in self.warnings)) & set(self.rules)
+            return WARN if not warned or rule_id in warned else PASS
+        return self.verdict
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,15 +95,20 @@ class ResultCollector:
         return dict(sorted(table.items()))
 
     def by_rule(self) -> dict[str, dict[str, Any]]:
-        """Per rule: the worst verdict of its tests (fail > warn > pass > skip) and the tests."""
+        """Per rule: the worst verdict its tests gave it (fail > warn > pass > skip), and the tests.
+
+        A test tagged with several rules fails (or warns) only the rules its message names; when the
+        message names none of them (a transport error, a broken precondition) it fails all of them.
+        """
         order = {FAIL: 3, WARN: 2, PASS: 1, SKIP: 0}
         rules: dict[str, dict[str, Any]] = {}
         for result in self.results.values():
             for rule_id in result.rules:
                 entry = rules.setdefault(rule_id, {"verdict": SKIP, "tests": []})
                 entry["tests"].append(result.nodeid)
-                if order[result.verdict] > order[entry["verdict"]]:
-                    entry["verdict"] = result.verdict
+                verdict = result.verdict_for(rule_id)
+                if order[verdict] > order[entry["verdict"]]:
+                    entry["verdict"] = verdict
         return dict(sorted(rules.items()))
 
     def counts(self) -> Counter[str]:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.suite.steps import check_file_info, current_version
+from wopi_validator.suite.steps import current_version
 
 # Every byte value, so a host that re-encodes text or strips line endings is caught.
 BINARY_CONTENT = bytes(range(256)) * 4 + b"\r\n\x00end"
 
 
 @pytest.mark.wopi_rule("GETFILE.200")
-def test_getfile_returns_the_full_seed_content(wopi_seed, wopi_check):
+def test_getfile_of_the_seed_file_answers_200(wopi_seed, wopi_check):
+    # Its bytes are unknown to us; CFI.SIZE.MATCH compares their count with Size.
     response = wopi_seed.get_file()
     wopi_check.status(response, 200, "GETFILE.200", "GetFile of the seed file")
-    info = check_file_info(wopi_seed, wopi_check)
-    size = info.get("Size")
-    if isinstance(size, int):
-        wopi_check.must(len(response.body) == size, "GETFILE.200",
-                        f"GetFile returned {len(response.body)} bytes; CheckFileInfo Size is {size}", response)
 
 
 @pytest.mark.wopi_rule("GETFILE.200")
