@@ -164,6 +164,8 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
         f"--junitxml={reports / 'junit.xml'}",
         f"--wopi-summary={reports / 'summary.json'}",
         "-p", "no:cacheprovider",
+        # This process imported wopi_validator before pytest started; our checks do not use assert rewriting.
+        "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
     ]
     args += ["-q"] * options.quiet + ["-v"] * options.verbose
     return args
