@@ -4,6 +4,7 @@
     wopi-validator faults [--json]              list the reference host's fault injections
     wopi-validator rules [--json]               print the rule catalogue and the tests covering each rule
     wopi-validator serve-reference [...]        run the reference host until Ctrl-C
+    wopi-validator diff OLD.json NEW.json        regressions, fixes and changed skips between two runs
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from wopi_validator.redaction import REDACTOR
 from wopi_validator.rules import PROFILES, RULES
 from wopi_validator.target import Target
 
-SUBCOMMANDS = ("faults", "rules", "serve-reference")
+SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff")
 SUITE = "wopi_validator.suite"
 
 _DESCRIPTION = """\
@@ -50,6 +51,7 @@ other commands:
   wopi-validator faults [--json]           list the reference host's named faults
   wopi-validator rules [--json]            the rule catalogue with the tests covering each rule
   wopi-validator serve-reference [--help]  run the reference host for your own experiments
+  wopi-validator diff OLD.json NEW.json    compare two summary.json files; exit 1 on a regression
 
 exit codes: 0 all passed, 1 a test failed, 2 usage error, 3 target unusable,
             4 internal error, 5 no test ran, 130 interrupted
@@ -89,6 +91,8 @@ def _run_parser() -> argparse.ArgumentParser:
     run.add_argument("--rules", metavar="PATTERNS", help="only rules matching, e.g. 'LOCK.*,PUTFILE.*'")
     run.add_argument("--timeout", metavar="SECONDS", help="per-request timeout (default 10)")
     run.add_argument("--max-body", metavar="BYTES", help="cap on bytes read from a response (default 32 MiB)")
+    run.add_argument("--expected", metavar="FILE",
+                     help="expected-failures file (one test ID per line): known failures do not fail the run")
     run.add_argument("--reports", metavar="DIR", default="reports", help="where reports go (default reports/)")
     run.add_argument("-q", "--quiet", action="count", default=0, help="less output")
     run.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
@@ -103,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             return _faults(argv)
         if command == "rules":
             return _rules(argv)
+        if command == "diff":
+            return _diff(argv)
         from wopi_validator.refhost.standalone import main as serve_reference
 
         return serve_reference(argv)
@@ -158,6 +164,10 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
         args.append(flag if value is True else f"{flag}={value}")
     if options.rules:
         args.append(f"--wopi-rules={options.rules}")
+    if options.expected:
+        if not Path(options.expected).is_file():
+            raise UsageError(f"expected-failures file {options.expected} does not exist")
+        args.append(f"--wopi-expected={options.expected}")
     reports = Path(options.reports)
     args += [
         f"--html={reports / 'report.html'}", "--self-contained-html",
@@ -222,6 +232,25 @@ def _faults(argv: list[str]) -> int:
     for fault in FAULTS.values():
         print(f"{fault.name:<{width}}  {fault.rule:<{rule_width}}  {fault.description}")
     return 0
+
+
+def _diff(argv: list[str]) -> int:
+    parser = _Parser(prog="wopi-validator diff",
+                     description="Compare two summary.json files: regressions, fixes and changed skips. "
+                                 "Exits 1 when NEW has a regression.")
+    parser.add_argument("old", metavar="OLD.json", help="the baseline summary.json")
+    parser.add_argument("new", metavar="NEW.json", help="the summary.json of the run to judge")
+    options = parser.parse_args(argv)
+    from wopi_validator.report.baseline import compare, load_summary
+
+    try:
+        comparison = compare(load_summary(options.old), load_summary(options.new))
+    except UsageError as exc:
+        print(f"wopi-validator: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for line in comparison.lines():
+        print(line)
+    return 1 if comparison.regressions else 0
 
 
 def collect_rule_coverage() -> dict[str, list[str]]:

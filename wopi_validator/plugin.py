@@ -27,7 +27,8 @@ from wopi_validator.errors import (
 )
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.console import area_table
-from wopi_validator.report.results import ResultCollector
+from wopi_validator.report.expectations import Expectations, entry_line, load_expectations
+from wopi_validator.report.results import FAIL, ResultCollector, stable_test_id
 from wopi_validator.report.summary import build_summary, write_summary
 from wopi_validator.rules import PROFILES, RULES
 from wopi_validator.target import DEFAULT_CONTENT, SandboxFile, Target
@@ -49,6 +50,7 @@ class WopiRun:
         self.reference: Any = None
         self.collector = ResultCollector()
         self.started = datetime.now(UTC)
+        self.expectations: Expectations | None = None
 
     def option(self, name: str) -> Any:
         return self.pytest_config.getoption(name)
@@ -137,6 +139,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wopi-rules", metavar="PATTERNS",
                     help="run only tests of rules matching these comma-separated patterns, e.g. 'LOCK.*,PUTFILE.*'")
     group.addoption("--wopi-summary", metavar="PATH", help="write summary.json here")
+    group.addoption("--wopi-expected", metavar="FILE",
+                    help="file of expected failures (one test ID per line): fail only on changes")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -145,6 +149,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "wopi_requires(*capabilities): CheckFileInfo capabilities a test needs (skipped without)"
     )
     run = WopiRun(config)
+    expected = config.getoption("wopi_expected", None)
+    if expected:
+        try:
+            run.expectations = load_expectations(expected)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(RunReporter(run), "wopi-validator-reporter")
 
@@ -166,6 +176,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     patterns = [p for p in (config.getoption("wopi_rules") or "").split(",") if p.strip()]
+    _mark_expected_failures(config.stash[RUN_KEY].expectations, items)
     selected, deselected = [], []
     for item in items:
         marker = item.get_closest_marker("wopi_rule")
@@ -188,6 +199,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wants_target = any(item.get_closest_marker("wopi_rule") for item in items)
     if wants_target and run.target is None and not config.option.collectonly:
         pytest.exit(f"wopi-validator: {NO_TARGET}", returncode=EXIT_USAGE)
+
+
+def _mark_expected_failures(expectations: Expectations | None, items: list[pytest.Item]) -> None:
+    if expectations is None:
+        return
+    for item in items:
+        test_id = stable_test_id(item.nodeid)
+        if test_id in expectations.entries:
+            expectations.matched.add(test_id)
+            note = expectations.entries[test_id]
+            reason = f"listed in {expectations.path} as an expected failure" + (f" ({note})" if note else "")
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
 
 def area_of(item: pytest.Item) -> str:
@@ -256,14 +279,40 @@ class RunReporter:
         terminalreporter.section("wopi-validator: results by area")
         for line in area_table(collector):
             terminalreporter.write_line(line)
+        self._report_expectations(terminalreporter)
         target = self.run.target
         if target is not None and target.leftovers:
             terminalreporter.write_line(
                 f"could not delete {len(target.leftovers)} sandbox file(s) on the host: {', '.join(target.leftovers)}"
             )
 
+    def _report_expectations(self, terminalreporter: Any) -> None:
+        expectations = self.run.expectations
+        results = self.run.collector.results.values()
+        failures = [r for r in results if r.verdict == FAIL]
+        if expectations is not None:
+            now_passing = [r.test_id for r in failures if "XPASS" in r.message]
+            if now_passing:
+                terminalreporter.write_line(
+                    f"expected failures that now pass (remove them from {expectations.path}): " + ", ".join(now_passing)
+                )
+            if expectations.stale:
+                terminalreporter.write_line(
+                    f"entries in {expectations.path} that match no test (remove them): " + ", ".join(expectations.stale)
+                )
+        new_failures = [r for r in failures if "XPASS" not in r.message]
+        if new_failures:
+            terminalreporter.write_line(
+                "to accept these failures as known, add these lines to an expected-failures file (--wopi-expected):"
+            )
+            for result in new_failures:
+                terminalreporter.write_line("  " + entry_line(result.test_id, result.message))
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = self.run
+        if run.expectations is not None and run.expectations.stale:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            exitstatus = session.exitstatus
         try:
             summary_path = session.config.getoption("wopi_summary")
             if summary_path and not hasattr(session.config, "workerinput"):

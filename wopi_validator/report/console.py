@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wopi_validator.report.results import FAIL, PASS, SKIP, WARN, ResultCollector
+from wopi_validator.report.results import FAIL, PASS, SKIP, WARN, XFAIL, ResultCollector
 
-_COLUMNS = (PASS, FAIL, SKIP, WARN)
-_HEADINGS = ("passed", "failed", "skipped", "warned")
+_COLUMNS = (PASS, FAIL, SKIP, WARN, XFAIL)
+_HEADINGS = ("passed", "failed", "skipped", "warned", "expected")
 
 
 def area_table(collector: ResultCollector) -> list[str]:
@@ -13,14 +13,14 @@ def area_table(collector: ResultCollector) -> list[str]:
     rows = [(area, [counts[c] for c in _COLUMNS]) for area, counts in collector.by_area().items()]
     totals = collector.counts()
     rows.append(("all tests", [totals[c] for c in _COLUMNS]))
-    rule_counts = {c: 0 for c in _COLUMNS}
+    rule_counts = dict.fromkeys(_COLUMNS, 0)
     for entry in collector.by_rule().values():
         rule_counts[entry["verdict"]] += 1
     rows.append(("rules", [rule_counts[c] for c in _COLUMNS]))
     width = max(len(name) for name, _ in rows)
-    lines = [f"{'area':<{width}}  " + "  ".join(f"{h:>7}" for h in _HEADINGS)]
+    lines = [f"{'area':<{width}}  " + "  ".join(f"{h:>8}" for h in _HEADINGS)]
     for index, (name, numbers) in enumerate(rows):
         if index == len(rows) - 2:
             lines.append("-" * len(lines[0]))
-        lines.append(f"{name:<{width}}  " + "  ".join(f"{n:>7}" for n in numbers))
+        lines.append(f"{name:<{width}}  " + "  ".join(f"{n:>8}" for n in numbers))
     return lines

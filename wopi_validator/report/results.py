@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-PASS, FAIL, SKIP, WARN = "pass", "fail", "skip", "warn"
+PASS, FAIL, SKIP, WARN, XFAIL = "pass", "fail", "skip", "warn", "xfail"
 _RULE_TAG = re.compile(r"\[([A-Z]+(?:\.[A-Z0-9]+)+)\]")
+
+
+def stable_test_id(nodeid: str) -> str:
+    """The node ID without the folder the suite is installed in: ``test_locks.py::test_x[param]``."""
+    path, sep, rest = nodeid.partition("::")
+    return path.rsplit("/", 1)[-1] + sep + rest
 
 
 def named_rules(text: str) -> set[str]:
@@ -40,8 +46,13 @@ class TestResult:
             return WARN if not warned or rule_id in warned else PASS
         return self.verdict
 
+    @property
+    def test_id(self) -> str:
+        return stable_test_id(self.nodeid)
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "id": self.test_id,
             "nodeid": self.nodeid,
             "area": self.area,
             "rules": self.rules,
@@ -82,6 +93,9 @@ class ResultCollector:
             if result.verdict != FAIL:
                 result.verdict = FAIL
                 result.message = _first_line_block(report)
+        elif report.skipped and hasattr(report, "wasxfail"):
+            result.verdict = XFAIL
+            result.message = _first_line_block(report) or str(report.wasxfail)
         elif report.skipped and result.verdict == PASS:
             result.verdict = SKIP
             result.message = _skip_reason(report)
@@ -100,7 +114,7 @@ class ResultCollector:
         A test tagged with several rules fails (or warns) only the rules its message names; when the
         message names none of them (a transport error, a broken precondition) it fails all of them.
         """
-        order = {FAIL: 3, WARN: 2, PASS: 1, SKIP: 0}
+        order = {FAIL: 4, XFAIL: 3, WARN: 2, PASS: 1, SKIP: 0}
         rules: dict[str, dict[str, Any]] = {}
         for result in self.results.values():
             for rule_id in result.rules:

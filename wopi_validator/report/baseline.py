@@ -1,0 +1,70 @@
+"""Comparing two summary.json files: regressions, fixes and changed skips."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wopi_validator.errors import UsageError
+from wopi_validator.report.results import FAIL, SKIP
+from wopi_validator.report.summary import SUMMARY_FORMAT_VERSION
+
+
+@dataclass
+class Comparison:
+    regressions: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+    changed_skips: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        for title, items in (("regressions", self.regressions), ("fixes", self.fixes),
+                             ("changed skips", self.changed_skips), ("no longer run", self.removed)):
+            out.append(f"{title}: {len(items)}")
+            out.extend(f"  {item}" for item in items)
+        return out
+
+
+def load_summary(path: str | Path) -> dict[str, Any]:
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"summary file {file} does not exist") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{file} is not a readable summary.json ({exc})") from None
+    if not isinstance(data, dict) or data.get("format_version") != SUMMARY_FORMAT_VERSION or "tests" not in data:
+        raise UsageError(f"{file} is not a wopi-validator summary.json (format {SUMMARY_FORMAT_VERSION})")
+    return data
+
+
+def _tests(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {test["id"]: test for test in summary["tests"]}
+
+
+def _describe(test: dict[str, Any]) -> str:
+    message = (test.get("message") or "").strip().splitlines()
+    return message[0][:160] if message else ""
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
+    before, after = _tests(old), _tests(new)
+    result = Comparison()
+    for test_id, now in after.items():
+        was = before.get(test_id)
+        old_verdict = was["verdict"] if was else None
+        verdict = now["verdict"]
+        if verdict == FAIL and old_verdict != FAIL:
+            origin = f"was {old_verdict}" if was else "new test"
+            result.regressions.append(f"{test_id} ({origin}): {_describe(now)}")
+        elif old_verdict == FAIL and verdict != FAIL:
+            result.fixes.append(f"{test_id} (now {verdict})")
+        elif was and (verdict == SKIP) != (old_verdict == SKIP):
+            result.changed_skips.append(f"{test_id}: {old_verdict} -> {verdict} {_describe(now)}".rstrip())
+        elif was and verdict == SKIP and _describe(now) != _describe(was):
+            result.changed_skips.append(f"{test_id}: skip reason changed to: {_describe(now)}")
+    result.removed = sorted(set(before) - set(after))
+    return result
