@@ -157,6 +157,10 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(RunReporter(run), "wopi-validator-reporter")
+    if config.pluginmanager.hasplugin("html"):
+        from wopi_validator.report.html import HtmlReportHooks
+
+        config.pluginmanager.register(HtmlReportHooks(run.collector), "wopi-validator-html")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -166,6 +170,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     try:
         run.start()
+        if run.target is not None:
+            from wopi_validator.report.html import add_environment
+
+            config = run.target.config
+            add_environment(session.config, config.target, run.target.host_identity, config.profile,
+                            config.judges_strictly)
     except UsageError as exc:
         run.stop()
         pytest.exit(f"wopi-validator: {REDACTOR.text(str(exc))}", returncode=EXIT_USAGE)
@@ -320,6 +330,7 @@ class RunReporter:
                 summary = build_summary(
                     run.collector,
                     target=target.target if target else "",
+                    host=run.target.host_identity if run.target is not None else {},
                     profile=target.profile if target else "generic",
                     strict=target.judges_strictly if target else False,
                     started=run.started,

@@ -20,6 +20,7 @@ import pytest
 from wopi_validator.client import ClientSettings, WopiClient, make_session
 from wopi_validator.config import TargetConfig
 from wopi_validator.errors import SandboxError, TargetUnusable, TransportError
+from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Transcript
 
 DEFAULT_CONTENT = b"wopi-validator sandbox file\n"
@@ -88,6 +89,8 @@ class Target:
         self._seed_lock = threading.Lock()
         self._seed_original: bytes | None = None
         self.leftovers: list[str] = []
+        self.host_identity: dict[str, str] = {}
+        """What the host says it is: product (CheckFileInfo), server_version and server (headers)."""
 
     # -- clients ---------------------------------------------------------------------
 
@@ -122,6 +125,14 @@ class Target:
                 f"the host refused the first CheckFileInfo with {response.status}: check {what} "
                 "(tokens expire; get a fresh one with --wopi-token) and the file id in --wopi-target"
             )
+        self.host_identity = {
+            key: REDACTOR.text(value[:200])
+            for key, value in (
+                ("server_version", response.header("X-WOPI-ServerVersion")),
+                ("server", response.header("Server")),
+            )
+            if value
+        }
         if response.status != 200:
             # The run goes on: the CheckFileInfo tests report this failure with its details.
             self.seed_cfi_problem = f"CheckFileInfo answered {response.status}"
@@ -133,6 +144,9 @@ class Target:
             return
         if isinstance(data, dict):
             self.seed_cfi = data
+            brand = data.get("BreadcrumbBrandName") or data.get("HostName")
+            if isinstance(brand, str) and brand:
+                self.host_identity["product"] = REDACTOR.text(brand[:200])
         else:
             self.seed_cfi_problem = "CheckFileInfo body is not a JSON object"
 

@@ -15,12 +15,20 @@ SUMMARY_FORMAT_VERSION = 1
 
 
 def build_summary(
-    collector: ResultCollector, *, target: str, profile: str, strict: bool, started: datetime, exit_status: int
+    collector: ResultCollector,
+    *,
+    target: str,
+    host: dict[str, str],
+    profile: str,
+    strict: bool,
+    started: datetime,
+    exit_status: int,
 ) -> dict[str, Any]:
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
         "tool": {"name": "wopi-validator", "version": __version__},
         "target": REDACTOR.text(target),
+        "host": host,
         "profile": profile,
         "strict": strict,
         "started": started.isoformat(),
