@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from tests.test_cli import wopi_validator
+from wopi_validator.rules import RULES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,7 +37,7 @@ def test_a_failure_is_visible_with_rule_link_and_409_headers(tmp_path):
     extras = re.search(r'<tr class="([^"]*extras-row[^"]*)"', row)
     assert extras and "collapsed" not in extras.group(1) and "hidden" not in extras.group(1)
     assert "[PUTFILE.MISMATCH.409]" in row
-    assert 'href="https://learn.microsoft.com/en-us/microsoft-365/cloud-storage-partner-program/rest/files/putfile"' in row
+    assert f'href="{RULES["PUTFILE.MISMATCH.409"].source}"' in row
     assert re.search(r"\[PUT\] -&gt; 409", row), "the 409 exchange is not in the transcript"
     assert "&lt; X-Wopi-Serverversion:" in row, "response headers are not shown"
     assert "WOPI results by area and rule" in dom
