@@ -121,3 +121,17 @@ def test_no_access_token_appears_in_any_output(tmp_path):
     for name, text in outputs.items():
         leaked = [token for token in tokens if token in text]
         assert not leaked, f"{len(leaked)} token(s) leaked into {name}"
+
+
+def test_a_relative_config_file_works_from_the_command_line_and_the_environment(tmp_path):
+    from wopi_validator.refhost import ReferenceHost
+
+    with ReferenceHost() as host:
+        seed = host.create_seed()
+        (tmp_path / "host.toml").write_text(f'target = "{seed.wopi_src}"\ntoken = "{seed.access_token}"\n')
+        by_option = wopi_validator("--target", "host.toml", "--rules", "CFI.*", "--reports", "out1", cwd=tmp_path)
+        by_env = wopi_validator("--rules", "CFI.*", "--reports", "out2", cwd=tmp_path, env={"WOPI_CONFIG": "host.toml"})
+    assert by_option.returncode == 0, by_option.stdout[-2000:] + by_option.stderr
+    assert by_env.returncode == 0, by_env.stdout[-2000:] + by_env.stderr
+    assert (tmp_path / "out1" / "summary.json").is_file() and (tmp_path / "out2" / "summary.json").is_file()
+    assert "test_checkfileinfo.py ." in by_option.stdout

@@ -37,6 +37,7 @@ from wopi_validator.target import Target
 
 SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff")
 SUITE = "wopi_validator.suite"
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
 _DESCRIPTION = """\
 Validate a WOPI host against the WOPI protocol rules.
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     except TargetUnusable as exc:
         print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
         return EXIT_TARGET_UNUSABLE
-    return _run_pytest(pytest_args + passthrough, Path(options.reports))
+    return _run_pytest(pytest_args + passthrough, Path(options.reports).resolve())
 
 
 def _target_values(options: argparse.Namespace) -> dict[str, Any]:
@@ -135,12 +136,12 @@ def _target_values(options: argparse.Namespace) -> dict[str, Any]:
 
 def _pytest_args(options: argparse.Namespace) -> list[str]:
     """Validate the options the way the plugin would, then turn them into pytest arguments."""
-    config_file = options.config
+    config_file = options.config or os.environ.get("WOPI_CONFIG")
     if options.target and not options.target.startswith(("http://", "https://")):
         if not Path(options.target).is_file():
             raise UsageError(f"--target {options.target!r} is neither an http(s) WOPISrc nor an existing config file")
         config_file, options.target = options.target, None
-    has_target = bool(options.target or os.environ.get("WOPI_TARGET") or config_file or os.environ.get("WOPI_CONFIG"))
+    has_target = bool(options.target or os.environ.get("WOPI_TARGET") or config_file)
     args = ["--pyargs", SUITE]
     if not has_target:
         _check_fault_names(options.fault or [])
@@ -156,7 +157,7 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
         finally:
             preflight.session.close()
         if config_file:
-            args.append(f"--wopi-config={config_file}")
+            args.append(f"--wopi-config={Path(config_file).resolve()}")
     for key, value in _target_values(options).items():
         if value is None or value is False:
             continue
@@ -167,9 +168,10 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
     if options.expected:
         if not Path(options.expected).is_file():
             raise UsageError(f"expected-failures file {options.expected} does not exist")
-        args.append(f"--wopi-expected={options.expected}")
-    reports = Path(options.reports)
+        args.append(f"--wopi-expected={Path(options.expected).resolve()}")
+    reports = Path(options.reports).resolve()
     args += [
+        f"--rootdir={SUITE_DIR}",
         f"--html={reports / 'report.html'}", "--self-contained-html",
         f"--junitxml={reports / 'junit.xml'}",
         f"--wopi-summary={reports / 'summary.json'}",
@@ -202,7 +204,14 @@ class _ExitObserver:
 
 def _run_pytest(args: list[str], reports: Path) -> int:
     observer = _ExitObserver()
-    code = int(pytest.main(args, plugins=[observer]))
+    # Run from the suite's folder so progress lines read "test_locks.py ....", wherever the package is
+    # installed (every path we pass is absolute; the user's own conftest.py and pytest config stay out).
+    here = Path.cwd()
+    os.chdir(SUITE_DIR)
+    try:
+        code = int(pytest.main(args, plugins=[observer]))
+    finally:
+        os.chdir(here)
     if observer.returncode in {EXIT_USAGE, EXIT_TARGET_UNUSABLE}:
         return observer.returncode
     mapped = {
@@ -214,8 +223,17 @@ def _run_pytest(args: list[str], reports: Path) -> int:
         pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_NOTHING_RAN,
     }.get(code, code)
     if (reports / "summary.json").exists():
-        print(f"reports: {reports / 'report.html'}, {reports / 'junit.xml'}, {reports / 'summary.json'}")
+        shown = _shorter(reports)
+        print(f"reports: {shown / 'report.html'}, {shown / 'junit.xml'}, {shown / 'summary.json'}")
     return mapped
+
+
+def _shorter(path: Path) -> Path:
+    """The path relative to the working directory when it lies below it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _faults(argv: list[str]) -> int:
