@@ -3,8 +3,11 @@
     wopi-validator [OPTIONS] [-- PYTEST_ARGS]   validate a host (the bundled one without --target)
     wopi-validator faults [--json]              list the reference host's fault injections
     wopi-validator rules [--json]               print the rule catalogue and the tests covering each rule
+    wopi-validator parity [--json] [--output F] map Microsoft's validator cases to our rules and tests
     wopi-validator serve-reference [...]        run the reference host until Ctrl-C
     wopi-validator diff OLD.json NEW.json        regressions, fixes and changed skips between two runs
+    wopi-validator cleanup LEDGER                remove what an interrupted run left on the host
+    wopi-validator keys generate DIR            proof-key pairs; `discovery` serves or writes them as WOPI discovery
 """
 
 from __future__ import annotations
@@ -30,12 +33,15 @@ from wopi_validator.errors import (
     EXIT_USAGE,
     TargetUnusable,
     UsageError,
+    WopiValidatorError,
 )
+from wopi_validator.proofkeys import load_keys
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.rules import PROFILES, RULES
+from wopi_validator.startup import open_target
 from wopi_validator.target import Target
 
-SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff")
+SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff", "cleanup", "parity", "keys", "discovery")
 SUITE = "wopi_validator.suite"
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
@@ -51,8 +57,12 @@ _EPILOG = """\
 other commands:
   wopi-validator faults [--json]           list the reference host's named faults
   wopi-validator rules [--json]            the rule catalogue with the tests covering each rule
+  wopi-validator parity [--output FILE]    Microsoft's validator cases mapped to our tests (docs/parity.md)
   wopi-validator serve-reference [--help]  run the reference host for your own experiments
   wopi-validator diff OLD.json NEW.json    compare two summary.json files; exit 1 on a regression
+  wopi-validator cleanup LEDGER            remove the files an interrupted run left (reports/ledger.json)
+  wopi-validator keys generate DIR         current and old proof-key pairs for --proof-keys
+  wopi-validator discovery --keys DIR ...  serve (--serve) or write (--discovery-file) a discovery XML with them
 
 exit codes: 0 all passed, 1 a test failed, 2 usage error, 3 target unusable,
             4 internal error, 5 no test ran, 130 interrupted
@@ -62,6 +72,7 @@ examples:
   wopi-validator --fault putfile-409-without-lock-header
   wopi-validator --target https://host/wopi/files/ID --token TOKEN --token-ttl 1767225600000
   wopi-validator --target host.toml --rules 'LOCK.*,PUTFILE.*' -- -x
+  wopi-validator --provider examples/providers/cloudreve.toml --proof-keys keys/
 """
 
 
@@ -84,6 +95,13 @@ def _run_parser() -> argparse.ArgumentParser:
     target.add_argument("--lock-ttl", metavar="SECONDS", help="the host's lock expiry (enables LOCK.EXPIRY)")
     target.add_argument("--allow-seed-writes", action="store_true", default=None,
                         help="let tests write to the seed file when the host cannot create files")
+    target.add_argument("--provider", metavar="TYPE|FILE.toml",
+                        help="where tokens come from: a TOML file with a [provider] table (http, command, ...) "
+                             "or a provider type; it issues the seed's token when --token is not given "
+                             "(env WOPI_PROVIDER)")
+    target.add_argument("--proof-keys", metavar="DIR",
+                        help="proof keys the host trusts (wopi-validator keys generate DIR): requests are signed "
+                             "and the proof-key tests run (env WOPI_PROOF_KEYS)")
     run = parser.add_argument_group("run")
     run.add_argument("--fault", action="append", metavar="NAME",
                      help="reference host only: switch on a named fault (repeatable)")
@@ -108,8 +126,16 @@ def main(argv: list[str] | None = None) -> int:
             return _faults(argv)
         if command == "rules":
             return _rules(argv)
+        if command == "parity":
+            return _parity(argv)
         if command == "diff":
             return _diff(argv)
+        if command in {"keys", "discovery"}:
+            from wopi_validator.keytool import discovery_command, keys_command
+
+            return keys_command(argv) if command == "keys" else discovery_command(argv)
+        if command == "cleanup":
+            return _cleanup(argv)
         from wopi_validator.refhost.standalone import main as serve_reference
 
         return serve_reference(argv)
@@ -141,23 +167,27 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
         if not Path(options.target).is_file():
             raise UsageError(f"--target {options.target!r} is neither an http(s) WOPISrc nor an existing config file")
         config_file, options.target = options.target, None
-    has_target = bool(options.target or os.environ.get("WOPI_TARGET") or config_file)
+    provider = options.provider or os.environ.get("WOPI_PROVIDER") or None
+    if provider and Path(provider).is_file():
+        provider = str(Path(provider).resolve())
+    has_target = bool(options.target or os.environ.get("WOPI_TARGET") or config_file) or provider not in {
+        None, "reference"}
     args = ["--pyargs", SUITE]
     if not has_target:
         _check_fault_names(options.fault or [])
+        if options.proof_keys:
+            load_keys(options.proof_keys)  # a bad folder is one line and exit 3, before pytest starts
         args.append("--wopi-reference")
         args += [f"--wopi-fault={name}" for name in options.fault or []]
     else:
         if options.fault:
             raise UsageError("--fault only applies to the bundled reference host; drop --target to use it")
-        resolved = config_module.resolve(_target_values(options), os.environ, config_file)
-        preflight = Target(resolved)
-        try:
-            preflight.preflight()
-        finally:
-            preflight.session.close()
+        # The same opening as the plugin's (provider, keys, preflight), so failures are one line here.
+        open_target(_target_values(options), os.environ, config_file, provider).close()
         if config_file:
             args.append(f"--wopi-config={Path(config_file).resolve()}")
+        if provider:
+            args.append(f"--wopi-provider={provider}")
     for key, value in _target_values(options).items():
         if value is None or value is False:
             continue
@@ -245,10 +275,15 @@ def _faults(argv: list[str]) -> int:
     if options.json:
         print(json.dumps([vars(fault) for fault in FAULTS.values()], indent=2))
         return 0
-    width = max(len(name) for name in FAULTS)
+    from wopi_validator.refhost.chaos import CHAOS_FAULTS
+
+    width = max(len(name) for name in [*FAULTS, *CHAOS_FAULTS])
     rule_width = max(len(fault.rule) for fault in FAULTS.values())
     for fault in FAULTS.values():
         print(f"{fault.name:<{width}}  {fault.rule:<{rule_width}}  {fault.description}")
+    print("\nchaos faults (HTTP-level misbehaviour; they test the suite's robustness, not one rule):")
+    for chaos in CHAOS_FAULTS.values():
+        print(f"{chaos.name:<{width}}  {'-':<{rule_width}}  {chaos.description}")
     return 0
 
 
@@ -269,6 +304,44 @@ def _diff(argv: list[str]) -> int:
     for line in comparison.lines():
         print(line)
     return 1 if comparison.regressions else 0
+
+
+def _cleanup(argv: list[str]) -> int:
+    parser = _Parser(prog="wopi-validator cleanup",
+                     description="Unlock and delete the files an interrupted run left on the host, as listed in "
+                                 "its ledger (reports/ledger.json). Exits 0 when everything is gone, 1 otherwise.")
+    parser.add_argument("ledger", metavar="LEDGER", help="the ledger file the run left in its reports folder")
+    parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds (default 10)")
+    options = parser.parse_args(argv)
+    from wopi_validator.ledger import load_ledger
+    from wopi_validator.target import SandboxFile
+    from wopi_validator.transcript import Transcript
+
+    try:
+        ledger = load_ledger(options.ledger)
+    except UsageError as exc:
+        print(f"wopi-validator: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    failures = 0
+    for entry in ledger.entries:
+        target = Target(config_module.TargetConfig(target=entry.wopi_src, token=entry.token, timeout=options.timeout))
+        transcript = Transcript()
+        try:
+            target.release(SandboxFile(entry.wopi_src, entry.token, entry.name, target.client(transcript)), transcript)
+            problem = "the host refused to delete it" if target.leftovers else None
+        except WopiValidatorError as exc:
+            problem = REDACTOR.text(str(exc))
+        finally:
+            target.session.close()
+        if problem:
+            failures += 1
+            print(f"could not remove {entry.name}: {problem}")
+        else:
+            ledger.remove(entry.wopi_src)
+            print(f"removed {entry.name}")
+    ledger.close()
+    print(f"{len(ledger.entries)} file(s) left" if failures else "nothing left: ledger deleted")
+    return 1 if failures else 0
 
 
 def collect_rule_coverage() -> dict[str, list[str]]:
@@ -295,9 +368,12 @@ def _rules(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     options = parser.parse_args(argv)
     coverage = collect_rule_coverage()
+    from wopi_validator.parity import cases_by_rule, parity_line
+
+    microsoft = cases_by_rule()
     entries = [
         {"id": rule.id, "area": rule.area, "level": rule.level, "summary": rule.summary, "source": rule.source,
-         "tests": coverage.get(rule.id, [])}
+         "tests": coverage.get(rule.id, []), "microsoft_cases": microsoft.get(rule.id, [])}
         for rule in RULES.values()
     ]
     if options.json:
@@ -309,6 +385,32 @@ def _rules(argv: list[str]) -> int:
         count = len(entry["tests"])
         print(f"{entry['id']:<{width}}  {entry['level']:<6}  {count:>3} test(s)  {entry['summary']}")
     print(f"\n{covered} of {len(entries)} rules covered by the shipped suite")
+    print(parity_line())
+    return 0
+
+
+def _parity(argv: list[str]) -> int:
+    parser = _Parser(prog="wopi-validator parity",
+                     description="Map each case of Microsoft's WOPI validator (WopiCore, OfficeOnline, "
+                                 "OfficeNativeClient) to our rules and tests, or say why it is not covered.")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    parser.add_argument("--output", metavar="FILE", help="write to FILE (e.g. docs/parity.md) instead of stdout")
+    options = parser.parse_args(argv)
+    from wopi_validator.parity import PARITY, render_markdown
+
+    if options.json:
+        text = json.dumps([{"case": entry.case, "status": entry.status, "rules": list(entry.rules),
+                            "tests": list(entry.tests), "reason": entry.reason} for entry in PARITY], indent=2) + "\n"
+    else:
+        text = render_markdown()
+    if options.output:
+        try:
+            Path(options.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"wopi-validator: cannot write {options.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -8,9 +8,11 @@ cut at a deadline, redirects are not followed, and transport failures become a
 
 from __future__ import annotations
 
+import base64
 import json
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -18,13 +20,15 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from wopi_validator.errors import BodyTooLarge, TransportError
+from wopi_validator.errors import BodyStalled, BodyTooLarge, HostUnresponsive, TransportError
+from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange, Transcript
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 _CHUNK = 64 * 1024
+_PROOF_HEADER_NAMES = frozenset(name.lower() for name in PROOF_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,33 @@ class ClientSettings:
     """Seconds to connect, and seconds for the whole answer to arrive."""
     max_body: int = DEFAULT_MAX_BODY
     """Bytes read from any response body at most."""
+    health: HostHealth = field(default_factory=lambda: HostHealth(), compare=False)
+    """Shared by every client of a run: once the host stops answering, requests fail at once."""
+
+
+class HostHealth:
+    """Trips after ``limit`` requests in a row got no answer in time; from then on every request
+    fails at once with that reason, so a hung host costs a few timeouts, not one per request."""
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self._misses = 0
+        self._lock = threading.Lock()
+        self.tripped: str | None = None
+
+    def check(self) -> None:
+        if self.tripped is not None:
+            raise HostUnresponsive(f"not sent: {self.tripped}; every later request of this run fails at once")
+
+    def missed(self, reason: str) -> None:
+        with self._lock:
+            self._misses += 1
+            if self._misses >= self.limit and self.tripped is None:
+                self.tripped = f"the host stopped answering ({self._misses} requests in a row: {reason})"
+
+    def answered(self) -> None:
+        with self._lock:
+            self._misses = 0
 
 
 @dataclass
@@ -109,8 +140,6 @@ def describe_transport_error(exc: requests.RequestException, timeout: float) -> 
 def _describe_body_error(exc: Exception, timeout: float) -> str:
     if isinstance(exc, requests.RequestException):
         return describe_transport_error(exc, timeout)
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
-        return f"the response body stalled for {timeout:g} s"
     if isinstance(exc, urllib3.exceptions.DecodeError):
         return "the response body could not be decoded (Content-Encoding)"
     return "the host broke off the response body (connection closed or reset before the end)"
@@ -138,18 +167,21 @@ class WopiClient:
         token: str,
         settings: ClientSettings,
         transcript: Transcript,
+        signer: ProofSigner | None = None,
     ) -> None:
         self.session = session
         self.wopi_src = wopi_src
         self.token = token
         self.settings = settings
         self.transcript = transcript
+        self.signer = signer
+        """Signs every request with proof keys, when the host under test validates them."""
         self.locks_sent: list[str] = []
         """Every lock ID this client asked the host to take, for clean-up."""
         REDACTOR.add(token)
 
     def for_file(self, wopi_src: str, token: str) -> WopiClient:
-        return WopiClient(self.session, wopi_src, token, self.settings, self.transcript)
+        return WopiClient(self.session, wopi_src, token, self.settings, self.transcript, self.signer)
 
     def with_token(self, token: str) -> WopiClient:
         return self.for_file(self.wopi_src, token)
@@ -166,7 +198,11 @@ class WopiClient:
         body: bytes | None = None,
         url: str | None = None,
     ) -> WopiResponse:
-        """Send one request; headers whose value is None are not sent."""
+        """Send one request; headers whose value is None are not sent.
+
+        With a signer, the proof headers are computed here, just before sending, unless the
+        caller names any of them in ``headers`` (a proof test crafting its own, or leaving one out).
+        """
         url = url or with_token(self.wopi_src, self.token, path_suffix)
         sent: dict[str, str] = {}
         if override is not None:
@@ -174,9 +210,13 @@ class WopiClient:
         for name, value in (headers or {}).items():
             if value is not None:
                 sent[name] = value
+        crafted = {name.lower() for name in headers or {}} & _PROOF_HEADER_NAMES
+        if self.signer is not None and not crafted:
+            sent.update(self.signer.headers(self.token, url))
         if body is not None and method == "POST":
             sent.setdefault("Content-Type", "application/octet-stream")
         exchange = Exchange(method, url, list(sent.items()), body or b"")
+        self.settings.health.check()
         start = time.monotonic()
         timeout = self.settings.timeout
         try:
@@ -188,6 +228,8 @@ class WopiClient:
             exchange.elapsed = time.monotonic() - start
             exchange.error = describe_transport_error(exc, timeout)
             self.transcript.append(exchange)
+            if isinstance(exc, requests.exceptions.Timeout):
+                self.settings.health.missed(exchange.error)
             raise TransportError(f"{exchange.error}: {exchange.summary_line()}") from None
         exchange.status = response.status_code
         exchange.response_headers = list(response.headers.items())
@@ -197,9 +239,12 @@ class WopiClient:
             exchange.elapsed = time.monotonic() - start
             exchange.error = str(exc)
             self.transcript.append(exchange)
+            if isinstance(exc, BodyStalled):
+                self.settings.health.missed(exchange.error)
             raise type(exc)(f"{exc}: {exchange.summary_line()}") from None
         finally:
             response.close()
+        self.settings.health.answered()
         REDACTOR.learn_from_body(body_bytes)
         for _name, value in exchange.response_headers:
             if "access_token" in value.lower():
@@ -227,10 +272,10 @@ class WopiClient:
                 if size > cap:
                     raise BodyTooLarge(f"the response body exceeded the cap of {cap} bytes")
                 if time.monotonic() > deadline:
-                    raise TransportError(
-                        f"the response body was still arriving after {self.settings.timeout:g} s"
-                    )
+                    raise BodyStalled(f"the response body was still arriving after {self.settings.timeout:g} s")
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+                raise BodyStalled(f"the response body stalled for {self.settings.timeout:g} s") from None
             raise TransportError(_describe_body_error(exc, self.settings.timeout)) from None
         return b"".join(chunks)
 
@@ -275,24 +320,35 @@ class WopiClient:
         *,
         suggested: str | None = None,
         relative: str | None = None,
-        overwrite: bool | None = None,
+        overwrite: bool | str | None = None,
         encode_names: bool = True,
+        headers: dict[str, str | None] | None = None,
     ) -> WopiResponse:
-        """PutRelativeFile; names are UTF-7 encoded unless ``encode_names`` is False."""
+        """PutRelativeFile; names are UTF-7 encoded unless ``encode_names`` is False.
+
+        ``overwrite`` as a string is sent as it is (Microsoft's validator sends ``True``/``False``).
+        """
         def encoded(name: str | None) -> str | None:
             return utf7(name) if name is not None and encode_names else name
 
         headers = {
             "X-WOPI-SuggestedTarget": encoded(suggested),
             "X-WOPI-RelativeTarget": encoded(relative),
-            "X-WOPI-OverwriteRelativeTarget": None if overwrite is None else ("true" if overwrite else "false"),
+            "X-WOPI-OverwriteRelativeTarget": _boolean_header(overwrite),
             "X-WOPI-Size": str(len(body)),
+            **(headers or {}),
         }
         return self.request("POST", override="PUT_RELATIVE", headers=headers, body=body)
 
-    def rename_file(self, requested_name: str, lock: str | None = None) -> WopiResponse:
+    def rename_file(
+        self, requested_name: str, lock: str | None = None, *, encode_name: bool = True,
+        headers: dict[str, str | None] | None = None,
+    ) -> WopiResponse:
+        """RenameFile; the name is UTF-7 encoded unless ``encode_name`` is False."""
+        name = utf7(requested_name) if encode_name else requested_name
         return self.request(
-            "POST", override="RENAME_FILE", headers={"X-WOPI-RequestedName": utf7(requested_name), "X-WOPI-Lock": lock}
+            "POST", override="RENAME_FILE",
+            headers={"X-WOPI-RequestedName": name, "X-WOPI-Lock": lock, **(headers or {})},
         )
 
     def delete_file(self) -> WopiResponse:
@@ -308,4 +364,39 @@ class WopiClient:
 def utf7(name: str) -> str:
     """RFC 2152 UTF-7, as WOPI name headers carry it (ASCII-only by construction)."""
     return name.encode("utf-7").decode("ascii")
+
+
+# RFC 2152 set D plus the whitespace rule 3 allows directly; everything else is base64 in the .NET spelling.
+_UTF7_DIRECT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'(),-./:? \t\r\n")
+
+
+def utf7_dotnet(name: str) -> str:
+    """UTF-7 as .NET's default encoder (and Collabora) write it: the RFC's "optional direct" characters
+    such as ``_`` and ``%`` are base64-encoded too (``_`` -> ``+AF8-``). Microsoft's validator sends
+    RenameFile names this way; a host must decode both spellings."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            encoded = base64.b64encode("".join(run).encode("utf-16-be")).decode("ascii").rstrip("=")
+            out.append(f"+{encoded}-")
+            run.clear()
+
+    for char in name:
+        if char == "+" and not run:
+            out.append("+-")
+        elif char in _UTF7_DIRECT:
+            flush()
+            out.append(char)
+        else:
+            run.append(char)
+    flush()
+    return "".join(out)
+
+
+def _boolean_header(value: bool | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return "true" if value else "false"
 

@@ -41,6 +41,8 @@ class TargetConfig:
     """The host's PutFile size limit in bytes, when the user declares it."""
     lock_ttl: float | None = None
     """The host's lock expiry in seconds, when the user declares it (enables LOCK.EXPIRY)."""
+    proof_keys: str | None = None
+    """Folder of the proof keys the host trusts: requests are signed and the proof tests run."""
 
     @property
     def judges_strictly(self) -> bool:
@@ -104,9 +106,17 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "allow_seed_writes": _bool("allow_seed_writes"),
     "max_put_size": _int("max_put_size", 1),
     "lock_ttl": _positive_float("lock_ttl"),
+    "proof_keys": str,
 }
+# Tables of the config file that other modules read (the token provider); not TargetConfig keys.
+OTHER_TABLES = ("provider",)
 KEYS = tuple(field.name for field in fields(TargetConfig))
 assert set(KEYS) == set(_CONVERTERS)
+
+
+def convert(key: str, value: Any) -> Any:
+    """One value checked and converted as its key requires (a UsageError names the key)."""
+    return _CONVERTERS[key](value)
 
 
 def env_values(environ: Mapping[str, str]) -> dict[str, str]:
@@ -125,23 +135,49 @@ def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise UsageError(f"cannot read config file {file}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config file {file} is not valid TOML: {exc}") from None
-    table = data.get("wopi", data)
-    unknown = sorted(set(table) - set(KEYS))
+    table = dict(data.get("wopi", data))
+    if "provider" in data and "provider" not in table:
+        table["provider"] = data["provider"]
+    unknown = sorted(set(table) - set(KEYS) - set(OTHER_TABLES))
     if unknown:
         raise UsageError(f"config file {file}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(KEYS)}")
-    return dict(table)
+    if isinstance(table.get("proof_keys"), str):
+        # A key folder named in the file is found next to the file, wherever the run starts.
+        table["proof_keys"] = str(file.parent / table["proof_keys"])
+    return table
 
 
 def resolve(
     cli: Mapping[str, Any], environ: Mapping[str, str], config_file: str | os.PathLike[str] | None = None
 ) -> TargetConfig:
     """Merge the three sources (CLI wins, then environment, then file) and validate."""
+    return validate(merge(cli, environ, config_file))
+
+
+def merge(
+    cli: Mapping[str, Any], environ: Mapping[str, str], config_file: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """The raw values of the three sources, CLI over environment over file (not validated yet)."""
     merged: dict[str, Any] = {}
     file_path = config_file or environ.get("WOPI_CONFIG")
     if file_path:
-        merged.update(load_toml(file_path))
+        merged.update({key: value for key, value in load_toml(file_path).items() if key in KEYS})
     merged.update(env_values(environ))
     merged.update({key: value for key, value in cli.items() if value is not None and key in KEYS})
+    return merged
+
+
+def has_token(merged: Mapping[str, Any]) -> bool:
+    """Whether the merged values carry an access token (as a key, or pasted into the target URL)."""
+    if merged.get("token"):
+        return True
+    target = merged.get("target")
+    return bool(target) and "access_token=" in str(target)
+
+
+def validate(merged: Mapping[str, Any]) -> TargetConfig:
+    """A TargetConfig from merged values; a UsageError names what is missing or malformed."""
+    merged = dict(merged)
     if not merged.get("target"):
         raise UsageError(
             "no WOPI target: give the WOPISrc of a test file with --wopi-target (CLI: --target) or WOPI_TARGET, "

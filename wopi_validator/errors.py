@@ -3,8 +3,12 @@
     WopiValidatorError
     ├── UsageError          bad input to our tools (exit code 2)
     ├── TargetUnusable      the host cannot be validated at all (exit code 3)
+    │   ├── ProviderError   the token provider failed: its command, its HTTP API, its answer
+    │   └── ProofKeyError   a proof-key folder is missing, unreadable or holds no usable keys
     ├── TransportError      one request got no usable answer (a test failure)
-    │   └── BodyTooLarge    the response body exceeded the byte cap
+    │   ├── BodyTooLarge    the response body exceeded the byte cap
+    │   ├── BodyStalled     the response body did not arrive in time
+    │   └── HostUnresponsive  not sent: the host stopped answering earlier in the run
     └── SandboxError        a file for a test could not be created or written (a test error)
 """
 
@@ -31,12 +35,28 @@ class TargetUnusable(WopiValidatorError):
     """The target host is unreachable or refuses the first CheckFileInfo."""
 
 
+class ProviderError(TargetUnusable):
+    """The token provider could not issue, mint, refresh or revoke a token (a test failure mid-run)."""
+
+
+class ProofKeyError(TargetUnusable):
+    """A proof-key folder is missing, unreadable, or holds no usable RSA keys."""
+
+
 class TransportError(WopiValidatorError):
     """A request got no usable HTTP answer: refused, reset, timed out, TLS failure."""
 
 
 class BodyTooLarge(TransportError):
     """The host sent more bytes than the configured cap."""
+
+
+class BodyStalled(TransportError):
+    """The response body was still arriving when the deadline passed."""
+
+
+class HostUnresponsive(TransportError):
+    """Requests are no longer sent: several in a row got no answer in time."""
 
 
 class SandboxError(WopiValidatorError):

@@ -6,8 +6,11 @@ It does nothing unless asked: without ``--wopi-target`` / ``WOPI_TARGET`` /
 
 from __future__ import annotations
 
+import argparse
 import os
-from collections.abc import Callable, Iterator
+import signal
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,21 +20,29 @@ import pytest
 from wopi_validator import config as config_module
 from wopi_validator.checks import Checker
 from wopi_validator.client import WopiClient
+from wopi_validator.discovery import discovery_xml
 from wopi_validator.errors import (
     EXIT_TARGET_UNUSABLE,
     EXIT_USAGE,
+    ProviderError,
     SandboxError,
     TargetUnusable,
     TransportError,
     UsageError,
 )
+from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE as DEFAULT_HYPOTHESIS_PROFILE
+from wopi_validator.hypothesis_profiles import PROFILE_NAMES as HYPOTHESIS_PROFILES
+from wopi_validator.ledger import Ledger
+from wopi_validator.proofkeys import ProofKeys, ephemeral_keys, load_keys
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.console import area_table
 from wopi_validator.report.expectations import Expectations, entry_line, load_expectations
 from wopi_validator.report.results import FAIL, ResultCollector, stable_test_id
 from wopi_validator.report.summary import build_summary, write_summary
 from wopi_validator.rules import PROFILES, RULES
-from wopi_validator.target import DEFAULT_CONTENT, SandboxFile, Target
+from wopi_validator.startup import open_target
+from wopi_validator.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.tokens import TokenProvider
 from wopi_validator.transcript import Transcript
 
 REFERENCE_MAX_PUT_SIZE = 1024 * 1024
@@ -48,9 +59,11 @@ class WopiRun:
         self.pytest_config = pytest_config
         self.target: Target | None = None
         self.reference: Any = None
+        self.reference_seed: str | None = None
         self.collector = ResultCollector()
         self.started = datetime.now(UTC)
         self.expectations: Expectations | None = None
+        self.previous_sigterm: Any = None
 
     def option(self, name: str) -> Any:
         return self.pytest_config.getoption(name)
@@ -59,7 +72,8 @@ class WopiRun:
     def requested(self) -> bool:
         return bool(
             self.option("wopi_reference") or self.option("wopi_target") or self.option("wopi_config")
-            or os.environ.get("WOPI_TARGET") or os.environ.get("WOPI_CONFIG")
+            or self.option("wopi_provider")
+            or os.environ.get("WOPI_TARGET") or os.environ.get("WOPI_CONFIG") or os.environ.get("WOPI_PROVIDER")
         )
 
     def cli_values(self) -> dict[str, Any]:
@@ -71,24 +85,58 @@ class WopiRun:
         faults = self.option("wopi_fault") or []
         if faults and not self.option("wopi_reference"):
             raise UsageError("--wopi-fault only applies to the bundled reference host: add --wopi-reference")
+        reference_keys = None
         if self.option("wopi_reference"):
-            values.update(self._start_reference(faults, values.get("lock_ttl")))
-        resolved = config_module.resolve(values, os.environ, self.option("wopi_config"))
-        target = Target(resolved)
-        target.preflight()
+            # The bundled host trusts the run's proof keys: --wopi-proof-keys, else a set made for this process.
+            proof_keys = values.get("proof_keys") or os.environ.get("WOPI_PROOF_KEYS")
+            reference_keys = load_keys(proof_keys) if proof_keys else ephemeral_keys()
+            values.update(self._start_reference(faults, values.get("lock_ttl"), reference_keys))
+        target = open_target(
+            values, os.environ, self.option("wopi_config"), self.option("wopi_provider"),
+            reference=self.reference, reference_seed=self.reference_seed, default_keys=reference_keys,
+        )
+        resolved = target.config
+        ledger_path = self.ledger_path()
+        if ledger_path is not None:
+            target.ledger = Ledger(ledger_path, REDACTOR.text(resolved.target))
         self.target = target
 
-    def _start_reference(self, faults: list[str], lock_ttl: float | None) -> dict[str, Any]:
+    def ledger_path(self) -> Path | None:
+        """--wopi-ledger, else ledger.json beside --wopi-summary; a worker of xdist adds its id."""
+        explicit = self.option("wopi_ledger")
+        summary = self.option("wopi_summary")
+        if not explicit and not summary:
+            return None
+        path = Path(explicit) if explicit else Path(summary).with_name("ledger.json")
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return path.with_name(f"{path.stem}-{worker}{path.suffix}") if worker else path
+
+    def sweep(self) -> None:
+        """Remove what interrupted tests left: every file still in the ledger."""
+        target = self.target
+        if target is None or target.ledger is None:
+            return
+        for entry in target.ledger.entries:
+            try:
+                target.release(SandboxFile(entry.wopi_src, entry.token, entry.name,
+                                           target.client(Transcript(), entry.wopi_src, entry.token)), Transcript())
+            except (TransportError, SandboxError):
+                target.leftovers.append(entry.name)
+        target.ledger.close()
+
+    def _start_reference(self, faults: list[str], lock_ttl: float | None, keys: ProofKeys) -> dict[str, Any]:
         from wopi_validator.refhost import ReferenceHost
 
         try:
             host = ReferenceHost(
-                faults=faults, lock_ttl=float(lock_ttl) if lock_ttl else 1800.0, max_put_size=REFERENCE_MAX_PUT_SIZE
+                faults=faults, lock_ttl=float(lock_ttl) if lock_ttl else 1800.0, max_put_size=REFERENCE_MAX_PUT_SIZE,
+                discovery_xml=discovery_xml(keys),
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         self.reference = host.start()
         seed = host.create_seed()
+        self.reference_seed = seed.file_id
         return {
             "target": seed.wopi_src,
             "token": seed.access_token,
@@ -109,6 +157,17 @@ class WopiRun:
 
 RUN_KEY = pytest.StashKey[WopiRun]()
 TRANSCRIPT_KEY = pytest.StashKey[Transcript]()
+
+
+def _concurrency(value: str) -> int:
+    """--wopi-concurrency: at least 2 (a race needs two)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {number}")
+    return number
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -132,6 +191,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the host's PutFile size limit; enables PUTFILE.TOOLARGE.413")
     group.addoption("--wopi-lock-ttl", metavar="SECONDS",
                     help="the host's lock expiry; enables LOCK.EXPIRY (the test waits that long)")
+    group.addoption("--wopi-provider", metavar="TYPE|FILE.toml",
+                    help="where tokens come from: a provider type (static, reference, ...) or a TOML file with a "
+                         "[provider] table (env WOPI_PROVIDER; default: the provider table of --wopi-config, "
+                         "else the static --wopi-token)")
+    group.addoption("--wopi-proof-keys", metavar="DIR",
+                    help="proof keys the host trusts (`wopi-validator keys generate DIR`): every request is signed "
+                         "and the proof-key tests run (env WOPI_PROOF_KEYS)")
     group.addoption("--wopi-reference", action="store_true", default=False,
                     help="start the bundled reference host on 127.0.0.1 and validate it")
     group.addoption("--wopi-fault", action="append", metavar="NAME",
@@ -139,14 +205,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wopi-rules", metavar="PATTERNS",
                     help="run only tests of rules matching these comma-separated patterns, e.g. 'LOCK.*,PUTFILE.*'")
     group.addoption("--wopi-summary", metavar="PATH", help="write summary.json here")
+    group.addoption("--wopi-ledger", metavar="PATH",
+                    help="record created files here until deleted (default: ledger.json beside --wopi-summary)")
     group.addoption("--wopi-expected", metavar="FILE",
                     help="file of expected failures (one test ID per line): fail only on changes")
+    group.addoption("--wopi-hypothesis-profile", choices=HYPOTHESIS_PROFILES, default=DEFAULT_HYPOTHESIS_PROFILE,
+                    help="how long the stateful (Hypothesis) tests search: ci (default: fixed sequences, seconds), "
+                    "dev or thorough; --hypothesis-seed N repeats a run")
+    group.addoption("--wopi-concurrency", metavar="N", type=_concurrency, default=8,
+                    help="simultaneous requests in the concurrency tests (default 8)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "wopi_rule(*rule_ids): the WOPI rules a conformance test checks")
     config.addinivalue_line(
         "markers", "wopi_requires(*capabilities): CheckFileInfo capabilities a test needs (skipped without)"
+    )
+    config.addinivalue_line(
+        "markers", "wopi_profiles(*profiles): run only under these --wopi-profile values (skipped otherwise)"
     )
     run = WopiRun(config)
     expected = config.getoption("wopi_expected", None)
@@ -170,6 +246,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     try:
         run.start()
+        _raise_keyboard_interrupt_on_sigterm(run)
         if run.target is not None:
             from wopi_validator.report.html import add_environment
 
@@ -182,6 +259,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except TargetUnusable as exc:
         run.stop()
         pytest.exit(f"wopi-validator: {REDACTOR.text(str(exc))}", returncode=EXIT_TARGET_UNUSABLE)
+
+
+def _raise_keyboard_interrupt_on_sigterm(run: WopiRun) -> None:
+    """SIGTERM ends the run like Ctrl-C does, so clean-up still runs (pytest handles KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    run.previous_sigterm = signal.signal(signal.SIGTERM, interrupt)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None and run.previous_sigterm is not None:
+        signal.signal(signal.SIGTERM, run.previous_sigterm)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -238,7 +332,7 @@ def _clean_failure(exc: Exception) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
-    except (TransportError, SandboxError) as exc:
+    except (TransportError, SandboxError, ProviderError) as exc:
         _clean_failure(exc)
 
 
@@ -246,7 +340,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
-    except (TransportError, SandboxError) as exc:
+    except (TransportError, SandboxError, ProviderError) as exc:
         _clean_failure(exc)
 
 
@@ -254,7 +348,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     try:
         return (yield)
-    except (TransportError, SandboxError) as exc:
+    except (TransportError, SandboxError, ProviderError) as exc:
         _clean_failure(exc)
 
 
@@ -318,8 +412,10 @@ class RunReporter:
             for result in new_failures:
                 terminalreporter.write_line("  " + entry_line(result.test_id, result.message))
 
+    @pytest.hookimpl(trylast=True)  # after pytest has torn down the fixtures of an interrupted test
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = self.run
+        run.sweep()
         if run.expectations is not None and run.expectations.stale:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             exitstatus = session.exitstatus
@@ -353,6 +449,12 @@ def wopi_target(request: pytest.FixtureRequest) -> Target:
     return run.target
 
 
+@pytest.fixture(scope="session")
+def wopi_provider(wopi_target: Target) -> TokenProvider:
+    """Where the run's tokens come from; ``.can(capability)`` says what else it can do."""
+    return wopi_target.provider
+
+
 @pytest.fixture
 def wopi_transcript(request: pytest.FixtureRequest) -> Transcript:
     """Every request of this test, attached to its report."""
@@ -379,27 +481,18 @@ def wopi_seed(wopi_target: Target, wopi_transcript: Transcript) -> WopiClient:
 
 
 @pytest.fixture
-def wopi_new_file(wopi_target: Target, wopi_transcript: Transcript) -> Iterator[Callable[..., SandboxFile]]:
-    """A factory of sandbox files; each is unlocked and deleted after the test, also on failure."""
-    created: list[SandboxFile] = []
-
-    def make(content: bytes = DEFAULT_CONTENT) -> SandboxFile:
-        sandbox = wopi_target.new_file(wopi_transcript, content)
-        created.append(sandbox)
-        return sandbox
-
-    yield make
-    problems = []
-    for sandbox in reversed(created):
-        try:
-            wopi_target.release(sandbox, wopi_transcript)
-        except (TransportError, SandboxError) as exc:
-            problems.append(f"{sandbox.name}: {exc}")
-    if problems:
-        raise SandboxError("clean-up failed: " + "; ".join(problems))
+def wopi_new_file(wopi_target: Target, wopi_transcript: Transcript) -> Iterator[SandboxFiles]:
+    """A factory of sandbox files (``wopi_new_file(content=...)``); ``wopi_new_file.track(...)`` /
+    ``.track_url(url, name)`` register files the host created during the test (PutRelativeFile results).
+    Each is unlocked and deleted after the test, also on failure."""
+    files = SandboxFiles(wopi_target, wopi_transcript)
+    try:
+        yield files
+    finally:
+        files.release_all()
 
 
 @pytest.fixture
-def wopi_file(wopi_new_file: Callable[..., SandboxFile]) -> SandboxFile:
+def wopi_file(wopi_new_file: SandboxFiles) -> SandboxFile:
     """One sandbox file holding a short non-empty content."""
     return wopi_new_file()

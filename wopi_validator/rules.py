@@ -136,6 +136,9 @@ _RULES = [
          f"{_REST}/files/putrelativefile"),
     Rule("PUTREL.UNSUPPORTED.501", "putrelative", MUST, "UserCanNotWriteRelative=true: every PutRelativeFile gets 501",
          f"{_REST}/files/putrelativefile"),
+    Rule("PUTREL.HOST.URLS", "putrelative", SHOULD,
+         "the PutRelativeFile 200 carries HostViewUrl and HostEditUrl (Microsoft 365 for the web requires them)",
+         f"{_REST}/files/putrelativefile"),
     # RenameFile
     Rule("RENAME.OK", "rename", MUST, "RenameFile renames; BaseFileName = new name + old extension",
          f"{_REST}/files/renamefile"),
@@ -154,6 +157,15 @@ _RULES = [
     Rule("USERINFO.PUT", "userinfo", MUST, "PutUserInfo answers 200", f"{_REST}/files/putuserinfo"),
     Rule("SHAREURL.TYPES", "shareurl", MUST, "GetShareUrl answers listed types with a URL, unknown types with 501",
          f"{_REST}/files/getshareurl"),
+    # Token lifecycle (tokens minted, refreshed and revoked through the token provider)
+    Rule("TOKEN.TTL.UNITS", "tokens", MUST,
+         "access_token_ttl is absolute ms since the epoch, in the future: not seconds, not a duration (0 warns)",
+         f"{_CONCEPTS}#access-token"),
+    Rule("TOKEN.REFRESH", "tokens", MUST,
+         "a refreshed token works and expires later; a refresh with a wrong refresh token is refused",
+         f"{_CONCEPTS}#access-token"),
+    Rule("TOKEN.REVOKE", "tokens", MUST, "a revoked token is refused (401 or 404) at once, on every operation",
+         f"{_CONCEPTS}#access-token"),
     # Proof keys
     Rule("PROOF.ACCEPT", "proofkeys", MUST, "requests signed with the current or old key are accepted", _PROOF),
     Rule("PROOF.REJECT.500", "proofkeys", MUST, "requests with bad signatures are refused with 500", _PROOF),
@@ -162,6 +174,9 @@ _RULES = [
     Rule("COOL.HEADERS", "collabora", MUST, "PutFile accepts the X-COOL-WOPI-* and X-LOOL-WOPI-* headers", _COLLABORA),
     Rule("COOL.TIMESTAMP.1010", "collabora", SHOULD,
          "a stale X-COOL-WOPI-Timestamp gets 409 with COOLStatusCode 1010 and keeps the newer content", _COLLABORA),
+    Rule("COOL.LASTMODIFIED", "collabora", SHOULD,
+         "CheckFileInfo LastModifiedTime is set and a PutFile 200 returns JSON with the new LastModifiedTime",
+         _COLLABORA),
     Rule("OO.OPERATIONS", "onlyoffice", MUST, "the operations ONLYOFFICE Docs calls behave as it expects", _ONLYOFFICE),
 ]
 

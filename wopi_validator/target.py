@@ -19,8 +19,12 @@ import pytest
 
 from wopi_validator.client import ClientSettings, WopiClient, make_session
 from wopi_validator.config import TargetConfig
-from wopi_validator.errors import SandboxError, TargetUnusable, TransportError
+from wopi_validator.errors import ProviderError, SandboxError, TargetUnusable, TransportError
+from wopi_validator.ledger import Ledger
+from wopi_validator.proofkeys import ProofSigner
+from wopi_validator.providers.static import StaticProvider
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.tokens import CREATE_FILE, FileToken, TokenProvider
 from wopi_validator.transcript import Transcript
 
 DEFAULT_CONTENT = b"wopi-validator sandbox file\n"
@@ -60,8 +64,12 @@ class Capabilities:
         return self.declares("SupportsUpdate") and not self.declares("UserCanNotWriteRelative")
 
     def missing(self, names: tuple[str, ...]) -> list[str]:
-        """The capabilities among ``names`` the host does not declare ("PutFile" means can_put_file)."""
-        return [name for name in names if not (self.can_put_file if name == "PutFile" else self.declares(name))]
+        """The capabilities among ``names`` the host does not declare.
+
+        Two pseudo capabilities: "PutFile" means can_put_file, "PutRelativeFile" means can_create_files.
+        """
+        pseudo = {"PutFile": self.can_put_file, "PutRelativeFile": self.can_create_files}
+        return [name for name in names if not pseudo.get(name, self.declares(name))]
 
 
 def file_id_of(wopi_src: str) -> str:
@@ -78,8 +86,22 @@ def split_url(url: str) -> tuple[str, str | None]:
 class Target:
     """The host under test for one run."""
 
-    def __init__(self, config: TargetConfig) -> None:
+    def __init__(
+        self,
+        config: TargetConfig,
+        *,
+        provider: TokenProvider | None = None,
+        seed_token: FileToken | None = None,
+        signer: ProofSigner | None = None,
+    ) -> None:
         self.config = config
+        self.seed_token = seed_token or FileToken(
+            config.target, config.token, config.token_ttl, ttl_from_host=config.token_ttl != 0
+        )
+        """The seed's token as issued: its access_token_ttl, and whether the host stated it."""
+        self.provider: TokenProvider = provider or StaticProvider(self.seed_token)
+        self.signer = signer
+        """Signs every request when the host validates proofs (None: it does not, as far as we know)."""
         self.settings = ClientSettings(timeout=config.timeout, max_body=config.max_body)
         self.session = make_session()
         self.run_id = secrets.token_hex(4)
@@ -89,6 +111,8 @@ class Target:
         self._seed_lock = threading.Lock()
         self._seed_original: bytes | None = None
         self.leftovers: list[str] = []
+        self.ledger: Ledger | None = None
+        """Where created files are recorded until they are deleted (for `wopi-validator cleanup`)."""
         self.host_identity: dict[str, str] = {}
         """What the host says it is: product (CheckFileInfo), server_version and server (headers)."""
 
@@ -96,7 +120,8 @@ class Target:
 
     def client(self, transcript: Transcript, wopi_src: str | None = None, token: str | None = None) -> WopiClient:
         return WopiClient(
-            self.session, wopi_src or self.config.target, token or self.config.token, self.settings, transcript
+            self.session, wopi_src or self.config.target, token or self.config.token, self.settings, transcript,
+            self.signer,
         )
 
     @property
@@ -157,15 +182,42 @@ class Target:
         caps = self.capabilities
         if caps.can_create_files:
             return self._create_with_put_relative(transcript, content)
+        if self.provider.can(CREATE_FILE):
+            return self._create_with_provider(transcript, content)
         if not self.config.allow_seed_writes:
             pytest.skip(
                 "the host cannot create files (CheckFileInfo declares no SupportsUpdate, or "
-                "UserCanNotWriteRelative=true), and writing to the seed file needs --wopi-allow-seed-writes"
+                "UserCanNotWriteRelative=true, and the token provider cannot create files), "
+                "and writing to the seed file needs --wopi-allow-seed-writes"
             )
         return self._borrow_seed(transcript, content)
 
+    def _create_with_provider(self, transcript: Transcript, content: bytes) -> SandboxFile:
+        name = self.unique_name()
+        try:
+            created = self.provider.create_file(name, content)
+        except ProviderError as exc:
+            raise SandboxError(f"could not create a sandbox file named {name!r}: {exc}") from None
+        self.record_created(created.wopi_src, created.token, name)
+        return SandboxFile(created.wopi_src, created.token, name,
+                           self.client(transcript, created.wopi_src, created.token))
+
+    def unique_name(self, label: str = "", extension: str | None = None) -> str:
+        """A file name no other run uses: ``wopi-validator-<run>-<n>[-label]<ext>`` (ext: the seed's)."""
+        suffix = f"-{label}" if label else ""
+        ext = self.extension if extension is None else extension
+        return f"wopi-validator-{self.run_id}-{next(self._counter)}{suffix}{ext}"
+
+    def is_seed(self, wopi_src: str) -> bool:
+        return file_id_of(wopi_src) == file_id_of(self.config.target)
+
+    def adopt(self, transcript: Transcript, wopi_src: str, token: str, name: str) -> SandboxFile:
+        """A file some test made the host create (PutRelativeFile), to be released like a sandbox file."""
+        self.record_created(wopi_src, token, name)
+        return SandboxFile(wopi_src, token, name, self.client(transcript, wopi_src, token))
+
     def _create_with_put_relative(self, transcript: Transcript, content: bytes) -> SandboxFile:
-        name = f"wopi-validator-{self.run_id}-{next(self._counter)}{self.extension}"
+        name = self.unique_name()
         response = self.client(transcript).put_relative_file(content, relative=name)
         problem = None
         url = None
@@ -187,7 +239,13 @@ class Target:
         wopi_src, token = split_url(url)
         if not token:
             raise SandboxError(f"PutRelativeFile returned a Url without an access_token for {name!r}")
+        self.record_created(wopi_src, token, name)
         return SandboxFile(wopi_src, token, name, self.client(transcript, wopi_src, token))
+
+    def record_created(self, wopi_src: str, token: str, name: str) -> None:
+        """Note a file this run made the host create, until it is deleted."""
+        if self.ledger is not None and not self.is_seed(wopi_src):
+            self.ledger.add(wopi_src, token, name)
 
     def _borrow_seed(self, transcript: Transcript, content: bytes) -> SandboxFile:
         self._seed_lock.acquire()
@@ -231,6 +289,8 @@ class Target:
             response = client.delete_file()
             if response.status not in {200, 404}:
                 self.leftovers.append(sandbox.name)
+            elif self.ledger is not None:
+                self.ledger.remove(sandbox.wopi_src)
         finally:
             if sandbox.is_seed:
                 self._seed_lock.release()
@@ -239,6 +299,10 @@ class Target:
     def _remove_locks(client: WopiClient, locks: list[str], follow_reported: bool) -> None:
         tried: set[str] = set()
         candidates = list(reversed(locks))
+        if follow_reported:
+            # An Unlock with a lock nobody holds makes the host name the current one in its 409
+            # (after a crash the run no longer knows which lock it took).
+            candidates.append("wopi-validator-probe-for-the-current-lock")
         while candidates:
             lock = candidates.pop(0)
             if lock in tried:
@@ -261,3 +325,56 @@ class Target:
                     self._write(self.client(Transcript()), self._seed_original)
         finally:
             self.session.close()
+            self.provider.close()
+
+
+class SandboxFiles:
+    """The files one test owns: made with :meth:`new` (or by calling it), or created by the host during the test
+    and registered with :meth:`track`. :meth:`release_all` unlocks and deletes every one, also after a failure.
+
+    The seed file is never tracked, so a faulty host that answers with the seed's Url cannot get it deleted.
+    """
+
+    def __init__(self, target: Target, transcript: Transcript) -> None:
+        self.target = target
+        self.transcript = transcript
+        self._files: list[SandboxFile] = []
+
+    def __call__(self, content: bytes = DEFAULT_CONTENT) -> SandboxFile:
+        return self.new(content)
+
+    def new(self, content: bytes = DEFAULT_CONTENT) -> SandboxFile:
+        sandbox = self.target.new_file(self.transcript, content)
+        self._files.append(sandbox)
+        return sandbox
+
+    def track(self, wopi_src: str, token: str, name: str) -> SandboxFile:
+        """Register a file the host created for this test; the same file twice gives the first registration."""
+        for known in self._files:
+            if not known.is_seed and file_id_of(known.wopi_src) == file_id_of(wopi_src):
+                return known
+        sandbox = self.target.adopt(self.transcript, wopi_src, token, name)
+        if not self.target.is_seed(wopi_src):
+            self._files.append(sandbox)
+        return sandbox
+
+    def track_url(self, url: Any, name: Any = "") -> SandboxFile | None:
+        """Track the file a WOPI Url (WOPISrc?access_token=...) names; None when it names no usable file."""
+        if not isinstance(url, str):
+            return None
+        wopi_src, token = split_url(url)
+        if not token or not wopi_src.startswith(("http://", "https://")):
+            return None
+        return self.track(wopi_src, token, name if isinstance(name, str) and name else file_id_of(wopi_src))
+
+    def release_all(self) -> None:
+        """Release every file, newest first; raise SandboxError naming those that could not be released."""
+        problems = []
+        for sandbox in reversed(self._files):
+            try:
+                self.target.release(sandbox, self.transcript)
+            except (TransportError, SandboxError) as exc:
+                problems.append(f"{sandbox.name}: {exc}")
+        self._files.clear()
+        if problems:
+            raise SandboxError("clean-up failed: " + "; ".join(problems))

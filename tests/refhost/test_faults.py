@@ -7,18 +7,22 @@ host, so a probe can neither pass vacuously nor flag conformant behaviour.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from wopi_validator.discovery import discovery_xml
+from wopi_validator.proofkeys import ProofSigner, ephemeral_keys, ticks
 from wopi_validator.refhost import FAULTS, Fault, ReferenceHost
 
-from .conftest import TIMEOUT, make_file
+from .conftest import TIMEOUT, WopiFile, make_file
 
 Probe = Callable[[ReferenceHost], bool]
 PROBES: dict[str, Probe] = {}
@@ -247,6 +251,44 @@ def _(host):
     return file.unlock_and_relock("wrong", "lock-N").status_code == 409 and file.current_lock() is None
 
 
+@probe("refresh-revives-lock")
+def _(host):
+    file = locked_file(host)
+    assert file.unlock("lock-A").status_code == 200
+    return file.refresh_lock("lock-A").status_code == 200 and file.current_lock() == "lock-A"
+
+
+@probe("relock-keeps-old-lock")
+def _(host):
+    file = locked_file(host)
+    assert file.unlock_and_relock("lock-A", "lock-N").status_code == 200
+    return file.unlock("lock-A").status_code == 200
+
+
+@probe("lock-spaces-collapsed")
+def _(host):
+    return locked_file(host, lock_id="lock  A").unlock("lock A").status_code == 200
+
+
+@probe("putfile-released-lock-accepted")
+def _(host):
+    file = locked_file(host, b"not empty")
+    assert file.unlock("lock-A").status_code == 200
+    return file.put_file(b"new", lock="lock-A").status_code == 200 and file.get_file().content == b"new"
+
+
+@probe("relock-race")
+def _(host):
+    file = locked_file(host)
+
+    def attempt(index: int) -> int:
+        return requests.post(file.url, params={"access_token": file.token}, timeout=TIMEOUT, headers={
+            "X-WOPI-Override": "LOCK", "X-WOPI-OldLock": "lock-A", "X-WOPI-Lock": f"new-{index}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(attempt, range(8))).count(200) > 1
+
+
 # -- PutFile ------------------------------------------------------------------
 
 @probe("putfile-409-without-lock-header")
@@ -344,6 +386,361 @@ def _(host):
 def _(host):
     return make_file(host).post("NOT_AN_OPERATION").status_code == 200
 
+
+# -- PutRelativeFile ------------------------------------------------------------
+
+_probe_names = itertools.count(1)
+_STALE = "2001-01-01T00:00:00.0000000Z"
+
+
+def _fresh(label: str, ext: str = ".wopitest") -> str:
+    return f"probe {label} {next(_probe_names)}{ext}"
+
+
+def _utf7(name: str) -> str:
+    return name.encode("utf-7").decode("ascii")
+
+
+def _put_relative(file: WopiFile, headers: dict[str, str], body: bytes = b"copy") -> requests.Response:
+    return file.post("PUT_RELATIVE", headers, body)
+
+
+def _opened(source: WopiFile, response: requests.Response) -> WopiFile:
+    url = urlsplit(response.json()["Url"])
+    return WopiFile(source.host, url.path.rsplit("/", 1)[1], parse_qs(url.query)["access_token"][0])
+
+
+def _overwrite(host, flag: str = "true", lock: str | None = None) -> tuple[WopiFile, requests.Response]:
+    name = _fresh("target")
+    target = make_file(host, b"old", name=name)
+    if lock:
+        assert target.lock(lock).status_code == 200
+    headers = {"X-WOPI-RelativeTarget": _utf7(name), "X-WOPI-OverwriteRelativeTarget": flag}
+    return target, _put_relative(make_file(host), headers, b"new")
+
+
+@probe("putrel-suggested-ext-ignored")
+def _(host):
+    return not _put_relative(make_file(host), {"X-WOPI-SuggestedTarget": ".docx"}).json()["Name"].endswith(".docx")
+
+
+@probe("putrel-suggested-overwrites")
+def _(host):
+    name = _fresh("clash")
+    existing = make_file(host, b"keep", name=name)
+    _put_relative(existing, {"X-WOPI-SuggestedTarget": _utf7(name)}, b"new")
+    return existing.get_file().content == b"new"
+
+
+@probe("putrel-relative-lowercased")
+def _(host):
+    name = _fresh("Upper")
+    response = _put_relative(make_file(host), {"X-WOPI-RelativeTarget": _utf7(name)})
+    return response.json()["Name"] == name.lower()
+
+
+@probe("putrel-conflict-overwrites")
+def _(host):
+    target, response = _overwrite(host, flag="false")
+    return response.status_code == 200 and target.get_file().content == b"new"
+
+
+@probe("putrel-overwrite-case-sensitive")
+def _(host):
+    return _overwrite(host, flag="True")[1].status_code == 409
+
+
+@probe("putrel-overwrite-ignores-lock")
+def _(host):
+    target, _response = _overwrite(host, lock="target-lock")
+    return target.get_file().content == b"new"
+
+
+@probe("putrel-overwrite-keeps-version")
+def _(host):
+    name = _fresh("versioned")
+    target = make_file(host, b"old", name=name)
+    before = target.info()["Version"]
+    headers = {"X-WOPI-RelativeTarget": _utf7(name), "X-WOPI-OverwriteRelativeTarget": "true"}
+    assert _put_relative(make_file(host), headers, b"new").status_code == 200
+    return target.info()["Version"] == before
+
+
+@probe("putrel-both-headers-200")
+def _(host):
+    headers = {"X-WOPI-SuggestedTarget": ".docx", "X-WOPI-RelativeTarget": _utf7(_fresh("both"))}
+    return _put_relative(make_file(host), headers).status_code == 200
+
+
+@probe("putrel-name-not-final")
+def _(host):
+    name = _fresh("taken")
+    existing = make_file(host, name=name)
+    response = _put_relative(existing, {"X-WOPI-SuggestedTarget": _utf7(name)})
+    return response.json()["Name"] != _opened(existing, response).info()["BaseFileName"]
+
+
+@probe("putrel-name-utf7")
+def _(host):
+    name = _fresh("café")
+    return _put_relative(make_file(host), {"X-WOPI-RelativeTarget": _utf7(name)}).json()["Name"] != name
+
+
+@probe("putrel-illegal-name-500")
+def _(host):
+    return _put_relative(make_file(host), {"X-WOPI-RelativeTarget": _utf7("bad:name.wopitest")}).status_code == 500
+
+
+@probe("putrel-unsupported-not-enforced")
+def _(host):
+    file = make_file(host)
+    created = _put_relative(file, {"X-WOPI-SuggestedTarget": ".docx"}).status_code == 200
+    return file.info()["UserCanNotWriteRelative"] is True and created
+
+
+@probe("putrel-no-host-urls")
+def _(host):
+    return "HostViewUrl" not in _put_relative(make_file(host), {"X-WOPI-SuggestedTarget": ".docx"}).json()
+
+
+@probe("putfile-itemversion-stale")
+def _(host):
+    file = locked_file(host)
+    return file.put_file(b"new", lock="lock-A").headers["X-WOPI-ItemVersion"] != file.info()["Version"]
+
+
+# -- RenameFile, DeleteFile, PutUserInfo, GetShareUrl, capabilities -------------------
+
+def _rename(file: WopiFile, requested: str, lock: str | None = None) -> requests.Response:
+    headers = {"X-WOPI-RequestedName": _utf7(requested)}
+    if lock is not None:
+        headers["X-WOPI-Lock"] = lock
+    return file.post("RENAME_FILE", headers)
+
+
+@probe("rename-empty-body")
+def _(host):
+    response = _rename(make_file(host), _fresh("renamed", ""))
+    return response.status_code == 200 and response.content == b""
+
+
+@probe("rename-utf7-not-decoded")
+def _(host):
+    file, stem = make_file(host), _fresh("renamed café", "")
+    _rename(file, stem)
+    return file.info()["BaseFileName"] != stem + ".wopitest"
+
+
+@probe("rename-changes-extension")
+def _(host):
+    file, requested = make_file(host), _fresh("renamed", ".docx")
+    _rename(file, requested)
+    return file.info()["BaseFileName"] == requested
+
+
+@probe("rename-ignores-lock")
+def _(host):
+    return _rename(locked_file(host), _fresh("renamed", ""), lock="other").status_code == 200
+
+
+@probe("rename-invalid-500")
+def _(host):
+    return _rename(make_file(host), "a/b").status_code == 500
+
+
+@probe("rename-invalid-no-reason")
+def _(host):
+    response = _rename(make_file(host), "a/b")
+    return response.status_code == 400 and "X-WOPI-InvalidFileNameError" not in response.headers
+
+
+@probe("rename-unknown-file-500")
+def _(host):
+    file = make_file(host)
+    assert file.post("DELETE").status_code == 200
+    return _rename(file, "ghost").status_code == 500
+
+
+@probe("rename-long-name-refused")
+def _(host):
+    return _rename(make_file(host), _fresh("n" * 200, "")).status_code == 400
+
+
+@probe("delete-keeps-file")
+def _(host):
+    file = make_file(host)
+    return file.post("DELETE").status_code == 200 and file.check_file_info().status_code == 200
+
+
+@probe("delete-ignores-lock")
+def _(host):
+    file = locked_file(host)
+    file.post("DELETE")
+    return file.check_file_info().status_code == 404
+
+
+@probe("delete-409-without-lock-header")
+def _(host):
+    response = locked_file(host).post("DELETE")
+    return response.status_code == 409 and "X-WOPI-Lock" not in response.headers
+
+
+@probe("userinfo-long-refused")
+def _(host):
+    return make_file(host).post("PUT_USER_INFO", body=b"x" * 300).status_code == 400
+
+
+@probe("userinfo-not-returned")
+def _(host):
+    file = make_file(host)
+    assert file.post("PUT_USER_INFO", body=b"probe").status_code == 200
+    return "UserInfo" not in file.info()
+
+
+@probe("shareurl-relative-url")
+def _(host):
+    return make_file(host).post("GET_SHARE_URL", {"X-WOPI-UrlType": "ReadOnly"}).json()["ShareUrl"].startswith("/")
+
+
+@probe("shareurl-unknown-type-400")
+def _(host):
+    return make_file(host).post("GET_SHARE_URL", {"X-WOPI-UrlType": "Nope"}).status_code == 400
+
+
+@probe("caps-rename-501")
+def _(host):
+    file = make_file(host)
+    return file.info()["SupportsRename"] is True and _rename(file, _fresh("renamed", "")).status_code == 501
+
+
+@probe("caps-userinfo-501")
+def _(host):
+    file = make_file(host)
+    return file.info()["SupportsUserInfo"] is True and file.post("PUT_USER_INFO", body=b"x").status_code == 501
+
+
+# -- Collabora and ONLYOFFICE -----------------------------------------------------
+
+def _save(host, headers: dict[str, str]) -> tuple[WopiFile, requests.Response]:
+    file = locked_file(host, b"old")
+    return file, file.put_file(b"new", lock="lock-A", headers=headers)
+
+
+@probe("cool-headers-refused")
+def _(host):
+    return _save(host, {"X-COOL-WOPI-IsAutosave": "false"})[1].status_code == 400
+
+
+@probe("lool-headers-refused")
+def _(host):
+    return _save(host, {"X-LOOL-WOPI-IsAutosave": "false"})[1].status_code == 400
+
+
+@probe("cool-timestamp-ignored")
+def _(host):
+    file, response = _save(host, {"X-COOL-WOPI-Timestamp": _STALE})
+    return response.status_code == 200 and file.get_file().content == b"new"
+
+
+@probe("lool-timestamp-ignored")
+def _(host):
+    cool_refused = _save(host, {"X-COOL-WOPI-Timestamp": _STALE})[1].status_code == 409
+    return cool_refused and _save(host, {"X-LOOL-WOPI-Timestamp": _STALE})[1].status_code == 200
+
+
+@probe("cool-409-without-status-code")
+def _(host):
+    response = _save(host, {"X-COOL-WOPI-Timestamp": _STALE})[1]
+    return response.status_code == 409 and b"1010" not in response.content
+
+
+@probe("cool-putfile-time-rounded")
+def _(host):
+    file, response = _save(host, {})
+    return response.json()["LastModifiedTime"] != file.info()["LastModifiedTime"]
+
+
+@probe("putfile-no-last-modified")
+def _(host):
+    response = _save(host, {})[1]
+    return response.status_code == 200 and response.content == b""
+
+
+@probe("cfi-no-last-modified")
+def _(host):
+    return "LastModifiedTime" not in make_file(host).info()
+
+
+@probe("refreshlock-not-implemented")
+def _(host):
+    return locked_file(host).refresh_lock("lock-A").status_code == 501
+
+
+# -- Token lifecycle and proof keys ------------------------------------------------
+
+_PROOF_FAULTS = ("proof-not-checked", "proof-old-key-rejected", "proof-timestamp-ignored", "proof-reject-401")
+HOST_OPTIONS.update({name: {"discovery_xml": discovery_xml(ephemeral_keys())} for name in _PROOF_FAULTS})
+
+
+def _signed_check_file_info(file: WopiFile, proof: str = "current", proof_old: str = "old",
+                            timestamp: int | None = None) -> requests.Response:
+    """CheckFileInfo with proof headers from the keys the host trusts (``"garbage"``: a signature of nothing)."""
+    signer = ProofSigner(ephemeral_keys())
+    url = f"{file.url}?access_token={file.token}"
+    stamp = ticks() if timestamp is None else timestamp
+
+    def signature(which: str) -> str:
+        return "Z2FyYmFnZQ==" if which == "garbage" else signer.signature(which, file.token, url, stamp)
+
+    headers = {"X-WOPI-TimeStamp": str(stamp), "X-WOPI-Proof": signature(proof),
+               "X-WOPI-ProofOld": signature(proof_old)}
+    return requests.get(url, headers=headers, timeout=TIMEOUT)
+
+
+@probe("token-never-expires")
+def _(host):
+    file = make_file(host)
+    expired, _ = host.issue_token(file.file_id, ttl_seconds=-1)
+    return file.check_file_info(token=expired).status_code == 200
+
+
+@probe("token-ttl-seconds")
+def _(host):
+    return host.issue_token(make_file(host).file_id)[1] < 10**11
+
+
+@probe("refresh-keeps-expiry")
+def _(host):
+    session = host.open_session(make_file(host).file_id, ttl_seconds=60)
+    return host.refresh_session(session.access_token, session.refresh_token).access_token_ttl \
+        == session.access_token_ttl
+
+
+@probe("revoke-ignored")
+def _(host):
+    file = make_file(host)
+    session = host.open_session(file.file_id)
+    return host.revoke_token(session.access_token) and file.check_file_info(session.access_token).status_code == 200
+
+
+@probe("proof-not-checked")
+def _(host):
+    return _signed_check_file_info(make_file(host), "garbage", "garbage").status_code == 200
+
+
+@probe("proof-old-key-rejected")
+def _(host):
+    return _signed_check_file_info(make_file(host), "old", "garbage").status_code == 500
+
+
+@probe("proof-timestamp-ignored")
+def _(host):
+    return _signed_check_file_info(make_file(host), timestamp=ticks(time.time() - 3600)).status_code == 200
+
+
+@probe("proof-reject-401")
+def _(host):
+    return _signed_check_file_info(make_file(host), "garbage", "garbage").status_code == 401
 
 # -----------------------------------------------------------------------------
 

@@ -172,3 +172,20 @@ def test_new_url_token_expires_with_the_callers_token(new_file, host):
     assert derived.check_file_info().status_code == 200
     time.sleep(0.25)
     assert derived.check_file_info().status_code == 401
+
+
+def test_a_host_without_relative_writes_declares_it_and_answers_501(start_host):
+    source = make_file(start_host(relative_writes=False))
+    assert source.info()["UserCanNotWriteRelative"] is True
+    before = len(source.host.list_files())
+    for headers in ({"X-WOPI-SuggestedTarget": ".docx"}, {"X-WOPI-RelativeTarget": utf7(_fresh("x") + ".docx")},
+                    {"X-WOPI-SuggestedTarget": ".docx", "X-WOPI-RelativeTarget": utf7(_fresh("y") + ".docx")}):
+        assert _put_relative(source, headers).status_code == 501
+    assert len(source.host.list_files()) == before
+
+
+def test_serve_reference_can_switch_relative_writes_off():
+    from wopi_validator.refhost.standalone import build_parser
+
+    assert build_parser().parse_args(["--no-relative-writes"]).relative_writes is False
+    assert build_parser().parse_args([]).relative_writes is True

@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
 
+from wopi_validator.discovery import discovery_xml
+from wopi_validator.proofkeys import ephemeral_keys, write_keys
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.refhost.faults import FAULTS
+from wopi_validator.report.results import stable_test_id
+from wopi_validator.rules import PROFILES
 
 SUITE = ["--pyargs", "wopi_validator.suite", "-p", "no:cacheprovider"]
-# Faults that only show with an option the clean default run does not use.
-EXTRA_ARGS = {"LOCK.EXPIRY": ["--wopi-lock-ttl", "1"]}
+# Faults that only show with an option the clean default run does not use: a declared lock TTL, or the
+# profile of the client whose extension the rule is about (those tests skip under other profiles).
+EXTRA_ARGS = {
+    "LOCK.EXPIRY": ["--wopi-lock-ttl", "1"],
+    "COOL.HEADERS": ["--wopi-profile=collabora"],
+    "COOL.TIMESTAMP.1010": ["--wopi-profile=collabora"],
+    "COOL.LASTMODIFIED": ["--wopi-profile=collabora"],
+    "OO.OPERATIONS": ["--wopi-profile=onlyoffice"],
+}
+# Tests the clean host skips under every profile, and why that is right:
+ALWAYS_SKIPPED = [
+    # needs a declared lock TTL (it runs in test_lock_expiry_passes_with_a_declared_lock_ttl)
+    "test_locks.py::test_an_expired_lock_behaves_as_no_lock",
+    # the clean host supports PutRelativeFile (they run in test_putrelative_501s_on_a_host_that_cannot_write_relative)
+    "test_putrelative.py::test_putrelative_gets_501_when_the_user_cannot_write_relative[[]*",
+    # a pasted token (the static provider) cannot be minted, refreshed or revoked: they run with the reference
+    # provider (test_the_default_reference_run_runs_every_token_and_proof_test) and with the example providers
+    "test_tokens.py::test_access_token_ttl_is_absolute_milliseconds[[]short-lived]",
+    "test_tokens.py::test_expired_token_is_refused_on_every_operation",
+    "test_tokens.py::test_refreshed_token_works_and_expires_later",
+    "test_tokens.py::test_revoked_token_is_refused_at_once",
+]
+# Vendor-extension tests (stable test ID patterns) and the profiles they run under.
+PROFILE_GATED = {
+    "test_collabora.py::*[[]X-COOL*": {"collabora"},
+    "test_collabora.py::*[[]X-LOOL*": {"collabora", "onlyoffice"},
+    "test_collabora.py::test_last_modified_time_in_checkfileinfo_and_in_the_putfile_answer": {"collabora"},
+    "test_onlyoffice.py::*": {"onlyoffice"},
+}
+
+
+def expected_skip(test_id: str, profile: str) -> bool:
+    if any(fnmatch.fnmatchcase(test_id, pattern) for pattern in ALWAYS_SKIPPED):
+        return True
+    return any(fnmatch.fnmatchcase(test_id, pattern) and profile not in profiles
+               for pattern, profiles in PROFILE_GATED.items())
 
 
 class _Recorder:
@@ -36,30 +76,59 @@ def _warnings(reports) -> list[str]:
 
 
 @pytest.fixture
-def reference_host():
-    host = ReferenceHost().start()
+def reference_host(tmp_path):
+    # The host trusts the keys in proof-keys/, as a host set up with our discovery document would.
+    write_keys(ephemeral_keys(), tmp_path / "proof-keys")
+    host = ReferenceHost(discovery_xml=discovery_xml(ephemeral_keys())).start()
     yield host
     host.stop()
 
 
-def test_clean_reference_host_passes_everything_and_is_left_clean(tmp_path, reference_host):
+@pytest.mark.parametrize("profile", PROFILES)
+def test_clean_reference_host_passes_everything_and_is_left_clean(tmp_path, reference_host, profile):
     seed = reference_host.create_seed()
     code, reports = run_suite(
         tmp_path, f"--wopi-target={seed.wopi_src}", f"--wopi-token={seed.access_token}",
-        f"--wopi-max-put-size={reference_host.max_put_size}", "--wopi-strict",
+        f"--wopi-max-put-size={reference_host.max_put_size}", "--wopi-strict", f"--wopi-profile={profile}",
+        f"--wopi-token-ttl={seed.access_token_ttl}", f"--wopi-proof-keys={tmp_path / 'proof-keys'}",
     )
     assert code == 0
     failed = [r.nodeid for r in reports if r.failed]
     assert failed == []
-    skipped = {r.nodeid.split("::")[-1] for r in reports if r.skipped}
-    # Only the lock-expiry test needs a declared lock TTL; it runs in the test below.
-    assert skipped == {"test_an_expired_lock_behaves_as_no_lock"}
+    skipped = {stable_test_id(r.nodeid) for r in reports if r.skipped}
+    ran = {stable_test_id(r.nodeid) for r in reports if r.when == "setup"}
+    assert skipped == {test_id for test_id in ran if expected_skip(test_id, profile)}
     assert _warnings(reports) == []
     passed = [r for r in reports if r.passed and r.when == "call"]
     assert len(passed) >= 100
     files = reference_host.list_files()
     assert [(f.file_id, f.lock) for f in files] == [(seed.file_id, None)], "the run left files or locks behind"
     assert reference_host.read_content(seed.file_id) == b"wopi-validator seed file\n"
+
+
+def test_putrelative_501s_on_a_host_that_cannot_write_relative(tmp_path):
+    with ReferenceHost(relative_writes=False) as host:
+        seed = host.create_seed()
+        code, reports = run_suite(
+            tmp_path, f"--wopi-target={seed.wopi_src}", f"--wopi-token={seed.access_token}", "--wopi-strict",
+            "--wopi-rules=PUTREL.*",
+        )
+        assert [f.file_id for f in host.list_files()] == [seed.file_id]
+    assert code == 0
+    passed = {stable_test_id(r.nodeid).split("[")[0] for r in reports if r.passed and r.when == "call"}
+    assert passed == {"test_putrelative.py::test_putrelative_gets_501_when_the_user_cannot_write_relative"}
+    assert sum(1 for r in reports if r.passed and r.when == "call") == 6
+    # Every other PutRelativeFile test needs a host that creates files.
+    assert all("UserCanNotWriteRelative false" in r.longrepr[2] for r in reports if r.skipped)
+
+
+def test_the_default_reference_run_runs_every_token_and_proof_test(tmp_path):
+    code, reports = run_suite(tmp_path, "--wopi-reference", "--wopi-strict", "--wopi-rules=TOKEN.*,PROOF.*")
+    assert code == 0
+    assert [r.nodeid for r in reports if r.skipped or r.failed] == []
+    areas = {value for r in reports for name, value in r.user_properties if name == "wopi_area"}
+    assert {"tokens", "proofkeys"} <= areas
+    assert _warnings(reports) == []
 
 
 def test_lock_expiry_passes_with_a_declared_lock_ttl(tmp_path):

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import content, fileinfo, files, locks
+from . import api, content, fileinfo, files, locks
 from .context import SERVER_VERSION, HostContext, WopiRequest
+from .proofs import TrustedKeys, proof_problem
 from .replies import Reply, error, not_found, not_implemented, server_error
 from .tokens import now_ms
 
@@ -44,13 +45,13 @@ def _authorise(ctx: HostContext, file_id: str) -> WopiRequest | Reply:
     """Who is calling, or the refusal: 404 for an unknown file, else 401 for a bad token."""
     row = ctx.store.get_file(file_id)
     if row is None:
-        if ctx.fault("unknown-file-500"):
+        if ctx.fault("unknown-file-500") or (ctx.fault("rename-unknown-file-500") and _override() == "RENAME_FILE"):
             return server_error("file lookup failed")
         return not_found()
     token = _presented_token()
     record = ctx.store.find_token(token) if token else None
     now = now_ms()
-    live = record if record is not None and record.expires_at_ms > now else None
+    live = record if record is not None and (record.expires_at_ms > now or ctx.fault("token-never-expires")) else None
     if live is not None and (live.file_id == file_id or ctx.fault("token-not-scoped-to-file")):
         return _wopi_request(file_id, live.user_id, token, live.expires_at_ms)
     skips_check = ctx.fault("accepts-invalid-token") or (
@@ -62,6 +63,22 @@ def _authorise(ctx: HostContext, file_id: str) -> WopiRequest | Reply:
     if live is not None:
         return error(401, "the access token is for another file")
     return error(403 if ctx.fault("invalid-token-403") else 401, "invalid or expired access token")
+
+
+def _check_proof(ctx: HostContext, keys: TrustedKeys) -> Reply | None:
+    """Refuse a request whose proof fails (500, as Microsoft's clients expect), before reading its token."""
+    # The URL exactly as the client sent it: the proof covers the raw query string.
+    url = f"{request.scheme}://{request.host}{request.environ.get('REQUEST_URI') or request.full_path}"
+    problem = proof_problem(ctx, keys, _presented_token() or "", url, request.headers)
+    if problem is None:
+        return None
+    if ctx.fault("proof-reject-401"):
+        return error(401, problem)
+    return server_error(f"proof validation failed: {problem}")
+
+
+def _override() -> str:
+    return request.headers.get("X-WOPI-Override", "").strip().upper() if request.method == "POST" else ""
 
 
 def _wopi_request(file_id: str, user_id: str, token: str | None, expires_ms: int) -> WopiRequest:
@@ -86,8 +103,13 @@ def _to_response(reply: Reply) -> Response:
 
 def create_app(ctx: HostContext) -> Flask:
     app = Flask(__name__)
+    api.register(app, ctx)
 
     def serve(file_id: str, operation: Operation) -> Response:
+        if ctx.proof_keys is not None:
+            refused = _check_proof(ctx, ctx.proof_keys)
+            if refused is not None:
+                return _to_response(refused)
         authorised = _authorise(ctx, file_id)
         if isinstance(authorised, Reply):
             return _to_response(authorised)

@@ -6,7 +6,7 @@ import re
 
 from .context import HostContext, WopiRequest
 from .fileinfo import last_modified
-from .locks import current_lock, locks_match
+from .locks import current_lock, lapsed_lock, locks_match
 from .replies import Reply, error, json_reply, lock_conflict, not_found
 from .store import FileRow, Transaction
 from .timefmt import iso_utc, parse_iso
@@ -45,14 +45,22 @@ def put_file(ctx: HostContext, req: WopiRequest) -> Reply:
         return error(413, f"the body is larger than {ctx.max_put_size} bytes")
     if "X-WOPI-Editors" in req.headers and ctx.fault("putfile-editors-refused"):
         return error(400, "X-WOPI-Editors is not accepted")
+    for family, fault in (("x-cool-wopi-", "cool-headers-refused"), ("x-lool-wopi-", "lool-headers-refused")):
+        if ctx.fault(fault) and any(name.lower().startswith(family) for name in req.headers.keys()):
+            return error(400, f"unexpected header {family.upper()}*")
     presented = req.headers.get("X-WOPI-Lock")
     with ctx.store.transaction() as tx:
         row = tx.get_file(req.file_id)
         if row is None:
             return not_found()
         current = current_lock(ctx, row)
+        lapsed = lapsed_lock(ctx, row)
+        if current is None and ctx.fault("putfile-released-lock-accepted") and lapsed and \
+                locks_match(ctx, presented, lapsed):
+            # The lock is compared with the one on record, without asking whether it is still in force.
+            return _write(ctx, tx, row, req, None)
         if current is not None:
-            if not locks_match(ctx, presented, current):
+            if not locks_match(ctx, presented, current, row.file_id):
                 if presented and ctx.fault("putfile-wrong-lock-accepted"):
                     return _write(ctx, tx, row, req, current)
                 if ctx.fault("putfile-409-writes-anyway"):
@@ -75,7 +83,10 @@ def _stale_timestamp(ctx: HostContext, req: WopiRequest, row: FileRow) -> Reply 
 
     Without the header (a forced "overwrite" save) the save goes through.
     """
-    seen = next((req.headers[name] for name in _TIMESTAMP_HEADERS if name in req.headers), None)
+    if ctx.fault("cool-timestamp-ignored"):
+        return None
+    checked = _TIMESTAMP_HEADERS[:1] if ctx.fault("lool-timestamp-ignored") else _TIMESTAMP_HEADERS
+    seen = next((req.headers[name] for name in checked if name in req.headers), None)
     if seen is None:
         return None
     # Accept the exact text CheckFileInfo sent as well as any ISO spelling of
@@ -86,6 +97,8 @@ def _stale_timestamp(ctx: HostContext, req: WopiRequest, row: FileRow) -> Reply 
     headers = {"X-WOPI-LockFailureReason": "the document changed in storage"}
     current = current_lock(ctx, row)
     headers["X-WOPI-Lock"] = current or ""
+    if ctx.fault("cool-409-without-status-code"):
+        return error(409, "the document changed in storage", headers)
     return json_reply(payload, status=409, headers=headers)
 
 
@@ -99,7 +112,12 @@ def _write(ctx: HostContext, tx: Transaction, row: FileRow, req: WopiRequest, cu
     written = _store(ctx, tx, row, req.body)
     headers: dict[str, str] = {}
     if not ctx.fault("putfile-no-itemversion"):
-        headers["X-WOPI-ItemVersion"] = ctx.version_of(written)
+        headers["X-WOPI-ItemVersion"] = ctx.version_of(row if ctx.fault("putfile-itemversion-stale") else written)
     if ctx.fault("putfile-200-with-lock-header"):
         headers["X-WOPI-Lock"] = current or req.headers.get("X-WOPI-Lock", "")
-    return json_reply({"LastModifiedTime": iso_utc(written.modified_us)}, headers=headers)
+    if ctx.fault("putfile-no-last-modified"):
+        return Reply(200, headers)
+    modified = written.modified_us
+    if ctx.fault("cool-putfile-time-rounded"):
+        modified -= modified % 1_000_000
+    return json_reply({"LastModifiedTime": iso_utc(modified)}, headers=headers)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .faults import FAULTS
 from .store import FileRow, Store
+
+if TYPE_CHECKING:
+    from .proofs import TrustedKeys
 
 SERVER_VERSION = "wopi-validator-refhost/1"
 BRAND_NAME = "wopi-validator reference host"
 # user id -> UserFriendlyName
 USERS: dict[str, str] = {"alice": "Alice", "bob": "Bob"}
+DEFAULT_API_KEY = "refhost-api-key"
 
 
 @dataclass
@@ -22,6 +27,14 @@ class HostContext:
     max_put_size: int
     token_ttl: float
     base_url: str = ""
+    relative_writes: bool = True
+    """False: CheckFileInfo declares UserCanNotWriteRelative=true and every PutRelativeFile answers 501."""
+    api_key: str = DEFAULT_API_KEY
+    """The key the session APIs (``api.py``) take as ``Authorization: Bearer``."""
+    proof_keys: TrustedKeys | None = None
+    """The office client's proof keys: when set, every WOPI request must carry a valid proof."""
+    retired_locks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Fault relock-keeps-old-lock: file id -> (the lock an UnlockAndRelock replaced, the lock that replaced it)."""
 
     def fault(self, name: str) -> bool:
         # A misspelt name would silently disable a fault, so refuse it loudly.

@@ -65,6 +65,18 @@ _FAULT_LIST = [
     Fault("relock-ignores-old-lock", "RELOCK.ATOMIC",
           "UnlockAndRelock on a locked file replaces the lock whatever X-WOPI-OldLock says"),
     Fault("relock-mismatch-unlocks", "RELOCK.ATOMIC", "UnlockAndRelock with a wrong old lock answers 409 but unlocks"),
+    # Lock faults only sequences find (the stateful test) or races (the concurrency tests)
+    Fault("refresh-revives-lock", "LOCK.MISMATCH.409",
+          "RefreshLock with a lock that was released by Unlock (or has expired) takes it again and answers 200"),
+    Fault("relock-keeps-old-lock", "RELOCK.ATOMIC",
+          "UnlockAndRelock sets the new lock, but the old one keeps working as well"),
+    Fault("lock-spaces-collapsed", "LOCK.OPAQUE",
+          "lock IDs are compared with each run of spaces folded into one (RFC 2616 LWS folding)"),
+    Fault("putfile-released-lock-accepted", "PUTFILE.UNLOCKED.NONZERO.409",
+          "PutFile with the lock an Unlock released (or that expired) writes to the unlocked file"),
+    Fault("relock-race", "RELOCK.ATOMIC",
+          "UnlockAndRelock checks the old lock, waits 50 ms, then sets the new one without atomicity: "
+          "simultaneous relocks all win"),
     # PutFile
     Fault("putfile-409-without-lock-header", "PUTFILE.MISMATCH.409", "PutFile 409 on a locked file omits X-WOPI-Lock"),
     Fault("putfile-wrong-lock-accepted", "PUTFILE.MISMATCH.409",
@@ -86,16 +98,100 @@ _FAULT_LIST = [
     Fault("token-not-scoped-to-file", "TOKEN.SCOPE.FILE", "a valid token for one file opens every file"),
     Fault("unknown-file-500", "FILE.UNKNOWN.404", "an unknown file id gets 500"),
     Fault("unknown-override-200", "OVERRIDE.UNKNOWN.501", "an unknown X-WOPI-Override answers 200"),
+    # PutRelativeFile
+    Fault("putrel-suggested-ext-ignored", "PUTREL.SUGGESTED.EXT",
+          "a suggested extension is ignored: the new file keeps the source's extension"),
+    Fault("putrel-suggested-overwrites", "PUTREL.SUGGESTED.UNIQUE",
+          "a suggested name that exists overwrites that file"),
+    Fault("putrel-relative-lowercased", "PUTREL.RELATIVE.EXACT", "specific-mode names are stored lower-cased"),
+    Fault("putrel-conflict-overwrites", "PUTREL.RELATIVE.CONFLICT.409",
+          "an existing specific name without X-WOPI-OverwriteRelativeTarget: true is replaced (200)"),
+    Fault("putrel-overwrite-case-sensitive", "PUTREL.RELATIVE.OVERWRITE",
+          "X-WOPI-OverwriteRelativeTarget is read case-sensitively: 'True' counts as false (409)"),
+    Fault("putrel-overwrite-ignores-lock", "PUTREL.RELATIVE.OVERWRITE", "overwrite=true replaces a locked target"),
+    Fault("putrel-both-headers-200", "PUTREL.BOTH.HEADERS",
+          "with both X-WOPI-SuggestedTarget and X-WOPI-RelativeTarget, the suggested one wins (200)"),
+    Fault("putrel-name-not-final", "PUTREL.URL.USABLE",
+          "on a suggested-name clash, Name is the suggestion although the new file got another name"),
+    Fault("putrel-name-utf7", "PUTREL.NAME.ENCODING",
+          "Name in the answer is the UTF-7 header value of a specific name, not the decoded name"),
+    Fault("putrel-illegal-name-500", "PUTREL.NAME.ENCODING", "an illegal or over-long specific name gets 500, not 400"),
+    Fault("putrel-unsupported-not-enforced", "PUTREL.UNSUPPORTED.501",
+          "CheckFileInfo declares UserCanNotWriteRelative=true, yet PutRelativeFile creates files"),
+    Fault("putrel-no-host-urls", "PUTREL.HOST.URLS", "the PutRelativeFile answer has no HostViewUrl or HostEditUrl"),
+    Fault("putrel-overwrite-keeps-version", "CFI.VERSION.CHANGES",
+          "a file replaced by PutRelativeFile (overwrite) keeps its Version"),
+    Fault("putfile-itemversion-stale", "ITEMVERSION.MATCH",
+          "X-WOPI-ItemVersion of a PutFile 200 is the version before the save"),
+    # RenameFile
+    Fault("rename-empty-body", "RENAME.OK", "RenameFile answers 200 with an empty body (as SharePoint 2016/2019)"),
+    Fault("rename-utf7-not-decoded", "RENAME.OK", "X-WOPI-RequestedName is used without UTF-7 decoding"),
+    Fault("rename-changes-extension", "RENAME.KEEPS.EXT",
+          "a requested name with a dot in it sets a new extension ('a.docx' renames x.wopitest to a.docx)"),
+    Fault("rename-ignores-lock", "RENAME.LOCKED.MISMATCH.409", "RenameFile renames a file locked with another lock"),
+    Fault("rename-invalid-500", "RENAME.INVALID.400", "an illegal requested name gets 500"),
+    Fault("rename-invalid-no-reason", "RENAME.INVALID.400",
+          "an illegal requested name gets 400 without X-WOPI-InvalidFileNameError"),
+    Fault("rename-unknown-file-500", "RENAME.DELETED.404", "RenameFile of an unknown or deleted file answers 500"),
+    # DeleteFile, PutUserInfo, GetShareUrl, declared capabilities
+    Fault("delete-keeps-file", "DELETE.OK", "DeleteFile answers 200 but the file stays"),
+    Fault("delete-ignores-lock", "DELETE.LOCKED.409", "DeleteFile deletes a locked file"),
+    Fault("delete-409-without-lock-header", "DELETE.LOCKED.409",
+          "DeleteFile's 409 on a locked file has no X-WOPI-Lock"),
+    Fault("userinfo-long-refused", "USERINFO.PUT",
+          "PutUserInfo refuses a UserInfo over 255 characters with 400 (the limit is 1024)"),
+    Fault("userinfo-not-returned", "CFI.USERINFO.ROUNDTRIP",
+          "PutUserInfo answers 200, but CheckFileInfo never returns UserInfo"),
+    Fault("shareurl-relative-url", "SHAREURL.TYPES", "GetShareUrl answers a relative ShareUrl (/share/...)"),
+    Fault("shareurl-unknown-type-400", "SHAREURL.TYPES", "GetShareUrl answers an unknown X-WOPI-UrlType with 400"),
+    Fault("caps-rename-501", "CFI.CAPS.HONEST",
+          "CheckFileInfo declares SupportsRename and UserCanRename, yet RenameFile answers 501"),
+    Fault("caps-userinfo-501", "CFI.CAPS.HONEST",
+          "CheckFileInfo declares SupportsUserInfo, yet PutUserInfo answers 501"),
+    # Collabora Online extensions
+    Fault("cool-headers-refused", "COOL.HEADERS", "PutFile with X-COOL-WOPI-* headers answers 400"),
+    Fault("lool-headers-refused", "COOL.HEADERS", "PutFile with X-LOOL-WOPI-* headers answers 400"),
+    Fault("cool-timestamp-ignored", "COOL.TIMESTAMP.1010",
+          "X-COOL-WOPI-Timestamp and X-LOOL-WOPI-Timestamp are ignored: a stale save overwrites newer content"),
+    Fault("lool-timestamp-ignored", "COOL.TIMESTAMP.1010",
+          "only X-COOL-WOPI-Timestamp is checked; a stale X-LOOL-WOPI-Timestamp save overwrites newer content"),
+    Fault("cool-409-without-status-code", "COOL.TIMESTAMP.1010",
+          "the stale-timestamp 409 has no JSON body with COOLStatusCode/LOOLStatusCode 1010"),
+    Fault("cool-putfile-time-rounded", "COOL.TIMESTAMP.1010",
+          "PutFile returns LastModifiedTime cut to whole seconds, so the time stamp an editor echoes looks stale"),
+    Fault("putfile-no-last-modified", "COOL.LASTMODIFIED", "a PutFile 200 has no JSON body with LastModifiedTime"),
+    Fault("cfi-no-last-modified", "COOL.LASTMODIFIED", "CheckFileInfo omits LastModifiedTime"),
+    # ONLYOFFICE
+    Fault("refreshlock-not-implemented", "OO.OPERATIONS",
+          "RefreshLock answers 501 although SupportsLocks is declared (a host made for Collabora only)"),
+    Fault("rename-long-name-refused", "OO.OPERATIONS",
+          "RenameFile refuses names over 128 characters although CheckFileInfo FileNameMaxLength is 250"),
+    # Token lifecycle (the session APIs and the reference provider) and proof keys
+    Fault("token-never-expires", "TOKEN.EXPIRED.401", "access tokens keep working after their expiry"),
+    Fault("token-ttl-seconds", "TOKEN.TTL.UNITS",
+          "access_token_ttl is reported in seconds since the epoch instead of milliseconds"),
+    Fault("refresh-keeps-expiry", "TOKEN.REFRESH", "a refreshed token keeps the expiry of the token it replaces"),
+    Fault("revoke-ignored", "TOKEN.REVOKE", "revoking a token answers success but the token keeps working"),
+    Fault("proof-not-checked", "PROOF.REJECT.500", "X-WOPI-Proof and X-WOPI-ProofOld are never verified"),
+    Fault("proof-old-key-rejected", "PROOF.ACCEPT",
+          "only X-WOPI-Proof with the current key is accepted (no ProofOld, no old key: breaks key rotation)"),
+    Fault("proof-timestamp-ignored", "PROOF.STALE.500", "the age of X-WOPI-TimeStamp is not checked"),
+    Fault("proof-reject-401", "PROOF.REJECT.500", "a request whose proof fails gets 401 instead of 500"),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _FAULT_LIST}
 
 
 def validate_fault_names(names: list[str] | tuple[str, ...]) -> frozenset[str]:
-    """Return the names as a set, or raise ValueError naming the unknown ones."""
-    unknown = sorted(set(names) - FAULTS.keys())
+    """Return the names as a set, or raise ValueError naming the unknown ones (rule and chaos faults)."""
+    from .chaos import CHAOS_FAULTS
+
+    unknown = sorted(set(names) - FAULTS.keys() - CHAOS_FAULTS.keys())
     if unknown:
         raise ValueError(
             f"unknown fault(s): {', '.join(unknown)}; `wopi-validator faults` lists the valid names"
         )
+    chaos = [name for name in names if name in CHAOS_FAULTS]
+    if len(chaos) > 1:
+        raise ValueError(f"switch on one chaos fault at a time, not {', '.join(chaos)}")
     return frozenset(names)

@@ -48,7 +48,7 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "SupportsUserInfo": True,
         "UserCanWrite": True,
         "UserCanRename": True,
-        "UserCanNotWriteRelative": False,
+        "UserCanNotWriteRelative": not ctx.relative_writes or ctx.fault("putrel-unsupported-not-enforced"),
         "ReadOnly": False,
         "LastModifiedTime": last_modified(ctx, row),
         "SHA256": base64.b64encode(bytes.fromhex(row.sha256_hex)).decode("ascii"),
@@ -60,8 +60,10 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "BreadcrumbBrandName": BRAND_NAME,
     }
     user_info = ctx.store.user_info(req.user_id)
-    if user_info is not None:
+    if user_info is not None and not ctx.fault("userinfo-not-returned"):
         info["UserInfo"] = user_info
+    if ctx.fault("cfi-no-last-modified"):
+        del info["LastModifiedTime"]
     if ctx.fault("cfi-missing-required"):
         del info["OwnerId"]
     if ctx.fault("cfi-bool-as-string"):

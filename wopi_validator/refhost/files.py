@@ -18,11 +18,14 @@ from .names import (
     split_name,
     stem_problem,
 )
-from .replies import Reply, error, json_reply, lock_conflict, not_found, not_implemented, ok
+from .replies import Reply, error, json_reply, lock_conflict, not_found, not_implemented, ok, server_error
 from .store import FileRow, Transaction
 from .tokens import mint_token, new_file_id
 
 MAX_USER_INFO_LENGTH = 1024
+# The smaller limits the userinfo-long-refused and rename-long-name-refused faults apply.
+USER_INFO_FAULT_LIMIT = 255
+RENAME_LENGTH_FAULT_LIMIT = 128
 
 
 def _free_variant(tx: Transaction, name: str) -> str:
@@ -31,10 +34,14 @@ def _free_variant(tx: Transaction, name: str) -> str:
 
 
 def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
+    if not ctx.relative_writes:
+        return not_implemented("this host does not create files with PutRelativeFile (UserCanNotWriteRelative)")
     suggested = req.headers.get("X-WOPI-SuggestedTarget")
     relative = req.headers.get("X-WOPI-RelativeTarget")
     if suggested is not None and relative is not None:
-        return not_implemented("X-WOPI-SuggestedTarget and X-WOPI-RelativeTarget are exclusive")
+        if not ctx.fault("putrel-both-headers-200"):
+            return not_implemented("X-WOPI-SuggestedTarget and X-WOPI-RelativeTarget are exclusive")
+        relative = None
     if suggested is None and relative is None:
         return error(400, "X-WOPI-SuggestedTarget or X-WOPI-RelativeTarget is required")
     if len(req.body) > ctx.max_put_size:
@@ -44,32 +51,40 @@ def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
         if source is None:
             return not_found()
         if suggested is not None:
-            name = _suggested_name(tx, suggested, source)
-            target = tx.insert_file(new_file_id(), name, req.user_id, req.body)
+            target, reported = _suggested_target(ctx, tx, req, suggested, source)
         else:
             assert relative is not None
             found = _specific_target(ctx, tx, req, relative, source)
             if isinstance(found, Reply):
                 return found
             target = found
+            reported = relative if ctx.fault("putrel-name-utf7") else target.name
         token = mint_token(tx, target.file_id, req.user_id, req.token_expires_ms)
-    return json_reply({
-        "Name": target.name,
-        "Url": f"{ctx.wopi_src(target.file_id)}?access_token={quote(token, safe='')}",
-        "HostViewUrl": ctx.view_url(target.file_id),
-        "HostEditUrl": edit_url(ctx, target.file_id, token),
-    })
+    answer = {"Name": reported, "Url": f"{ctx.wopi_src(target.file_id)}?access_token={quote(token, safe='')}"}
+    if not ctx.fault("putrel-no-host-urls"):
+        answer.update(HostViewUrl=ctx.view_url(target.file_id), HostEditUrl=edit_url(ctx, target.file_id, token))
+    return json_reply(answer)
 
 
-def _suggested_name(tx: Transaction, header: str, source: FileRow) -> str:
-    """Suggested mode never fails: the host turns any suggestion into a free, legal name."""
+def _suggested_target(
+    ctx: HostContext, tx: Transaction, req: WopiRequest, header: str, source: FileRow
+) -> tuple[FileRow, str]:
+    """Suggested mode never fails: the host turns any suggestion into a free, legal name.
+
+    Returns the new file and the Name to report.
+    """
     text = decode_utf7(header)
     if text is None:
         text = header
     source_stem, source_ext = split_name(source.name)
     if text.startswith("."):
-        text = source_stem + text
-    return _free_variant(tx, legal_name(text, source_ext))
+        text = source.name if ctx.fault("putrel-suggested-ext-ignored") else source_stem + text
+    wanted = legal_name(text, source_ext)
+    existing = tx.file_by_name(wanted)
+    if existing is not None and ctx.fault("putrel-suggested-overwrites"):
+        return tx.write_content(existing, req.body), existing.name
+    target = tx.insert_file(new_file_id(), _free_variant(tx, wanted), req.user_id, req.body)
+    return target, wanted if ctx.fault("putrel-name-not-final") else target.name
 
 
 def _specific_target(
@@ -78,51 +93,70 @@ def _specific_target(
     name = decode_utf7(header)
     problem = "the name is not valid UTF-7" if name is None else name_problem(name)
     if problem:
+        if ctx.fault("putrel-illegal-name-500"):
+            return server_error(f"cannot store the file: {problem}")
         alternative = _free_variant(tx, legal_name(name or header, split_name(source.name)[1]))
         return error(400, problem, {"X-WOPI-ValidRelativeTarget": encode_utf7(alternative)})
     assert name is not None
+    if ctx.fault("putrel-relative-lowercased"):
+        name = name.lower()
     existing = tx.file_by_name(name)
     if existing is None:
         return tx.insert_file(new_file_id(), name, req.user_id, req.body)
-    overwrite = req.headers.get("X-WOPI-OverwriteRelativeTarget", "").strip().lower() == "true"
-    if not overwrite:
+    flag = req.headers.get("X-WOPI-OverwriteRelativeTarget", "").strip()
+    overwrite = flag == "true" if ctx.fault("putrel-overwrite-case-sensitive") else flag.lower() == "true"
+    if not overwrite and not ctx.fault("putrel-conflict-overwrites"):
         alternative = _free_variant(tx, name)
         return error(409, "a file with that name exists",
                      {"X-WOPI-ValidRelativeTarget": encode_utf7(alternative)})
     target_lock = current_lock(ctx, existing)
-    if target_lock is not None:
+    if target_lock is not None and not ctx.fault("putrel-overwrite-ignores-lock"):
         return lock_conflict(target_lock, "the target file is locked")
-    return tx.write_content(existing, req.body)
+    return tx.write_content(existing, req.body, new_version=not ctx.fault("putrel-overwrite-keeps-version"))
 
 
 def rename_file(ctx: HostContext, req: WopiRequest) -> Reply:
+    if ctx.fault("caps-rename-501"):
+        return not_implemented("RenameFile is not implemented")
     requested_header = req.headers.get("X-WOPI-RequestedName")
     with ctx.store.transaction() as tx:
         row = tx.get_file(req.file_id)
         if row is None:
             return not_found()
         current = current_lock(ctx, row)
-        if current is not None and not locks_match(ctx, req.headers.get("X-WOPI-Lock"), current):
+        wrong_lock = current is not None and not locks_match(ctx, req.headers.get("X-WOPI-Lock"), current)
+        if wrong_lock and not ctx.fault("rename-ignores-lock"):
+            assert current is not None
             return lock_conflict(current, "the file is locked with another lock ID")
         if requested_header is None:
-            return _invalid_name("X-WOPI-RequestedName is missing")
-        requested = decode_utf7(requested_header)
+            return _invalid_name(ctx, "X-WOPI-RequestedName is missing")
+        requested = requested_header if ctx.fault("rename-utf7-not-decoded") else decode_utf7(requested_header)
         if requested is None:
-            return _invalid_name("X-WOPI-RequestedName is not valid UTF-7")
+            return _invalid_name(ctx, "X-WOPI-RequestedName is not valid UTF-7")
         problem = stem_problem(requested)
+        if not problem and len(requested) > RENAME_LENGTH_FAULT_LIMIT and ctx.fault("rename-long-name-refused"):
+            problem = f"the name is longer than {RENAME_LENGTH_FAULT_LIMIT} characters"
         if problem:
-            return _invalid_name(problem)
+            return _invalid_name(ctx, problem)
         ext = split_name(row.name)[1]
+        if ctx.fault("rename-changes-extension") and split_name(requested)[1]:
+            requested, ext = split_name(requested)
 
         def taken(name: str) -> bool:
             return name != row.name and tx.name_taken(name)
 
         new_name = free_name(requested, ext, taken, MAX_STEM_LENGTH)
         tx.rename(row.file_id, new_name)
+    if ctx.fault("rename-empty-body"):
+        return ok()
     return json_reply({"Name": new_name[: len(new_name) - len(ext)]})
 
 
-def _invalid_name(reason: str) -> Reply:
+def _invalid_name(ctx: HostContext, reason: str) -> Reply:
+    if ctx.fault("rename-invalid-500"):
+        return server_error(f"cannot rename: {reason}")
+    if ctx.fault("rename-invalid-no-reason"):
+        return error(400, reason)
     return error(400, reason, {"X-WOPI-InvalidFileNameError": reason})
 
 
@@ -132,19 +166,24 @@ def delete_file(ctx: HostContext, req: WopiRequest) -> Reply:
         if row is None:
             return not_found()
         current = current_lock(ctx, row)
-        if current is not None:
-            return lock_conflict(current, "the file is locked")
-        tx.delete_file(row)
+        if current is not None and not ctx.fault("delete-ignores-lock"):
+            send_lock = not ctx.fault("delete-409-without-lock-header")
+            return lock_conflict(current, "the file is locked", send_lock=send_lock)
+        if not ctx.fault("delete-keeps-file"):
+            tx.delete_file(row)
     return ok()
 
 
 def put_user_info(ctx: HostContext, req: WopiRequest) -> Reply:
+    if ctx.fault("caps-userinfo-501"):
+        return not_implemented("PutUserInfo is not implemented")
     try:
         info = req.body.decode("utf-8")
     except UnicodeDecodeError:
         return error(400, "the UserInfo body is not UTF-8")
-    if len(info) > MAX_USER_INFO_LENGTH:
-        return error(400, f"UserInfo is longer than {MAX_USER_INFO_LENGTH} characters")
+    limit = USER_INFO_FAULT_LIMIT if ctx.fault("userinfo-long-refused") else MAX_USER_INFO_LENGTH
+    if len(info) > limit:
+        return error(400, f"UserInfo is longer than {limit} characters")
     with ctx.store.transaction() as tx:
         if tx.get_file(req.file_id) is None:
             return not_found()
@@ -155,5 +194,8 @@ def put_user_info(ctx: HostContext, req: WopiRequest) -> Reply:
 def get_share_url(ctx: HostContext, req: WopiRequest) -> Reply:
     url_type = req.headers.get("X-WOPI-UrlType")
     if url_type not in SHARE_URL_TYPES:
+        if ctx.fault("shareurl-unknown-type-400"):
+            return error(400, "unknown X-WOPI-UrlType")
         return not_implemented("X-WOPI-UrlType must be ReadOnly or ReadWrite")
-    return json_reply({"ShareUrl": f"{ctx.base_url}/share/{req.file_id}?type={url_type}"})
+    base = "" if ctx.fault("shareurl-relative-url") else ctx.base_url
+    return json_reply({"ShareUrl": f"{base}/share/{req.file_id}?type={url_type}"})

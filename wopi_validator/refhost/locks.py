@@ -8,6 +8,7 @@ are opaque: stored and compared as the exact header text.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from .context import HostContext, WopiRequest
@@ -19,6 +20,7 @@ MAX_LOCK_LENGTH = 1024
 # How long the lock-race fault waits between checking and setting the lock:
 # long enough that concurrent Locks all pass the check.
 RACE_WINDOW_SECONDS = 0.05
+_SPACES = re.compile(" +")
 
 
 def current_lock(ctx: HostContext, row: FileRow) -> str | None:
@@ -46,14 +48,37 @@ def _stored_form(ctx: HostContext, lock_id: str) -> str:
     return lock_id
 
 
-def locks_match(ctx: HostContext, presented: str | None, current: str) -> bool:
-    """Whether a presented lock ID names the current lock (byte for byte)."""
+def locks_match(ctx: HostContext, presented: str | None, current: str, file_id: str | None = None) -> bool:
+    """Whether a presented lock ID names the current lock (byte for byte) of the file ``file_id``."""
     if not presented:
         return False
+    if file_id is not None and ctx.fault("relock-keeps-old-lock") and \
+            ctx.retired_locks.get(file_id) == (presented, current):
+        return True
     presented = _stored_form(ctx, presented)
     if ctx.fault("lock-case-insensitive"):
         return presented.lower() == current.lower()
+    if ctx.fault("lock-spaces-collapsed"):
+        # The LWS folding RFC 2616 section 2.2 allowed for header values, applied to lock IDs.
+        return _SPACES.sub(" ", presented) == _SPACES.sub(" ", current)
     return presented == current
+
+
+def lapsed_lock(ctx: HostContext, row: FileRow) -> str | None:
+    """A lock no longer in force that the faults refresh-revives-lock and putfile-released-lock-accepted
+    still honour: Unlock only marks a lock expired under them (see :func:`_release`)."""
+    revives = ctx.fault("refresh-revives-lock") or ctx.fault("putfile-released-lock-accepted")
+    if not revives or row.lock_id is None or current_lock(ctx, row) is not None:
+        return None
+    return row.lock_id
+
+
+def _release(ctx: HostContext, tx: Transaction, file_id: str, current: str) -> None:
+    """Unlock: the lock is gone (faulty hosts keep it on record, expired)."""
+    if ctx.fault("refresh-revives-lock") or ctx.fault("putfile-released-lock-accepted"):
+        tx.set_lock(file_id, current, time.time() - 1)
+    else:
+        tx.clear_lock(file_id)
 
 
 def _expiry(ctx: HostContext) -> float:
@@ -101,7 +126,7 @@ def lock(ctx: HostContext, req: WopiRequest) -> Reply:
         current = current_lock(ctx, row)
         if current is None:
             tx.set_lock(row.file_id, _stored_form(ctx, presented), _expiry(ctx))
-        elif locks_match(ctx, presented, current):
+        elif locks_match(ctx, presented, current, row.file_id):
             if ctx.fault("lock-same-id-refused"):
                 return _conflict(ctx, current, "the file is already locked")
             # Same ID: a refresh, so the stored text stays as it was.
@@ -136,6 +161,8 @@ def unlock_and_relock(ctx: HostContext, req: WopiRequest) -> Reply:
     old = _required_lock_header(ctx, req, "X-WOPI-OldLock")
     if isinstance(old, Reply):
         return old
+    if ctx.fault("relock-race"):
+        return _racy_relock(ctx, req.file_id, presented, old)
     with ctx.store.transaction() as tx:
         row = tx.get_file(req.file_id)
         if row is None:
@@ -143,15 +170,38 @@ def unlock_and_relock(ctx: HostContext, req: WopiRequest) -> Reply:
         current = current_lock(ctx, row)
         if current is None:
             return _conflict(ctx, None, "the file is not locked")
-        if not locks_match(ctx, old, current) and not ctx.fault("relock-ignores-old-lock"):
+        if not locks_match(ctx, old, current, row.file_id) and not ctx.fault("relock-ignores-old-lock"):
             if ctx.fault("relock-mismatch-unlocks"):
                 tx.clear_lock(row.file_id)
             return _conflict(ctx, current, "X-WOPI-OldLock does not match the current lock")
-        tx.set_lock(row.file_id, _stored_form(ctx, presented), _expiry(ctx))
+        new = _stored_form(ctx, presented)
+        tx.set_lock(row.file_id, new, _expiry(ctx))
+        if ctx.fault("relock-keeps-old-lock") and new != current:
+            ctx.retired_locks[row.file_id] = (current, new)
         return _success(ctx, tx, row.file_id)
 
 
+def _racy_relock(ctx: HostContext, file_id: str, presented: str, old: str) -> Reply:
+    """UnlockAndRelock with the check outside the transaction: the relock-race fault."""
+    row = ctx.store.get_file(file_id)
+    if row is None:
+        return not_found()
+    current = current_lock(ctx, row)
+    if current is None:
+        return _conflict(ctx, None, "the file is not locked")
+    if not locks_match(ctx, old, current, file_id):
+        return _conflict(ctx, current, "X-WOPI-OldLock does not match the current lock")
+    time.sleep(RACE_WINDOW_SECONDS)
+    with ctx.store.transaction() as tx:
+        if tx.get_file(file_id) is None:
+            return not_found()
+        tx.set_lock(file_id, _stored_form(ctx, presented), _expiry(ctx))
+        return _success(ctx, tx, file_id)
+
+
 def refresh_lock(ctx: HostContext, req: WopiRequest) -> Reply:
+    if ctx.fault("refreshlock-not-implemented"):
+        return error(501, "REFRESH_LOCK is not implemented")
     presented = _required_lock_header(ctx, req, "X-WOPI-Lock")
     if isinstance(presented, Reply):
         return presented
@@ -160,9 +210,14 @@ def refresh_lock(ctx: HostContext, req: WopiRequest) -> Reply:
         if row is None:
             return not_found()
         current = current_lock(ctx, row)
+        lapsed = lapsed_lock(ctx, row)
+        if current is None and ctx.fault("refresh-revives-lock") and lapsed and locks_match(ctx, presented, lapsed):
+            # Refreshed by ID without asking whether the lock is still in force.
+            tx.set_lock(row.file_id, lapsed, _expiry(ctx))
+            return _success(ctx, tx, row.file_id)
         if current is None:
             return _conflict(ctx, None, "the file is not locked")
-        if not locks_match(ctx, presented, current) and not ctx.fault("refresh-ignores-lock-id"):
+        if not locks_match(ctx, presented, current, row.file_id) and not ctx.fault("refresh-ignores-lock-id"):
             if ctx.fault("refused-refresh-clears-lock"):
                 tx.clear_lock(row.file_id)
             return _conflict(ctx, current, "the file is locked with another lock ID")
@@ -183,9 +238,9 @@ def unlock(ctx: HostContext, req: WopiRequest) -> Reply:
             if ctx.fault("unlock-unlocked-200"):
                 return _success(ctx, tx, row.file_id)
             return _conflict(ctx, None, "the file is not locked")
-        if not locks_match(ctx, presented, current) and not ctx.fault("unlock-ignores-lock-id"):
+        if not locks_match(ctx, presented, current, row.file_id) and not ctx.fault("unlock-ignores-lock-id"):
             return _conflict(ctx, current, "the file is locked with another lock ID")
-        tx.clear_lock(row.file_id)
+        _release(ctx, tx, row.file_id, current)
         return _success(ctx, tx, row.file_id, bumps_version=True)
 
 

@@ -6,17 +6,22 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .app import create_app
-from .context import USERS, HostContext
+from .chaos import CHAOS_FAULTS, ChaosMiddleware
+from .context import DEFAULT_API_KEY, USERS, HostContext
 from .faults import validate_fault_names
 from .locks import current_lock
 from .names import name_problem
+from .proofs import TrustedKeys, keys_from_discovery
 from .serving import BackgroundServer
+from .sessions import Session, open_session, refresh_session, reported_ttl, revoke
 from .store import Store
 from .tokens import mint_token, new_file_id, now_ms
 
@@ -53,8 +58,18 @@ class ReferenceHost:
         token_ttl: float = 36000.0,
         data_dir: str | os.PathLike[str] | None = None,
         port: int = 0,
+        relative_writes: bool = True,
+        discovery_xml: str | None = None,
+        api_key: str = DEFAULT_API_KEY,
     ) -> None:
+        """``discovery_xml``: an office client's discovery document; its proof keys are then
+        required on every WOPI request. ``api_key``: the key of the session APIs (``api.py``).
+        Raises ValueError for unknown faults or a discovery document without usable keys."""
         self.faults: frozenset[str] = validate_fault_names(tuple(faults))
+        self.proof_keys: TrustedKeys | None = keys_from_discovery(discovery_xml) if discovery_xml else None
+        self.api_key = api_key
+        # False: a host that has SupportsUpdate but no PutRelativeFile (UserCanNotWriteRelative=true, 501s).
+        self.relative_writes = relative_writes
         self.lock_ttl = lock_ttl
         self.max_put_size = max_put_size
         self.token_ttl = token_ttl
@@ -62,6 +77,7 @@ class ReferenceHost:
         self._data_dir = Path(data_dir) if data_dir is not None else None
         self._ctx: HostContext | None = None
         self._server: BackgroundServer | None = None
+        self._stopping = threading.Event()
         self._temp_dir: Path | None = None
         self._base_url = ""
 
@@ -79,8 +95,10 @@ class ReferenceHost:
         store: Store | None = None
         try:
             store = Store(data_dir)
-            ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl)
-            server = BackgroundServer(create_app(ctx), self.port)
+            ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl,
+                              relative_writes=self.relative_writes, api_key=self.api_key,
+                              proof_keys=self.proof_keys)
+            server = BackgroundServer(self._wsgi_app(ctx), self.port)
         except BaseException:
             if store is not None:
                 store.close()
@@ -91,11 +109,18 @@ class ReferenceHost:
         server.start()
         return self
 
+    def _wsgi_app(self, ctx: HostContext) -> Any:
+        self._stopping = threading.Event()
+        app = create_app(ctx)
+        chaos = sorted(self.faults & CHAOS_FAULTS.keys())
+        return ChaosMiddleware(app, chaos[0], self._stopping) if chaos else app
+
     def stop(self) -> None:
         server, ctx = self._server, self._ctx
         if ctx is None:
             return
         self._server = self._ctx = None
+        self._stopping.set()  # releases requests a chaos fault holds
         if server is not None:
             server.stop()
         ctx.store.close()
@@ -145,7 +170,7 @@ class ReferenceHost:
     def issue_token(
         self, file_id: str, user: str = "alice", ttl_seconds: float | None = None
     ) -> tuple[str, int]:
-        """A token for one file and user: (token, access_token_ttl in ms since the epoch).
+        """A token for one file and user: (token, access_token_ttl in ms since the epoch, as reported).
 
         A zero or negative ``ttl_seconds`` gives a token that has already expired.
         """
@@ -157,7 +182,21 @@ class ReferenceHost:
         with ctx.store.transaction() as tx:
             if tx.get_file(file_id) is None:
                 raise KeyError(f"no file with id {file_id!r}")
-            return mint_token(tx, file_id, user, expires_at_ms), expires_at_ms
+            return mint_token(tx, file_id, user, expires_at_ms), reported_ttl(ctx, expires_at_ms)
+
+    def open_session(self, file_id: str, user: str = "alice", ttl_seconds: float | None = None) -> Session:
+        """An access token with a refresh token, as the session APIs issue them; KeyError for an unknown file."""
+        if user not in USERS:
+            raise ValueError(f"unknown user {user!r}; known users: {', '.join(USERS)}")
+        return open_session(self._running(), file_id, user, self.token_ttl if ttl_seconds is None else ttl_seconds)
+
+    def refresh_session(self, access_token: str, refresh_token: str) -> Session:
+        """A new pair replacing a session's; ValueError (SessionError) when the host refuses."""
+        return refresh_session(self._running(), access_token, refresh_token, self.token_ttl)
+
+    def revoke_token(self, access_token: str) -> bool:
+        """Cancel an access token at once; False when the host does not know it."""
+        return revoke(self._running(), access_token)
 
     def create_seed(self) -> SeedFile:
         """Create ``seed.wopitest`` (reset to the seed content and unlocked if it exists)."""

@@ -8,13 +8,17 @@ import signal
 import sqlite3
 import sys
 import threading
+import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 
+from .context import DEFAULT_API_KEY
 from .faults import validate_fault_names
 from .server import ReferenceHost
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+DISCOVERY_TIMEOUT = 10.0
 
 
 def _positive_float(text: str) -> float:
@@ -45,7 +49,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="largest PutFile/PutRelativeFile body (default: 1048576)")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="keep state in DIR (default: a temporary directory removed on exit)")
+    parser.add_argument("--no-relative-writes", dest="relative_writes", action="store_false",
+                        help="declare UserCanNotWriteRelative=true and answer every PutRelativeFile with 501")
+    parser.add_argument("--discovery", metavar="URL|FILE",
+                        help="an office client's WOPI discovery document (e.g. http://127.0.0.1:8090/hosting/"
+                             "discovery from `wopi-validator discovery --serve`): its proof keys are then "
+                             "required on every WOPI request")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, metavar="KEY",
+                        help=f"the key of the session APIs under /api (default: {DEFAULT_API_KEY})")
     return parser
+
+
+def _load_discovery(source: str) -> str:
+    """The discovery document at a URL or in a file; OSError or ValueError says why not."""
+    if source.startswith(("http://", "https://")):
+        with urllib.request.urlopen(source, timeout=DISCOVERY_TIMEOUT) as answer:
+            return answer.read().decode("utf-8")
+    return Path(source).read_text(encoding="utf-8")
 
 
 def _start_error(args: argparse.Namespace, exc: OSError | sqlite3.Error) -> str:
@@ -66,6 +86,11 @@ def _print_banner(host: ReferenceHost) -> None:
         f"faults:           {faults}\n"
         f"lock TTL:         {host.lock_ttl:g} s\n"
         f"max PutFile size: {host.max_put_size} bytes\n"
+        f"proof keys:       {'required (from the discovery document)' if host.proof_keys else 'not checked'}\n"
+        f"session APIs:     Authorization: Bearer {host.api_key}\n"
+        f"                  PUT  {host.base_url}/api/v4/file/viewerSession (Cloudreve)\n"
+        f"                  POST {host.base_url}/api/pds/v2/file/get_office_edit_url (PDS)\n"
+        f"                  POST {host.base_url}/api/v1/openapi/user/edit_token (Kingsoft)\n"
         f"WOPISrc:          {seed.wopi_src}\n"
         f"access_token:     {seed.access_token}\n"
         f"access_token_ttl: {seed.access_token_ttl}\n"
@@ -90,8 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print(f"error: --port {args.port} is not a TCP port (0-65535)", file=sys.stderr)
         return EXIT_USAGE
-    host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
-                         data_dir=args.data_dir, port=args.port)
+    try:
+        discovery = _load_discovery(args.discovery) if args.discovery else None
+        host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
+                             data_dir=args.data_dir, port=args.port, discovery_xml=discovery, api_key=args.api_key,
+                             relative_writes=args.relative_writes)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+        print(f"error: cannot use the discovery document {args.discovery}: {reason}", file=sys.stderr)
+        return EXIT_USAGE
     # Handlers go in before the host starts, so an early Ctrl+C still ends in
     # a clean stop rather than a KeyboardInterrupt traceback.
     stop = threading.Event()

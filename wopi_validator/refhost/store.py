@@ -44,6 +44,11 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 CREATE INDEX IF NOT EXISTS tokens_by_file ON tokens (file_id);
 CREATE TABLE IF NOT EXISTS user_info (user_id TEXT PRIMARY KEY, info TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token TEXT PRIMARY KEY,
+    access_token TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
 """
 
 _FILE_COLUMNS = "id, name, owner, size, sha256_hex, version, modified_us, blob, lock_id, lock_expires"
@@ -154,6 +159,28 @@ class Transaction:
         )
         self._store.minted_tokens.append(token)
 
+    def find_token(self, token: str) -> TokenRow | None:
+        return self._store._select_token(self._conn, token)
+
+    def delete_token(self, token: str) -> None:
+        """Revoke an access token, and the refresh token paired with it."""
+        self._conn.execute("DELETE FROM tokens WHERE token = ?", (token,))
+        self._conn.execute("DELETE FROM refresh_tokens WHERE access_token = ?", (token,))
+
+    def insert_refresh_token(self, token: str, access_token: str, expires_at_ms: int) -> None:
+        self._conn.execute(
+            "INSERT INTO refresh_tokens (token, access_token, expires_at_ms) VALUES (?, ?, ?)",
+            (token, access_token, expires_at_ms),
+        )
+        self._store.minted_tokens.append(token)
+
+    def find_refresh_token(self, token: str) -> tuple[str, int] | None:
+        """(the paired access token, expiry in ms) of a refresh token."""
+        row = self._conn.execute(
+            "SELECT access_token, expires_at_ms FROM refresh_tokens WHERE token = ?", (token,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
     def set_user_info(self, user_id: str, info: str) -> None:
         self._conn.execute(
             "INSERT INTO user_info (user_id, info) VALUES (?, ?) "
@@ -246,7 +273,11 @@ class Store:
                 previous_blob = row.blob
 
     def find_token(self, token: str) -> TokenRow | None:
-        row = self._conn().execute(
+        return self._select_token(self._conn(), token)
+
+    @staticmethod
+    def _select_token(conn: sqlite3.Connection, token: str) -> TokenRow | None:
+        row = conn.execute(
             "SELECT token, file_id, user_id, expires_at_ms FROM tokens WHERE token = ?", (token,)
         ).fetchone()
         return TokenRow(*row) if row else None

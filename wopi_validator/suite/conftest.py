@@ -6,17 +6,36 @@ import pytest
 
 from wopi_validator.target import Target
 
+# How a skip names the pseudo capabilities of Capabilities.missing.
+_DESCRIBED = {
+    "PutFile": "SupportsUpdate (or UserCanWrite under the collabora/onlyoffice profiles)",
+    "PutRelativeFile": "SupportsUpdate with UserCanNotWriteRelative false (so PutRelativeFile can create files)",
+}
+
+
+@pytest.fixture(autouse=True)
+def _skip_outside_its_profiles(request: pytest.FixtureRequest, wopi_target: Target) -> None:
+    """A vendor-extension test runs only under the profiles of the clients that use the extension."""
+    marker = request.node.get_closest_marker("wopi_profiles")
+    if marker is None:
+        return
+    profile = wopi_target.config.profile
+    if profile not in marker.args:
+        wanted = " or ".join(marker.args)
+        pytest.skip(f"checks an extension of {wanted}: runs only under --wopi-profile {wanted}; "
+                    f"this run uses {profile}")
+
 
 @pytest.fixture(autouse=True)
 def _skip_without_declared_capabilities(request: pytest.FixtureRequest, wopi_target: Target) -> None:
     """A test for a capability the host does not declare is skipped with that reason, never passed."""
-    marker = request.node.get_closest_marker("wopi_requires")
-    if marker is None:
+    # Module-level and test-level markers add up (pytestmark "PutFile" + a test's "SupportsLocks").
+    needed = tuple(dict.fromkeys(name for marker in request.node.iter_markers("wopi_requires") for name in marker.args))
+    if not needed:
         return
     if wopi_target.seed_cfi_problem:
         pytest.skip(f"capabilities unknown: the seed file's {wopi_target.seed_cfi_problem}")
-    missing = wopi_target.capabilities.missing(marker.args)
+    missing = wopi_target.capabilities.missing(needed)
     if missing:
-        described = ["SupportsUpdate (or UserCanWrite under the collabora/onlyoffice profiles)"
-                     if name == "PutFile" else name for name in missing]
+        described = [_DESCRIBED.get(name, name) for name in missing]
         pytest.skip(f"the host does not declare {', '.join(described)} in CheckFileInfo")

@@ -1,12 +1,14 @@
-"""Steps several test modules share: reading CheckFileInfo, taking locks, making lock IDs."""
+"""Steps several test modules share: reading CheckFileInfo, taking locks, making lock IDs, creating files."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from wopi_validator.checks import Checker
-from wopi_validator.client import WopiClient
+from wopi_validator.client import WopiClient, WopiResponse
+from wopi_validator.target import SandboxFile, SandboxFiles, Target
 
 
 def new_lock_id(label: str = "lock") -> str:
@@ -55,3 +57,69 @@ def refused_as_unauthorised(check: Checker, response: Any, rule_id: str, action:
         check.should(False, rule_id, f"{action} answered 403; expected 401 or 404", response)
         return
     check.status(response, {401, 404}, rule_id, action)
+
+
+@dataclass
+class CreatedFile:
+    """What a successful PutRelativeFile gave: the answer, its JSON, the Name, and the new file (tracked)."""
+
+    response: WopiResponse
+    body: dict[str, Any]
+    name: str
+    file: SandboxFile
+
+
+def track_created_file(files: SandboxFiles, response: WopiResponse) -> SandboxFile | None:
+    """Register the file a PutRelativeFile 200 names, so it is deleted after the test whatever the checks say."""
+    if response.status != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    return files.track_url(body.get("Url"), body.get("Name"))
+
+
+def put_relative(
+    files: SandboxFiles, client: WopiClient, check: Checker, rule_id: str, action: str, content: bytes,
+    **options: Any,
+) -> CreatedFile:
+    """PutRelativeFile that must answer 200 with a Name and a usable Url; the new file is tracked for clean-up."""
+    response = client.put_relative_file(content, **options)
+    created = track_created_file(files, response)
+    check.status(response, 200, rule_id, action)
+    body = check.json_object(response, rule_id, action)
+    name = body.get("Name")
+    check.must(isinstance(name, str) and bool(name), rule_id,
+               f"{action}: the JSON Name is {name!r}; expected the new file's name", response)
+    check.must(created is not None, "PUTREL.URL.USABLE",
+               f"{action}: the JSON Url is {body.get('Url')!r}; expected the new file's WOPISrc with an access_token",
+               response)
+    assert created is not None
+    return CreatedFile(response, body, name, created)
+
+
+def base_file_name(client: WopiClient, check: Checker, rule_id: str, action: str) -> str:
+    """CheckFileInfo's BaseFileName, or a failure of ``rule_id``."""
+    response = client.check_file_info()
+    check.status(response, 200, rule_id, action)
+    name = check.json_object(response, rule_id, action).get("BaseFileName")
+    check.must(isinstance(name, str), rule_id, f"{action}: BaseFileName is {name!r}; expected a string", response)
+    return name
+
+
+def extension_of(name: str) -> str:
+    """The extension with its dot ("" when none); a leading dot alone does not start one."""
+    stem, dot, ext = name.rpartition(".")
+    return dot + ext if dot and ext and stem else ""
+
+
+def lock_if_supported(target: Target, client: WopiClient, check: Checker, label: str = "lock") -> str | None:
+    """Lock the file as an editor would before saving, when the host declares SupportsLocks; the lock or None."""
+    if not target.capabilities.declares("SupportsLocks"):
+        return None
+    lock = new_lock_id(label)
+    take_lock(client, check, lock)
+    return lock

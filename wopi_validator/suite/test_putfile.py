@@ -123,3 +123,25 @@ def test_putfile_accepts_x_wopi_editors(wopi_target, wopi_file, wopi_check):
     response = client.put_file(NEW_CONTENT, lock=lock, headers={"X-WOPI-Editors": editors})
     wopi_check.status(response, 200, "PUTFILE.EDITORS", "PutFile with the lock and X-WOPI-Editors")
     _content_is(client, wopi_check, NEW_CONTENT, "PUTFILE.EDITORS", "a PutFile with X-WOPI-Editors")
+
+
+@pytest.mark.wopi_rule("CFI.VERSION.CHANGES", "ITEMVERSION.MATCH")
+@pytest.mark.wopi_requires("SupportsLocks")
+def test_consecutive_saves_return_different_item_versions(wopi_file, wopi_check):
+    client = wopi_file.client
+    lock = new_lock_id()
+    take_lock(client, wopi_check, lock)
+    item_versions = []
+    for step, body in enumerate([b"first save\n", b"second save, other content\n"], 1):
+        response = client.put_file(body, lock=lock)
+        wopi_check.status(response, 200, "PUTFILE.LOCKED.200", f"PutFile #{step} with the matching lock")
+        item_version = response.header("X-WOPI-ItemVersion")
+        if item_version is None:
+            pytest.skip("PutFile sends no X-WOPI-ItemVersion (PUTFILE.VERSION reports that): nothing to compare")
+        version = current_version(client, wopi_check)
+        wopi_check.should(item_version == version, "ITEMVERSION.MATCH",
+                          f"PutFile #{step} X-WOPI-ItemVersion is {item_version!r}; CheckFileInfo Version is then "
+                          f"{version!r}", response)
+        item_versions.append(item_version)
+    wopi_check.must(item_versions[0] != item_versions[1], "CFI.VERSION.CHANGES",
+                    f"two PutFiles with different content both answered X-WOPI-ItemVersion {item_versions[0]!r}")

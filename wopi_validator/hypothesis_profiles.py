@@ -1,0 +1,80 @@
+"""Hypothesis settings for the tests that drive a live host (``--wopi-hypothesis-profile``).
+
+The settings are built here and passed to each test, never loaded as Hypothesis'
+global profile: Hypothesis switches to its own "ci" profile when the CI variable is
+set, and a suite installed as a plugin must not change other projects' tests.
+
+- ``ci`` (default): derandomized, so every run sends the same sequences; a few
+  seconds against the bundled host.
+- ``dev``: random sequences, more of them; failures are saved in ``.hypothesis/`` and
+  tried first next time.
+- ``thorough``: long; for a night run or before a release.
+
+``--hypothesis-seed N`` (Hypothesis' own pytest option) makes any profile repeatable
+with that seed instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PROFILE_NAMES = ("ci", "dev", "thorough")
+DEFAULT_PROFILE = "ci"
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_examples: int
+    """Sequences (each on a fresh file) tried before the test passes."""
+    steps: int
+    """Operations in each sequence, at most."""
+    derandomize: bool
+    keep_failures: bool
+    """Save failing sequences in Hypothesis' example database and replay them first."""
+
+
+BUDGETS: dict[str, Budget] = {
+    "ci": Budget(max_examples=20, steps=12, derandomize=True, keep_failures=False),
+    "dev": Budget(max_examples=100, steps=25, derandomize=False, keep_failures=True),
+    "thorough": Budget(max_examples=1000, steps=50, derandomize=False, keep_failures=True),
+}
+assert set(BUDGETS) == set(PROFILE_NAMES)
+
+
+def stateful_settings(profile: str = DEFAULT_PROFILE, *, seed_given: bool = False) -> Any:
+    """The ``hypothesis.settings`` of a profile for tests against a live host.
+
+    With ``seed_given`` (``--hypothesis-seed``), the run is not derandomized, so that
+    the seed decides the sequences.
+    """
+    from hypothesis import HealthCheck, Phase, settings
+
+    try:
+        budget = BUDGETS[profile]
+    except KeyError:
+        raise ValueError(f"unknown Hypothesis profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}") from None
+    default = settings.get_profile("default")
+    return settings(
+        default,
+        max_examples=budget.max_examples,
+        stateful_step_count=budget.steps,
+        derandomize=budget.derandomize and not seed_given,
+        database=default.database if budget.keep_failures and not seed_given else None,
+        # Network time is not a bug (practices.md 8).
+        deadline=None,
+        # One failure, shrunk and replayed, is what the report and the replay script show.
+        report_multiple_bugs=False,
+        # The explain phase replays the shrunk sequence many times to annotate it; against a live host that costs
+        # more than all the shrinking, and the numbered steps already show what happened.
+        phases=[phase for phase in Phase if phase is not Phase.explain],
+        print_blob=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
+
+
+def settings_for(config: Any) -> Any:
+    """The settings a pytest run asked for (``--wopi-hypothesis-profile``, ``--hypothesis-seed``)."""
+    profile = config.getoption("wopi_hypothesis_profile", default=None) or DEFAULT_PROFILE
+    seed = config.getoption("hypothesis_seed", default=None)
+    return stateful_settings(profile, seed_given=seed is not None)

@@ -1,0 +1,665 @@
+"""A Hypothesis state machine that drives one live WOPI file and compares every answer
+with the model (:mod:`wopi_validator.model`).
+
+Each example gets a fresh sandbox file (created in the machine's first step and
+released in its teardown: pytest fixtures are not re-run per example). After every
+step the file is checked against the model: content (GetFile), Size and Version
+(CheckFileInfo). When a check fails, Hypothesis shrinks the sequence; the shortest
+failing one is shown as numbered steps and as a curl script (:mod:`wopi_validator.replay`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from wopi_validator.checks import Checker
+from wopi_validator.client import WopiClient, WopiResponse, make_session
+from wopi_validator.errors import SandboxError, TransportError
+from wopi_validator.model import (
+    VERSION_NEW,
+    VERSION_SAME,
+    Answer,
+    Expectation,
+    FileModel,
+    FileState,
+    Tolerance,
+    extension_of,
+)
+from wopi_validator.replay import CHECK, SETUP, STEP, TEARDOWN, Step, StepRecorder, curl_script, numbered_steps
+from wopi_validator.strategies import (
+    EXTENDED_LOCK_LENGTH,
+    STANDARD_LOCK_LENGTH,
+    bodies,
+    case_variant,
+    lock_ids,
+    name_texts,
+    whitespace_variant,
+)
+from wopi_validator.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.transcript import Transcript
+
+# Which lock a step presents, drawn from these lists (repeats weigh a choice: the lock the file holds, or held
+# last, makes the sequences that matter). Hypothesis shrinks towards the first: the lock the file holds.
+PRESENTED = ("current", "current", "current", "previous", "previous", "fresh", "fresh", "absent", "empty",
+             "case-variant", "space-variant")
+OLD_LOCKS = ("current", "current", "current", "previous", "fresh", "case-variant", "space-variant")
+HISTORIES = ("unlocked", "locked", "released", "replaced")
+MAX_RACERS = 4
+"""Simultaneous Locks in one step of the machine (the concurrency tests use --wopi-concurrency)."""
+EXPIRY_MARGIN = 0.3
+"""Seconds kept between a request and the moment the model's lock lapses, so the host's clock agrees."""
+LONGEST_EXPIRY_WAIT = 2.0
+"""The machine waits for a lock to lapse only when the declared lock TTL is this short."""
+SHORTEST_RENAME_LIMIT = 80
+"""RenameFile steps need FileNameMaxLength (when declared) to leave room for our names."""
+
+
+class OnceChecker(Checker):
+    """A Checker that records each distinct warning once (a machine repeats steps many times)."""
+
+    def __init__(self, *, strict: bool, record: Any) -> None:
+        super().__init__(strict=strict, record=record)
+        self._seen: set[str] = set()
+
+    def warn(self, rule_id: str, message: str, response: WopiResponse | None = None) -> None:
+        key = self._message(rule_id, message, None)
+        if key not in self._seen:
+            self._seen.add(key)
+            super().warn(rule_id, message, response)
+
+
+@dataclass
+class MachineEnv:
+    """What the machine needs to know about the run and the host."""
+
+    target: Target
+    check: Checker
+    model: FileModel
+    racers: int
+    max_lock_length: int
+    supports_get_lock: bool
+    can_put_file: bool
+    can_create_files: bool
+    can_rename: bool
+    declared_lock_ttl: float | None
+    names: Any = field(default_factory=lambda: itertools.count(1))
+    machines: list[Any] = field(default_factory=list)
+    """The machine of the latest example (the shrunk failing one, after a failure)."""
+    steps_run: int = 0
+    examples_run: int = 0
+
+    @classmethod
+    def for_target(cls, target: Target, check: Checker, concurrency: int) -> MachineEnv:
+        caps = target.capabilities
+        limit = target.seed_cfi.get("FileNameMaxLength")
+        ttl = target.config.lock_ttl
+        return cls(
+            target=target,
+            check=check,
+            model=FileModel(ttl) if ttl else FileModel(),
+            racers=max(2, min(concurrency, MAX_RACERS)),
+            max_lock_length=EXTENDED_LOCK_LENGTH if caps.declares("SupportsExtendedLockLength")
+            else STANDARD_LOCK_LENGTH,
+            supports_get_lock=caps.declares("SupportsGetLock"),
+            can_put_file=caps.can_put_file,
+            can_create_files=caps.can_create_files,
+            can_rename=caps.declares("SupportsRename") and caps.declares("UserCanRename")
+            and (not isinstance(limit, int) or limit >= SHORTEST_RENAME_LIMIT),
+            declared_lock_ttl=ttl,
+        )
+
+    @property
+    def last(self) -> WopiFileMachine | None:
+        return self.machines[-1] if self.machines else None
+
+
+def _describe(lock_id: str | None) -> str:
+    if lock_id is None:
+        return "no X-WOPI-Lock"
+    if lock_id == "":
+        return "an empty X-WOPI-Lock"
+    shown = lock_id if len(lock_id) <= 40 else f"{lock_id[:32]}...{lock_id[-4:]}"
+    return f"X-WOPI-Lock {shown!r}" + (f" ({len(lock_id)} characters)" if len(lock_id) > 40 else "")
+
+
+def _statuses(statuses: frozenset[int]) -> str:
+    return str(min(statuses)) if len(statuses) == 1 else f"one of {', '.join(map(str, sorted(statuses)))}"
+
+
+class WopiFileMachine(RuleBasedStateMachine):
+    """The machine's behaviour; :func:`machine_class` adds the rules with strategies for one host."""
+
+    env: MachineEnv
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transcript = Transcript()
+        self.recorder = StepRecorder(self.transcript)
+        self.sandbox: SandboxFile | None = None
+        self.client: WopiClient | None = None
+        self.state: FileState | None = None
+        self.held: list[str] = []
+        """The locks the file has held, oldest first (a lock released or replaced stays in the list)."""
+        self.versions: dict[str, int] = {}
+        self.last_version: str | None = None
+        self.version_expectation = VERSION_SAME
+        self.last_action = "creating the file"
+        self.content_rule = "GETFILE.200"
+        self.content_may_differ = True
+        """Whether the last step could have changed the content (the check then reads it with GetFile)."""
+        self.renamed = False
+        self.files = SandboxFiles(self.env.target, self.transcript)
+        """The file under test and those PutRelativeFile steps made: all released in the teardown."""
+        self.env.machines[:] = [self]
+        self.env.examples_run += 1
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The model's clock; waits when the lock is about to lapse, so host and model agree on it."""
+        moment = time.monotonic()
+        expires = self.state.lock_expires if self.state is not None else None
+        if expires is not None and abs(expires - moment) < EXPIRY_MARGIN:
+            time.sleep(expires + EXPIRY_MARGIN - moment)
+            moment = time.monotonic()
+        return moment
+
+    def step(self, title: str, *, parallel: bool = False) -> Any:
+        self.env.steps_run += 1
+        self.last_action = title
+        return self.recorder.record(STEP, title, parallel=parallel)
+
+    def resolve(self, choice: str, fresh: str) -> str | None:
+        """The lock ID a step presents, from its choice and the history of this file."""
+        assert self.state is not None
+        current = self.state.lock_at(time.monotonic())
+        # On an unlocked file, "current" is the lock it held last: presenting a released lock is the test.
+        recent = current or (self.held[-1] if self.held else None)
+        if choice == "absent":
+            return None
+        if choice == "empty":
+            return ""
+        if choice == "current":
+            return recent or fresh
+        if choice == "previous":
+            return next((lock for lock in reversed(self.held) if lock != current), fresh)
+        variant = None
+        if recent is not None:
+            variant = case_variant(recent) if choice == "case-variant" else whitespace_variant(recent)
+        if choice in {"case-variant", "space-variant"} and variant and len(variant) <= self.env.max_lock_length:
+            return variant
+        return fresh
+
+    def note_held(self) -> None:
+        assert self.state is not None
+        if self.state.lock is not None and (not self.held or self.held[-1] != self.state.lock):
+            self.held.append(self.state.lock)
+
+    def judge(self, expected: Expectation, response: WopiResponse, action: str) -> Answer:
+        """Compare an answer with the model's expectation; the model follows the answer given."""
+        check = self.env.check
+        found = expected.answer_for(response.status)
+        if found is None:
+            check.fail(expected.rule, f"{action}: expected {_statuses(expected.required.statuses)} because "
+                       f"{expected.reason}; got {response.status}", response)
+        if isinstance(found, Tolerance):
+            check.should(False, found.rule, f"{action} answered {response.status}: {found.reason} "
+                         f"({expected.reason})", response)
+            answer = found.answer
+        else:
+            answer = found
+        if answer.lock_header is not None and response.status == 409:
+            check.lock_header(response, answer.lock_header, expected.rule, action)
+        self.state = answer.state
+        self.note_held()
+        self.version_expectation = answer.version
+        self.content_rule = expected.rule if expected.operation == "PutFile" else "GETFILE.200"
+        self.content_may_differ = expected.operation in {"PutFile", "PutRelativeFile", "RenameFile"}
+        return answer
+
+    # -- the file's life ---------------------------------------------------------------------------
+
+    def create_file(self, content: bytes, history: str, first: str, second: str) -> None:
+        """A new file, with a short lock history: unlocked, locked, its lock released, or its lock replaced.
+
+        Starting from a history makes the sequences that present an old lock again far likelier; the
+        history's requests are numbered steps like any other, and shrink away when they do not matter.
+        """
+        with self.recorder.record(SETUP, f"a new file holding {len(content)} bytes"):
+            self.sandbox = self.files.new(content)
+            self.client = self.sandbox.client
+            self.state = self.env.model.new_file(content, self.sandbox.name)
+        if history != "unlocked":
+            self.do_lock("fresh", first)
+        if history == "released":
+            self.do_unlock("current", first)
+        elif history == "replaced":
+            self.do_unlock_and_relock("fresh", second, "current", first)
+
+    def teardown(self) -> None:
+        with self.recorder.record(TEARDOWN, "unlock and delete the files"):
+            self.files.release_all()
+
+    # -- lock operations ------------------------------------------------------------------------------
+
+    def do_lock(self, choice: str, fresh: str) -> None:
+        assert self.client is not None and self.state is not None
+        lock_id = self.resolve(choice, fresh)
+        action = f"Lock with {_describe(lock_id)}"
+        with self.step(action):
+            expected = self.env.model.lock(self.state, lock_id, self.now())
+            self.judge(expected, self.client.lock(lock_id), action)
+
+    def do_refresh_lock(self, choice: str, fresh: str) -> None:
+        assert self.client is not None and self.state is not None
+        lock_id = self.resolve(choice, fresh)
+        action = f"RefreshLock with {_describe(lock_id)}"
+        with self.step(action):
+            expected = self.env.model.refresh_lock(self.state, lock_id, self.now())
+            self.judge(expected, self.client.refresh_lock(lock_id), action)
+
+    def do_unlock(self, choice: str, fresh: str) -> None:
+        assert self.client is not None and self.state is not None
+        lock_id = self.resolve(choice, fresh)
+        action = f"Unlock with {_describe(lock_id)}"
+        with self.step(action):
+            expected = self.env.model.unlock(self.state, lock_id, self.now())
+            self.judge(expected, self.client.unlock(lock_id), action)
+
+    def do_unlock_and_relock(self, new_choice: str, new_fresh: str, old_choice: str, old_fresh: str) -> None:
+        assert self.client is not None and self.state is not None
+        lock_id = self.resolve(new_choice, new_fresh)
+        old = self.resolve(old_choice, old_fresh) or old_fresh
+        action = f"UnlockAndRelock to {_describe(lock_id)} from X-WOPI-OldLock {old!r}"
+        with self.step(action):
+            expected = self.env.model.unlock_and_relock(self.state, lock_id, old, self.now())
+            self.judge(expected, self.client.unlock_and_relock(lock_id, old), action)
+
+    def do_get_lock(self) -> None:
+        assert self.client is not None and self.state is not None
+        with self.step("GetLock"):
+            check = self.env.check
+            expected = self.env.model.get_lock(self.state, self.now())
+            response = self.client.get_lock()
+            self.judge(expected, response, "GetLock")
+            want = expected.required.lock_header or ""
+            value = response.header("X-WOPI-Lock")
+            if want:
+                check.must(value == want, "GETLOCK.CURRENT",
+                           f"GetLock returned X-WOPI-Lock {value!r}; {expected.reason}", response)
+            else:
+                check.must(value is None or value.strip() == "", "GETLOCK.CURRENT",
+                           f"GetLock on an unlocked file returned X-WOPI-Lock {value!r}; expected an empty value",
+                           response)
+                check.should(value is not None, "GETLOCK.CURRENT",
+                             "GetLock on an unlocked file should send X-WOPI-Lock present and empty; it is absent",
+                             response)
+
+    def do_lock_race(self, base: str, racers: int) -> None:
+        """Simultaneous Locks with different IDs, one connection each (LOCK.CONCURRENT.ONE)."""
+        assert self.client is not None and self.sandbox is not None and self.state is not None
+        stem = base[: self.env.max_lock_length - 4].rstrip()
+        lock_ids = [f"{stem} #{number}" for number in range(1, racers + 1)]
+        action = f"{racers} simultaneous Locks with X-WOPI-Lock {lock_ids[0]!r} ... {lock_ids[-1]!r}"
+        with self.step(action, parallel=True):
+            outcomes = self.env.model.lock_race(self.state, lock_ids, self.now())
+            self.client.locks_sent.extend(lock_ids)
+            responses = self._race(lock_ids)
+            self._judge_race(outcomes, responses, lock_ids, action)
+
+    def _race(self, lock_ids: list[str]) -> dict[str, WopiResponse | Exception]:
+        assert self.sandbox is not None
+        barrier = threading.Barrier(len(lock_ids))
+        results: dict[str, WopiResponse | Exception] = {}
+        timeout = self.env.target.config.timeout
+
+        def contend(lock_id: str) -> None:
+            session = make_session()
+            try:
+                client = self.client.for_file(self.sandbox.wopi_src, self.sandbox.token)  # type: ignore[union-attr]
+                client.session = session  # one connection per contender
+                barrier.wait(timeout=timeout)
+                results[lock_id] = client.lock(lock_id)
+            except Exception as exc:  # judged below, with the other answers
+                results[lock_id] = exc
+            finally:
+                session.close()
+
+        threads = [threading.Thread(target=contend, args=(lock_id,)) for lock_id in lock_ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    def _judge_race(self, outcomes: list[Any], results: dict[str, WopiResponse | Exception], lock_ids: list[str],
+                    action: str) -> None:
+        """The answers must be those of some order of the Locks applied one at a time."""
+        assert self.state is not None
+        check = self.env.check
+        errors = [f"{lock_id!r}: {result}" for lock_id, result in results.items() if isinstance(result, Exception)]
+        check.must(not errors, "LOCK.CONCURRENT.ONE", f"{action}: some got no answer: {'; '.join(errors)}")
+        responses: dict[str, WopiResponse] = results  # type: ignore[assignment]
+        observed = {lock_id: responses[lock_id].status for lock_id in lock_ids}
+        winners = [lock_id for lock_id, status in observed.items() if status == 200]
+        check.must(len(winners) <= 1, "LOCK.CONCURRENT.ONE",
+                   f"{action}: {len(winners)} of {len(lock_ids)} got 200; at most one may win")
+        matching = [outcome for outcome in outcomes
+                    if all(outcome.answers[lock_id][0] == observed[lock_id] for lock_id in lock_ids)]
+        if not matching:
+            everyone_refused = all(status == 409 for status in observed.values())
+            check.must(everyone_refused and all(outcome.winner for outcome in outcomes), "LOCK.CONCURRENT.ONE",
+                       f"{action}: the answers {observed} fit no order of the Locks applied one at a time "
+                       f"({self.state.describe_lock(time.monotonic())})")
+            # Nobody won though the file was free: allowed under contention, with a warning.
+            check.should(False, "LOCK.CONCURRENT.ONE", f"{action}: none succeeded on an unlocked file")
+            return
+        outcome = matching[0]
+        for lock_id in lock_ids:
+            status, header = outcome.answers[lock_id]
+            if status == 409 and header is not None:
+                check.lock_header(responses[lock_id], header, "LOCK.CONCURRENT.ONE",
+                                  f"the losing Lock with {lock_id!r}")
+        self.state = outcome.state
+        self.note_held()
+        self.version_expectation = VERSION_SAME
+        self.content_rule = "GETFILE.200"
+
+    def do_wait_for_expiry(self) -> None:
+        assert self.state is not None and self.state.lock_expires is not None
+        pause = max(0.0, self.state.lock_expires + EXPIRY_MARGIN - time.monotonic())
+        with self.step(f"wait {pause:.1f} s for the lock to lapse") as step:
+            step.pause = pause
+            time.sleep(pause)
+            self.state = self.env.model.get_file(self.state, self.now()).required.state
+
+    # -- content -----------------------------------------------------------------------------------
+
+    def do_put_file(self, body: bytes, choice: str, fresh: str) -> None:
+        assert self.client is not None and self.state is not None
+        lock_id = self.resolve(choice, fresh)
+        action = f"PutFile of {len(body)} bytes with {_describe(lock_id)}"
+        with self.step(action):
+            expected = self.env.model.put_file(self.state, body, lock_id, self.now())
+            self.judge(expected, self.client.put_file(body, lock=lock_id), action)
+
+    def do_get_file(self) -> None:
+        assert self.client is not None and self.state is not None
+        with self.step("GetFile"):
+            expected = self.env.model.get_file(self.state, self.now())
+            response = self.client.get_file()
+            self.judge(expected, response, "GetFile")
+            self._same_content(response.body, "GETFILE.200", "GetFile")
+
+    def do_check_file_info(self) -> None:
+        assert self.client is not None and self.state is not None
+        with self.step("CheckFileInfo"):
+            expected = self.env.model.check_file_info(self.state, self.now())
+            response = self.client.check_file_info()
+            self.judge(expected, response, "CheckFileInfo")
+            info = self.env.check.json_object(response, "CFI.200.JSON", "CheckFileInfo")
+            self.env.check.must(info.get("Size") == self.state.size, "CFI.SIZE.MATCH",
+                                f"CheckFileInfo Size is {info.get('Size')!r}; the file holds {self.state.size} bytes",
+                                response)
+
+    def _same_content(self, body: bytes, rule_id: str, action: str) -> None:
+        assert self.state is not None
+        expected = self.state.content
+        if body == expected:
+            return
+        first = next((i for i, (a, b) in enumerate(zip(body, expected, strict=False)) if a != b),
+                     min(len(body), len(expected)))
+        self.env.check.fail(rule_id, f"{action} after {self.last_action!r} returned {len(body)} bytes; the file "
+                            f"should hold {len(expected)} bytes (they differ from byte {first} on)")
+
+    # -- names --------------------------------------------------------------------------------------
+
+    def do_put_relative_file(self, relative: bool, text: str, body: bytes) -> None:
+        assert self.client is not None and self.state is not None
+        check = self.env.check
+        ext = extension_of(self.state.name) or ".wopitest"
+        name = f"wopi-validator-{self.env.target.run_id}-p{next(self.env.names)}-{text}{ext}"
+        mode = "X-WOPI-RelativeTarget" if relative else "X-WOPI-SuggestedTarget"
+        action = f"PutRelativeFile of {len(body)} bytes with {mode} {name!r}"
+        with self.step(action):
+            expected = self.env.model.put_relative_file(self.state, self.now())
+            response = (self.client.put_relative_file(body, relative=name) if relative
+                        else self.client.put_relative_file(body, suggested=name))
+            self.judge(expected, response, action)
+            data = check.json_object(response, "PUTREL.URL.USABLE", action)
+            returned, url = data.get("Name"), data.get("Url")
+            check.must(isinstance(returned, str) and isinstance(url, str), "PUTREL.URL.USABLE",
+                       f"{action}: Name is {returned!r} and Url is {type(url).__name__}; expected two strings",
+                       response)
+            if relative:
+                check.must(returned == name, "PUTREL.NAME.ENCODING",
+                           f"{action}: the new file is named {returned!r}; expected the name exactly as sent", response)
+            else:
+                check.must(returned.endswith(ext), "PUTREL.SUGGESTED.EXT",
+                           f"{action}: the new file is named {returned!r}; expected it to end with {ext!r}", response)
+            tracked = self.files.track_url(url, returned)
+            check.must(tracked is not None, "PUTREL.URL.USABLE",
+                       f"{action}: the Url is not an http(s) URL with an access_token", response)
+            assert tracked is not None
+            created = tracked.client
+            info_response = created.check_file_info()
+            check.status(info_response, 200, "PUTREL.URL.USABLE", "CheckFileInfo of the new file")
+            info = check.json_object(info_response, "PUTREL.URL.USABLE", "CheckFileInfo of the new file")
+            check.must(info.get("BaseFileName") == returned, "PUTREL.NAME.ENCODING",
+                       f"the new file's BaseFileName is {info.get('BaseFileName')!r}; PutRelativeFile named it "
+                       f"{returned!r}", info_response)
+            content = created.get_file()
+            check.status(content, 200, "PUTREL.URL.USABLE", "GetFile of the new file")
+            check.must(content.body == body, "PUTREL.URL.USABLE",
+                       f"the new file holds {len(content.body)} bytes; PutRelativeFile sent {len(body)}", content)
+
+    def do_rename_file(self, text: str, choice: str, fresh: str) -> None:
+        assert self.client is not None and self.state is not None
+        check = self.env.check
+        stem = f"wopi-validator-{self.env.target.run_id}-r{next(self.env.names)}-{text}"
+        lock_id = self.resolve(choice, fresh)
+        action = f"RenameFile to {stem!r} with {_describe(lock_id)}"
+        with self.step(action):
+            expected = self.env.model.rename_file(self.state, stem, lock_id, self.now())
+            response = self.client.rename_file(stem, lock=lock_id)
+            self.judge(expected, response, action)
+            if response.status == 200:
+                data = check.json_object(response, "RENAME.OK", action)
+                check.must(data.get("Name") == stem, "RENAME.OK",
+                           f"{action}: the answer names the file {data.get('Name')!r}; expected {stem!r}", response)
+                self.renamed = True
+
+    # -- after every step -----------------------------------------------------------------------------
+
+    def check_file(self) -> None:
+        """Size, Version (and name after a rename) agree with the model; the content too after a write.
+
+        Other steps leave the content alone; were it changed, Size or Version would show it.
+        """
+        assert self.client is not None and self.state is not None
+        check = self.env.check
+        with self.recorder.record(CHECK, "CheckFileInfo (and GetFile after a write) compared with the model"):
+            self.state = self.env.model.get_file(self.state, self.now()).required.state
+            if self.content_may_differ:
+                response = self.client.get_file()
+                check.status(response, 200, "GETFILE.200", f"GetFile after {self.last_action!r}")
+                self._same_content(response.body, self.content_rule, "GetFile")
+                self.content_may_differ = False
+            response = self.client.check_file_info()
+            check.status(response, 200, "CFI.200.JSON", f"CheckFileInfo after {self.last_action!r}")
+            info = check.json_object(response, "CFI.200.JSON", "CheckFileInfo")
+            check.must(info.get("Size") == self.state.size, "CFI.SIZE.MATCH",
+                       f"after {self.last_action!r}, CheckFileInfo Size is {info.get('Size')!r}; GetFile returned "
+                       f"{self.state.size} bytes", response)
+            self._check_version(info.get("Version"), response)
+            if self.renamed:
+                name = info.get("BaseFileName")
+                rule_id = "RENAME.KEEPS.EXT" if isinstance(name, str) and \
+                    extension_of(name) != extension_of(self.state.name) else "RENAME.OK"
+                check.must(name == self.state.name, rule_id,
+                           f"after {self.last_action!r}, BaseFileName is {name!r}; expected {self.state.name!r}",
+                           response)
+
+    def _check_version(self, version: object, response: WopiResponse) -> None:
+        assert self.state is not None
+        check = self.env.check
+        check.must(isinstance(version, str), "CFI.REQUIRED", f"Version is {version!r}; expected a string", response)
+        assert isinstance(version, str)
+        generation = self.state.generation
+        if self.last_version is not None:
+            if self.version_expectation == VERSION_NEW:
+                check.must(version != self.last_version, "CFI.VERSION.CHANGES",
+                           f"{self.last_action!r} changed the content, yet Version is still {version!r}", response)
+            elif self.version_expectation == VERSION_SAME:
+                check.should(version == self.last_version, "CFI.VERSION.STABLE",
+                             f"Version changed from {self.last_version!r} to {version!r} after {self.last_action!r}, "
+                             "which does not change the content", response)
+        earlier = self.versions.get(version)
+        check.must(earlier is None or earlier == generation, "CFI.VERSION.CHANGES",
+                   f"after {self.last_action!r}, Version is {version!r} again, a value the file had before its "
+                   "content changed", response)
+        self.versions[version] = generation
+        self.last_version = version
+        self.version_expectation = VERSION_SAME
+
+
+def machine_class(env: MachineEnv) -> type[WopiFileMachine]:
+    """The machine for one host: its rules, with strategies and preconditions for what the host declares."""
+    locks = lock_ids(env.max_lock_length)
+    presented = st.sampled_from(PRESENTED)
+    old_locks = st.sampled_from(OLD_LOCKS)
+
+    def created(machine: WopiFileMachine) -> bool:
+        return machine.state is not None
+
+    class Machine(WopiFileMachine):
+        @initialize(content=bodies(), history=st.sampled_from(HISTORIES), first=locks, second=locks)
+        def create(self, content: bytes, history: str, first: str, second: str) -> None:
+            self.create_file(content, history, first, second)
+
+        @rule(choice=presented, fresh=locks)
+        def lock(self, choice: str, fresh: str) -> None:
+            self.do_lock(choice, fresh)
+
+        @precondition(lambda self: env.supports_get_lock)
+        @rule()
+        def get_lock(self) -> None:
+            self.do_get_lock()
+
+        @rule(choice=presented, fresh=locks)
+        def refresh_lock(self, choice: str, fresh: str) -> None:
+            self.do_refresh_lock(choice, fresh)
+
+        @rule(choice=presented, fresh=locks)
+        def unlock(self, choice: str, fresh: str) -> None:
+            self.do_unlock(choice, fresh)
+
+        @rule(new_choice=presented, new_fresh=locks, old_choice=old_locks, old_fresh=locks)
+        def unlock_and_relock(self, new_choice: str, new_fresh: str, old_choice: str, old_fresh: str) -> None:
+            self.do_unlock_and_relock(new_choice, new_fresh, old_choice, old_fresh)
+
+        @rule(base=locks, racers=st.integers(2, env.racers))
+        def lock_race(self, base: str, racers: int) -> None:
+            self.do_lock_race(base, racers)
+
+        @precondition(lambda self: env.can_put_file)
+        @rule(body=bodies(), choice=presented, fresh=locks)
+        def put_file(self, body: bytes, choice: str, fresh: str) -> None:
+            self.do_put_file(body, choice, fresh)
+
+        @rule()
+        def get_file(self) -> None:
+            self.do_get_file()
+
+        @rule()
+        def check_file_info(self) -> None:
+            self.do_check_file_info()
+
+        @precondition(lambda self: env.can_create_files)
+        @rule(relative=st.booleans(), text=name_texts(), body=bodies())
+        def put_relative_file(self, relative: bool, text: str, body: bytes) -> None:
+            self.do_put_relative_file(relative, text, body)
+
+        @precondition(lambda self: env.can_rename)
+        @rule(text=name_texts(), choice=presented, fresh=locks)
+        def rename_file(self, text: str, choice: str, fresh: str) -> None:
+            self.do_rename_file(text, choice, fresh)
+
+        @precondition(lambda self: env.declared_lock_ttl is not None and env.declared_lock_ttl <= LONGEST_EXPIRY_WAIT
+                      and self.state is not None and self.state.lock is not None)
+        @rule()
+        def wait_for_lock_expiry(self) -> None:
+            self.do_wait_for_expiry()
+
+        @invariant()
+        @precondition(created)
+        def file_matches_model(self) -> None:
+            self.check_file()
+
+    Machine.env = env
+    Machine.__name__ = Machine.__qualname__ = "WopiFileMachine"
+    return Machine
+
+
+def require_sandbox_files(target: Target) -> None:
+    """Skip (with the reason) when the machine could get no file of its own."""
+    if not target.capabilities.can_create_files and not target.config.allow_seed_writes:
+        pytest.skip("the host cannot create files (no SupportsUpdate, or UserCanNotWriteRelative=true), and the "
+                    "stateful test writes to the seed file only with --wopi-allow-seed-writes")
+
+
+def run_machine(env: MachineEnv, settings: Any, transcript: Transcript, profile: str) -> None:
+    """Run the machine; on a failure, fail with the shrunk sequence and a replay script."""
+    try:
+        run_state_machine_as_test(machine_class(env), settings=settings)
+        return
+    except pytest.fail.Exception as exc:
+        message = str(exc.msg)
+    except (TransportError, SandboxError) as exc:
+        message = f"{type(exc).__name__}: {exc}"
+    except Flaky as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        message = (f"the host answered the same sequence differently when it was replayed (Hypothesis: {text}); "
+                   "the steps below are those of the last replay")
+    # Failing outside the except blocks keeps Hypothesis' exception out of the report.
+    _fail_with_sequence(env, message, transcript, profile)
+
+
+def failure_report(env: MachineEnv, message: str, profile: str) -> str:
+    """The failure text: the check that failed, the numbered steps and a replay script."""
+    machine = env.last
+    if machine is None:
+        return message
+    steps: list[Step] = machine.recorder.steps
+    count = machine.recorder.step_count
+    title = f"Replays the shortest failing sequence the stateful test found ({count} steps)."
+    return (
+        f"{message}\n\nThe shortest failing sequence found ({count} step{'s' if count != 1 else ''}, "
+        f"Hypothesis profile {profile!r}), each on a new file:\n{numbered_steps(steps)}\n\n"
+        f"To replay it, run this script (set WOPI_TOKEN to an access token for the seed file):\n\n"
+        f"{curl_script(steps, env.target.config.target, title)}"
+    )
+
+
+def _fail_with_sequence(env: MachineEnv, message: str, transcript: Transcript, profile: str) -> None:
+    machine = env.last
+    if machine is not None:
+        for exchange in machine.transcript.exchanges:
+            transcript.append(exchange)
+    pytest.fail(failure_report(env, message, profile), pytrace=False)

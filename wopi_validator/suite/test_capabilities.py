@@ -1,0 +1,98 @@
+"""CFI.CAPS.HONEST: a capability the host declares in CheckFileInfo works when exercised (wopi-spec.md,
+"CheckFileInfo"). One test per capability flag, each doing the smallest thing the flag promises; the
+detailed behaviour is the business of each area's own tests. An undeclared capability is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from wopi_validator.checks import Checker
+from wopi_validator.suite.steps import check_file_info, get_bytes, new_lock_id, track_created_file
+from wopi_validator.target import SandboxFiles, Target
+
+RULE = "CFI.CAPS.HONEST"
+Exercise = Callable[[Target, SandboxFiles, Checker], None]
+EXTENDED_LOCK_LENGTH = 1024
+
+
+def _created_file(target: Target, files: SandboxFiles):
+    sandbox = files()
+    if sandbox.is_seed:
+        pytest.skip("renaming or deleting needs a file this run created; the host cannot create files")
+    return sandbox
+
+
+def _locks(target: Target, files: SandboxFiles, check: Checker) -> None:
+    client = files().client
+    lock, new = new_lock_id(), new_lock_id("new")
+    for name, call in (("Lock", lambda: client.lock(lock)), ("RefreshLock", lambda: client.refresh_lock(lock)),
+                       ("UnlockAndRelock", lambda: client.unlock_and_relock(new, lock)),
+                       ("Unlock", lambda: client.unlock(new))):
+        check.status(call(), 200, RULE, f"{name} (the host declares SupportsLocks)")
+
+
+def _get_lock(target: Target, files: SandboxFiles, check: Checker) -> None:
+    check.status(files().client.get_lock(), 200, RULE, "GetLock (the host declares SupportsGetLock)")
+
+
+def _extended_lock_length(target: Target, files: SandboxFiles, check: Checker) -> None:
+    client = files().client
+    lock = new_lock_id("long").ljust(EXTENDED_LOCK_LENGTH, "x")
+    action = f"a {EXTENDED_LOCK_LENGTH}-character lock ID (the host declares SupportsExtendedLockLength)"
+    check.status(client.lock(lock), 200, RULE, f"Lock with {action}")
+    check.status(client.unlock(lock), 200, RULE, f"Unlock with {action}")
+
+
+def _update(target: Target, files: SandboxFiles, check: Checker) -> None:
+    sandbox = files(b"")
+    body = b"written because the host declares SupportsUpdate\n"
+    check.status(sandbox.client.put_file(body), 200, RULE, "PutFile on an unlocked 0-byte file (SupportsUpdate)")
+    check.must(get_bytes(sandbox.client, check, RULE, "GetFile after PutFile") == body, RULE,
+               "PutFile answered 200 but the file does not hold the new content")
+    if target.capabilities.declares("UserCanNotWriteRelative"):
+        return  # PUTREL.UNSUPPORTED.501 holds such a host to its 501s
+    response = sandbox.client.put_relative_file(body, suggested=target.unique_name("caps", target.extension))
+    track_created_file(files, response)
+    check.status(response, 200, RULE, "PutRelativeFile (SupportsUpdate without UserCanNotWriteRelative=true)")
+
+
+def _rename(target: Target, files: SandboxFiles, check: Checker) -> None:
+    if not target.capabilities.declares("UserCanRename"):
+        pytest.skip("the host declares SupportsRename but not UserCanRename: this user may not rename")
+    response = _created_file(target, files).client.rename_file(target.unique_name("caps-renamed", ""))
+    check.status(response, 200, RULE, "RenameFile (the host declares SupportsRename and UserCanRename)")
+
+
+def _delete(target: Target, files: SandboxFiles, check: Checker) -> None:
+    response = _created_file(target, files).client.delete_file()
+    check.status(response, 200, RULE, "DeleteFile of an unlocked file (the host declares SupportsDeleteFile)")
+
+
+def _user_info(target: Target, files: SandboxFiles, check: Checker) -> None:
+    # Put back what the user has, so the exercise changes nothing.
+    seed = target.client(files.transcript)
+    current = check_file_info(seed, check).get("UserInfo")
+    response = seed.put_user_info(current if isinstance(current, str) else "")
+    check.status(response, 200, RULE, "PutUserInfo (the host declares SupportsUserInfo)")
+
+
+EXERCISES: dict[str, Exercise] = {
+    "SupportsLocks": _locks,
+    "SupportsGetLock": _get_lock,
+    "SupportsExtendedLockLength": _extended_lock_length,
+    "SupportsUpdate": _update,
+    "SupportsRename": _rename,
+    "SupportsDeleteFile": _delete,
+    "SupportsUserInfo": _user_info,
+}
+
+
+@pytest.mark.wopi_rule(RULE)
+@pytest.mark.parametrize("capability", list(EXERCISES))
+def test_declared_capability_works(wopi_target, wopi_new_file, wopi_check, capability):
+    if not wopi_target.capabilities.declares(capability):
+        pytest.skip(f"the host does not declare {capability} in CheckFileInfo, so there is no promise to check")
+    EXERCISES[capability](wopi_target, wopi_new_file, wopi_check)

@@ -1,0 +1,40 @@
+"""Model-based testing: Hypothesis drives one file through random sequences of WOPI
+operations and compares every answer with the model of the spec (wopi_validator/model.py).
+
+Fixed scenarios only find the bugs someone thought of; this finds sequences nobody
+wrote down (a lock revived after Unlock, an old lock still valid after
+UnlockAndRelock...) and shrinks a failure to the shortest request sequence that shows
+it, printed as numbered steps and as a curl script. How long it searches:
+``--wopi-hypothesis-profile ci|dev|thorough``; ``--hypothesis-seed N`` repeats a run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE, settings_for
+from wopi_validator.stateful import MachineEnv, OnceChecker, require_sandbox_files, run_machine
+
+CHECKED_RULES = (
+    "LOCK.ACQUIRE", "LOCK.SAME.REFRESH", "LOCK.MISMATCH.409", "LOCK.MISMATCH.NOCHANGE", "LOCK.OPAQUE",
+    "LOCK.LENGTH", "LOCK.MISSING.400", "GETLOCK.CURRENT", "RELOCK.ATOMIC", "LOCK.CONCURRENT.ONE",
+    "PUTFILE.LOCKED.200", "PUTFILE.MISMATCH.409", "PUTFILE.UNLOCKED.ZERO.200", "PUTFILE.UNLOCKED.NONZERO.409",
+    "GETFILE.200", "CFI.200.JSON", "CFI.SIZE.MATCH", "CFI.VERSION.CHANGES", "CFI.VERSION.STABLE",
+    "PUTREL.SUGGESTED.EXT", "PUTREL.URL.USABLE", "PUTREL.NAME.ENCODING",
+    "RENAME.OK", "RENAME.KEEPS.EXT", "RENAME.LOCKED.MISMATCH.409",
+)
+
+
+@pytest.mark.wopi_rule(*CHECKED_RULES)
+@pytest.mark.wopi_requires("SupportsLocks")
+def test_file_and_lock_operations_follow_the_model(request, wopi_target, wopi_check, wopi_transcript):
+    require_sandbox_files(wopi_target)
+    item = request.node
+
+    def record(kind: str, text: str) -> None:
+        item.user_properties.append((kind, text))
+
+    check = OnceChecker(strict=wopi_check.strict, record=record)
+    env = MachineEnv.for_target(wopi_target, check, request.config.getoption("wopi_concurrency"))
+    profile = request.config.getoption("wopi_hypothesis_profile") or DEFAULT_PROFILE
+    run_machine(env, settings_for(request.config), wopi_transcript, profile)
