@@ -45,3 +45,13 @@ def test_redacting_twice_changes_nothing_more():
     redactor.add("tok-twice")
     once = redactor.text("u?access_token=tok-twice&v=1 and tok-twice")
     assert redactor.text(once) == once == f"u?access_token={PLACEHOLDER}&v=1 and {PLACEHOLDER}"
+
+
+def test_many_secrets_are_all_masked():
+    redactor = Redactor()
+    secrets = [f"secret-number-{n:04d}-xyz" for n in range(300)]
+    for secret in secrets:
+        redactor.add(secret)
+    text = redactor.text(" ".join(secrets))
+    assert not any(secret in text for secret in secrets)
+    assert text.count(PLACEHOLDER) == 300

@@ -23,6 +23,7 @@ _MIN_SECRET_LENGTH = 4
 # The value needs one character at least: an already redacted "access_token=<redacted>" stays as it is.
 _QUERY_TOKEN = re.compile(r"(access_token(?:%3D|=))([^&\s\"'<>#\\]+)", re.IGNORECASE)
 _MAX_SCANNED_BODY = 1024 * 1024
+_SECRETS_PER_PATTERN = 64
 
 
 class Redactor:
@@ -31,15 +32,24 @@ class Redactor:
     def __init__(self) -> None:
         self._secrets: set[str] = set()
         self._lock = threading.Lock()
-        self._pattern: re.Pattern[str] | None = None
+        # A run learns hundreds of tokens, one at a time, between redactions: recompiling one regex of
+        # all of them at each new token costs seconds. New secrets wait in a short list (plain replace)
+        # until there are enough of them to compile into one more pattern.
+        self._patterns: list[re.Pattern[str]] = []
+        self._pending: list[str] = []
 
     def add(self, secret: str | None) -> None:
         if not secret or len(secret) < _MIN_SECRET_LENGTH:
             return
         with self._lock:
-            if secret not in self._secrets:
-                self._secrets.add(secret)
-                self._pattern = None
+            if secret in self._secrets:
+                return
+            self._secrets.add(secret)
+            self._pending.append(secret)
+            if len(self._pending) >= _SECRETS_PER_PATTERN:
+                ordered = sorted(self._pending, key=len, reverse=True)
+                self._patterns.append(re.compile("|".join(re.escape(s) for s in ordered)))
+                self._pending = []
 
     def add_tokens_from_url(self, url: str) -> None:
         """Learn the access_token carried by a URL the host handed us."""
@@ -76,18 +86,18 @@ class Redactor:
             self.add(unquote(match.group(2)))
             self.add(match.group(2))
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        with self._lock:
-            if self._pattern is None and self._secrets:
-                ordered = sorted(self._secrets, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
-            return self._pattern
-
     def text(self, text: str) -> str:
         # Query parameters first, so a known token inside one is not masked twice.
         text = _QUERY_TOKEN.sub(lambda m: m.group(1) + PLACEHOLDER, text)
-        pattern = self._compiled()
-        return pattern.sub(PLACEHOLDER, text) if pattern is not None else text
+        with self._lock:
+            patterns = list(self._patterns)
+            pending = sorted(self._pending, key=len, reverse=True)
+        for pattern in patterns:
+            text = pattern.sub(PLACEHOLDER, text)
+        for secret in pending:
+            if secret in text:
+                text = text.replace(secret, PLACEHOLDER)
+        return text
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         items = headers.items() if isinstance(headers, Mapping) else headers
