@@ -15,6 +15,7 @@ from wopi_validator.model import (
     FileState,
     Tolerance,
     extension_of,
+    same_lock_in_another_form,
 )
 from wopi_validator.rules import RULES
 
@@ -285,3 +286,30 @@ def test_any_sequence_keeps_the_model_consistent(operations):
         state = expected.required.state
         assert state.lock is None or state.lock
         assert state.size == len(state.content)
+
+
+# -- which rule a refusal names ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["LOCK A", "lock  A", '{"S": 1}', "lockA"])
+def test_a_lock_in_another_form_is_judged_by_lock_opaque(variant):
+    current = '{"S":1}' if variant.startswith("{") else "lock A"
+    state = file(lock=current)
+    for expected in (MODEL.unlock(state, variant, NOW), MODEL.lock(state, variant, NOW),
+                     MODEL.put_file(state, b"x", variant, NOW), MODEL.unlock_and_relock(state, NEW, variant, NOW)):
+        assert expected.rule == "LOCK.OPAQUE" and expected.required.statuses == {409}
+    assert same_lock_in_another_form("lock A", "lock B") is False
+
+
+def test_a_replaced_lock_presented_again_is_judged_by_relock_atomic():
+    state = MODEL.unlock_and_relock(file(lock=HELD), NEW, HELD, NOW).required.state
+    assert state.replaced_lock == HELD
+    for expected in (MODEL.unlock(state, HELD, NOW), MODEL.refresh_lock(state, HELD, NOW),
+                     MODEL.lock(state, HELD, NOW), MODEL.put_file(state, b"x", HELD, NOW)):
+        assert expected.rule == "RELOCK.ATOMIC" and expected.required.lock_header == NEW
+    assert MODEL.unlock(state, OTHER, NOW).rule == "LOCK.MISMATCH.409"
+    refreshed = MODEL.refresh_lock(state, NEW, NOW + 1).required.state
+    assert refreshed.replaced_lock == HELD
+    released = MODEL.unlock(state, NEW, NOW).required.state
+    assert released.replaced_lock is None
+    assert MODEL.refresh_lock(released, HELD, NOW).rule == "LOCK.MISMATCH.409"

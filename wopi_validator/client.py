@@ -150,6 +150,11 @@ def _last_reason(text: str) -> str:
     return reason[:200] or text[:200]
 
 
+def file_id_of(wopi_src: str) -> str:
+    """The file id: the last path segment of a WOPISrc."""
+    return urlsplit(wopi_src).path.rsplit("/", 1)[-1]
+
+
 def with_token(wopi_src: str, token: str, path_suffix: str = "") -> str:
     """The WOPISrc with a path suffix and the access_token query parameter."""
     parts = urlsplit(wopi_src)

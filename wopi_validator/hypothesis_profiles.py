@@ -32,12 +32,21 @@ class Budget:
     derandomize: bool
     keep_failures: bool
     """Save failing sequences in Hypothesis' example database and replay them first."""
+    shrinks: int
+    """Improvements shrinking may make to a failing sequence, at most. Each attempt replays requests on the
+    host; the first improvements remove most steps, later ones only polish values. A count, not a time, keeps
+    the shrunk sequence of a derandomized run the same however loaded the machine is."""
+    shrink_seconds: float
+    """And seconds spent shrinking, at most (for slow hosts)."""
 
 
 BUDGETS: dict[str, Budget] = {
-    "ci": Budget(max_examples=20, steps=12, derandomize=True, keep_failures=False),
-    "dev": Budget(max_examples=100, steps=25, derandomize=False, keep_failures=True),
-    "thorough": Budget(max_examples=1000, steps=50, derandomize=False, keep_failures=True),
+    "ci": Budget(max_examples=80, steps=6, derandomize=True, keep_failures=False, shrinks=100,
+                 shrink_seconds=60),
+    "dev": Budget(max_examples=200, steps=15, derandomize=False, keep_failures=True, shrinks=1000,
+                  shrink_seconds=120),
+    "thorough": Budget(max_examples=2000, steps=40, derandomize=False, keep_failures=True, shrinks=5000,
+                       shrink_seconds=600),
 }
 assert set(BUDGETS) == set(PROFILE_NAMES)
 

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 import re
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,12 +19,22 @@ import jsonschema
 FORMATS = jsonschema.FormatChecker(formats=())
 
 # ISO 8601 with a UTC designator: 2009-06-15T13:45:30Z, with up to 7 fraction digits, or +00:00.
-_ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]00:?00)$")
+# ASCII digits only (\d would take any Unicode digit), and the whole string (no trailing newline).
+_ISO_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,7})?(?:Z|[+-]00:?00)", re.ASCII)
 
 
 @FORMATS.checks("wopi-iso8601-utc")
 def is_iso8601_utc(value: object) -> bool:
-    return not isinstance(value, str) or bool(_ISO_UTC.match(value))
+    if not isinstance(value, str):
+        return True
+    match = _ISO_UTC.fullmatch(value)
+    if match is None:
+        return False
+    try:
+        datetime.fromisoformat(match.group(1))  # a real date and time: no month 13, no 25:00
+    except ValueError:
+        return False
+    return True
 
 
 @FORMATS.checks("wopi-absolute-url")

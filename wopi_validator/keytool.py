@@ -12,7 +12,6 @@ errors, 3 for a key folder or file that cannot be read or written.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import os
 import signal
@@ -20,16 +19,11 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import NoReturn
 
+from wopi_validator.cli import _Parser
 from wopi_validator.discovery import DISCOVERY_PATH, DiscoveryServer, discovery_xml
 from wopi_validator.errors import EXIT_TARGET_UNUSABLE, EXIT_USAGE, ProofKeyError, UsageError
 from wopi_validator.proofkeys import KEY_BITS, generate_keys, load_keys, write_keys
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"wopi-validator: {message} (see {self.prog} --help)\n")
 
 
 def _fail(message: str, code: int) -> int:

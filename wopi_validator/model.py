@@ -40,6 +40,9 @@ class FileState:
     lock: str | None = None
     """The lock ID last set; it may have lapsed: :meth:`lock_at` says whether it is in force."""
     lock_expires: float | None = None
+    replaced_lock: str | None = None
+    """The lock the last UnlockAndRelock replaced, while its replacement holds: presenting it again breaks
+    RELOCK.ATOMIC rather than an ordinary mismatch."""
     user_info: str | None = None
 
     @property
@@ -141,11 +144,16 @@ class FileModel:
     def _settled(state: FileState, now: float) -> FileState:
         """The state with a lapsed lock forgotten (an expired lock behaves as no lock)."""
         if state.lock is not None and state.lock_at(now) is None:
-            return replace(state, lock=None, lock_expires=None)
+            return replace(state, lock=None, lock_expires=None, replaced_lock=None)
         return state
 
-    def _locked(self, state: FileState, lock_id: str, now: float) -> FileState:
-        return replace(state, lock=lock_id, lock_expires=now + self.lock_ttl)
+    def _locked(self, state: FileState, lock_id: str, now: float, replaced: str | None = None) -> FileState:
+        """Locked with ``lock_id`` (for the TTL from ``now``); ``replaced``: the lock an UnlockAndRelock swapped out."""
+        if replaced is None and lock_id == state.lock:
+            replaced = state.replaced_lock  # a refresh keeps the record
+        if replaced == lock_id:
+            replaced = None
+        return replace(state, lock=lock_id, lock_expires=now + self.lock_ttl, replaced_lock=replaced)
 
     @staticmethod
     def _conflict(
@@ -154,6 +162,8 @@ class FileModel:
         """409 naming the current lock; LOCK.OPAQUE decides when the lock sent is the current one in another form."""
         if same_lock_in_another_form(presented, current):
             rule, reason = "LOCK.OPAQUE", f"lock IDs are compared exactly and {presented!r} is not {current!r}"
+        elif presented is not None and presented == state.replaced_lock and current is not None:
+            rule, reason = "RELOCK.ATOMIC", f"UnlockAndRelock replaced {presented!r} with {current!r}"
         return Expectation(operation, rule, Answer(_one(409), state, lock_header=current or ""), reason)
 
     @staticmethod
@@ -196,7 +206,8 @@ class FileModel:
         current = state.lock_at(now)
         if current is None or current != lock_id:
             return self._conflict(operation, "LOCK.MISMATCH.409", state, current, state.describe_lock(now), lock_id)
-        after = replace(state, lock=None, lock_expires=None) if release else self._locked(state, lock_id, now)
+        after = replace(state, lock=None, lock_expires=None, replaced_lock=None) if release \
+            else self._locked(state, lock_id, now)
         return Expectation(operation, "LOCK.MISMATCH.409", Answer(_one(200), after), f"{operation} with the lock held")
 
     def unlock_and_relock(self, state: FileState, lock_id: str | None, old_lock: str, now: float) -> Expectation:
@@ -212,7 +223,8 @@ class FileModel:
         if current != old_lock:
             return self._conflict("UnlockAndRelock", "RELOCK.ATOMIC", state, current,
                                   f"X-WOPI-OldLock is not the current lock: {state.describe_lock(now)}", old_lock)
-        return Expectation("UnlockAndRelock", "RELOCK.ATOMIC", Answer(_one(200), self._locked(state, lock_id, now)),
+        return Expectation("UnlockAndRelock", "RELOCK.ATOMIC",
+                           Answer(_one(200), self._locked(state, lock_id, now, replaced=old_lock)),
                            "X-WOPI-OldLock is the current lock")
 
     def get_lock(self, state: FileState, now: float) -> Expectation:

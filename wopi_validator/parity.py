@@ -25,6 +25,8 @@ class Parity:
     tests: tuple[str, ...] = ()
     reason: str = ""
     """Why the case is only partly or not covered; empty when our tests check all of it."""
+    note: str = ""
+    """What else a reader should know about a covered case."""
 
     @property
     def status(self) -> str:
@@ -37,8 +39,8 @@ class Parity:
         return self.case.split(".", 1)[0]
 
 
-def _covered(case: str, rules: str, *tests: str, reason: str = "") -> Parity:
-    return Parity(case, tuple(rules.split()), tests, reason)
+def _covered(case: str, rules: str, *tests: str, reason: str = "", note: str = "") -> Parity:
+    return Parity(case, tuple(rules.split()), tests, reason, note)
 
 
 def _not_yet(case: str, reason: str, rules: str = "") -> Parity:
@@ -62,7 +64,9 @@ _VIA_CREATE_CHILD = ("partly: Microsoft's case makes its file with CreateChildFi
                      "made with PutRelativeFile")
 _ACTIVITIES = ("not yet covered: AddActivities is in neither Microsoft's public REST pages nor the rules of "
                "wopi-spec.md (wopi-reference.md section 2.10 describes it); no rule or test yet")
-_PROOF = "belongs to the proof-key work of issue 3 (signing requests and the PROOF.* tests)"
+_PROOF = ("from the proof-key work of issue 3: runs when the suite signs its requests (--proof-keys); "
+          "unlike Microsoft's validator, which never signs, the valid cases are really signed")
+_PROOF_TESTS = "test_proofkeys.py::"
 _FILE_URL = ("not yet covered: downloading through CheckFileInfo FileUrl has no rule in wopi-spec.md yet; "
              "GetFile is tested by GETFILE.200")
 
@@ -259,12 +263,15 @@ PARITY: list[Parity] = [
         "CommentWithThreePeople", "CommentWithPersonBonusProperty", "CommentWithNonWopiPerson", "UnknownActivityType",
         "UnknownNoDataActivity", "TwoActivitiesOneUnknown", "ThreeComments")],
     # -- Proof keys
-    *[_not_yet(f"ProofKeys.ProofKeys.{case}", _PROOF, rule) for case, rule in (
-        ("CurrentValid.OldValid", "PROOF.ACCEPT"), ("CurrentValid.OldInvalid", "PROOF.ACCEPT"),
-        ("CurrentInvalid.OldValidSignedWithCurrentKey", "PROOF.ACCEPT"),
-        ("CurrentValidSignedWithOldKey.OldInvalid", "PROOF.ACCEPT"),
-        ("CurrentInvalid.OldValidSignedWithOldKey", "PROOF.REJECT.500"),
-        ("CurrentInvalid.OldInvalid", "PROOF.REJECT.500"), ("TimestampOlderThan20Min", "PROOF.STALE.500"))],
+    *[_covered(f"ProofKeys.ProofKeys.{case}", "PROOF.ACCEPT",
+               f"{_PROOF_TESTS}test_proof_valid_with_current_or_old_key_is_accepted[{case}]", note=_PROOF)
+      for case in ("CurrentValid.OldValid", "CurrentValid.OldInvalid", "CurrentInvalid.OldValidSignedWithCurrentKey",
+                   "CurrentValidSignedWithOldKey.OldInvalid")],
+    *[_covered(f"ProofKeys.ProofKeys.{case}", "PROOF.REJECT.500",
+               f"{_PROOF_TESTS}test_proof_valid_with_neither_key_is_refused_with_500[{case}]", note=_PROOF)
+      for case in ("CurrentInvalid.OldValidSignedWithOldKey", "CurrentInvalid.OldInvalid")],
+    _covered("ProofKeys.ProofKeys.TimestampOlderThan20Min", "PROOF.STALE.500",
+             f"{_PROOF_TESTS}test_timestamp_older_than_20_minutes_is_refused_with_500", note=_PROOF),
 ]
 
 BY_CASE: dict[str, Parity] = {entry.case: entry for entry in PARITY}
@@ -331,10 +338,10 @@ def render_markdown() -> str:
         lines.append(f"| {group} | {len(entries)} | {group_counts[COVERED]} | {group_counts[PARTLY]} | "
                      f"{group_counts[NOT_YET]} |")
     for group, entries in groups.items():
-        lines += ["", f"## {group}", "", "| Microsoft case | status | our rules | our tests | why not (fully) |",
+        lines += ["", f"## {group}", "", "| Microsoft case | status | our rules | our tests | why not (fully), notes |",
                   "|---|---|---|---|---|"]
         for entry in entries:
             case = entry.case.removeprefix(group + ".")
             lines.append(f"| {case} | {entry.status} | {_cell(entry.rules)} | {_cell(entry.tests)} | "
-                         f"{entry.reason or '—'} |")
+                         f"{entry.reason or entry.note or '—'} |")
     return "\n".join(lines) + "\n"

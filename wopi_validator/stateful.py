@@ -11,8 +11,9 @@ failing one is shown as numbered steps and as a curl script (:mod:`wopi_validato
 from __future__ import annotations
 
 import itertools
-import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,10 @@ from hypothesis.stateful import (
 )
 
 from wopi_validator.checks import Checker
-from wopi_validator.client import WopiClient, WopiResponse, make_session
+from wopi_validator.client import WopiClient, WopiResponse
+from wopi_validator.concurrency import simultaneously
 from wopi_validator.errors import SandboxError, TransportError
+from wopi_validator.hypothesis_profiles import BUDGETS
 from wopi_validator.model import (
     VERSION_NEW,
     VERSION_SAME,
@@ -56,10 +59,15 @@ from wopi_validator.transcript import Transcript
 
 # Which lock a step presents, drawn from these lists (repeats weigh a choice: the lock the file holds, or held
 # last, makes the sequences that matter). Hypothesis shrinks towards the first: the lock the file holds.
-PRESENTED = ("current", "current", "current", "previous", "previous", "fresh", "fresh", "absent", "empty",
+PRESENTED = ("current", "current", "current", "current", "previous", "previous", "fresh", "absent", "empty",
              "case-variant", "space-variant")
 OLD_LOCKS = ("current", "current", "current", "previous", "fresh", "case-variant", "space-variant")
-HISTORIES = ("unlocked", "locked", "released", "replaced")
+# How each example's file starts (repeats weigh): a lock just released or replaced is where stale locks bite.
+HISTORIES = ("unlocked", "locked", "locked", "released", "released", "replaced", "replaced")
+# The operation of the first step after the history, presenting the old lock ("none": no such step).
+PROBES = ("none", "RefreshLock", "PutFile", "Unlock", "Lock", "UnlockAndRelock", "RenameFile")
+Fresh = Callable[[], str]
+"""Draws a new lock ID (only when a step needs one)."""
 MAX_RACERS = 4
 """Simultaneous Locks in one step of the machine (the concurrency tests use --wopi-concurrency)."""
 EXPIRY_MARGIN = 0.3
@@ -185,8 +193,12 @@ class WopiFileMachine(RuleBasedStateMachine):
         self.last_action = title
         return self.recorder.record(STEP, title, parallel=parallel)
 
-    def resolve(self, choice: str, fresh: str) -> str | None:
-        """The lock ID a step presents, from its choice and the history of this file."""
+    def resolve(self, choice: str, fresh: Fresh) -> str | None:
+        """The lock ID a step presents, from its choice and the history of this file.
+
+        ``fresh`` draws a new ID; it is called only when the choice needs one, so that a sequence carries
+        no unused values for Hypothesis to shrink (each shrink attempt replays the sequence on the host).
+        """
         assert self.state is not None
         current = self.state.lock_at(time.monotonic())
         # On an unlocked file, "current" is the lock it held last: presenting a released lock is the test.
@@ -196,15 +208,15 @@ class WopiFileMachine(RuleBasedStateMachine):
         if choice == "empty":
             return ""
         if choice == "current":
-            return recent or fresh
+            return recent or fresh()
         if choice == "previous":
-            return next((lock for lock in reversed(self.held) if lock != current), fresh)
+            return next((lock for lock in reversed(self.held) if lock != current), None) or fresh()
         variant = None
         if recent is not None:
             variant = case_variant(recent) if choice == "case-variant" else whitespace_variant(recent)
         if choice in {"case-variant", "space-variant"} and variant and len(variant) <= self.env.max_lock_length:
             return variant
-        return fresh
+        return fresh()
 
     def note_held(self) -> None:
         assert self.state is not None
@@ -235,11 +247,10 @@ class WopiFileMachine(RuleBasedStateMachine):
 
     # -- the file's life ---------------------------------------------------------------------------
 
-    def create_file(self, content: bytes, history: str, first: str, second: str) -> None:
+    def create_file(self, content: bytes, history: str, first: Fresh, second: Fresh) -> None:
         """A new file, with a short lock history: unlocked, locked, its lock released, or its lock replaced.
 
-        Starting from a history makes the sequences that present an old lock again far likelier; the
-        history's requests are numbered steps like any other, and shrink away when they do not matter.
+        The history's requests are numbered steps like any other, and shrink away when they do not matter.
         """
         with self.recorder.record(SETUP, f"a new file holding {len(content)} bytes"):
             self.sandbox = self.files.new(content)
@@ -252,13 +263,36 @@ class WopiFileMachine(RuleBasedStateMachine):
         elif history == "replaced":
             self.do_unlock_and_relock("fresh", second, "current", first)
 
+    def probe_old_lock(self, operation: str, form: str, data: Any, fresh: Fresh) -> None:
+        """The first step after the history: a client that still uses the lock the file held before
+        (released or replaced), or its lock in another form (case, whitespace). Such a step is where lock
+        bugs show, yet random steps seldom make one right after the history: drawing it here, as one more
+        random step (operation and form drawn), makes it likely within the few examples of a CI run."""
+        assert self.state is not None
+        choice = "previous" if self.held and self.state.lock_at(time.monotonic()) != self.held[-1] else form
+        if operation == "PutFile" and self.env.can_put_file:
+            self.do_put_file(data.draw(bodies()), choice, fresh)
+        elif operation == "RenameFile" and self.env.can_rename:
+            self.do_rename_file(data.draw(name_texts()), choice, fresh)
+        elif operation == "UnlockAndRelock":
+            self.do_unlock_and_relock("fresh", fresh, choice, fresh)
+        elif operation == "Lock":
+            self.do_lock(choice, fresh)
+        elif operation == "Unlock":
+            self.do_unlock(choice, fresh)
+        else:
+            self.do_refresh_lock(choice, fresh)
+
     def teardown(self) -> None:
         with self.recorder.record(TEARDOWN, "unlock and delete the files"):
+            if self.client is not None and self.state is not None and self.state.lock is not None:
+                # Clean-up tries the locks sent, newest first: the lock the model says the file holds goes first.
+                self.client.locks_sent.append(self.state.lock)
             self.files.release_all()
 
     # -- lock operations ------------------------------------------------------------------------------
 
-    def do_lock(self, choice: str, fresh: str) -> None:
+    def do_lock(self, choice: str, fresh: Fresh) -> None:
         assert self.client is not None and self.state is not None
         lock_id = self.resolve(choice, fresh)
         action = f"Lock with {_describe(lock_id)}"
@@ -266,7 +300,7 @@ class WopiFileMachine(RuleBasedStateMachine):
             expected = self.env.model.lock(self.state, lock_id, self.now())
             self.judge(expected, self.client.lock(lock_id), action)
 
-    def do_refresh_lock(self, choice: str, fresh: str) -> None:
+    def do_refresh_lock(self, choice: str, fresh: Fresh) -> None:
         assert self.client is not None and self.state is not None
         lock_id = self.resolve(choice, fresh)
         action = f"RefreshLock with {_describe(lock_id)}"
@@ -274,7 +308,7 @@ class WopiFileMachine(RuleBasedStateMachine):
             expected = self.env.model.refresh_lock(self.state, lock_id, self.now())
             self.judge(expected, self.client.refresh_lock(lock_id), action)
 
-    def do_unlock(self, choice: str, fresh: str) -> None:
+    def do_unlock(self, choice: str, fresh: Fresh) -> None:
         assert self.client is not None and self.state is not None
         lock_id = self.resolve(choice, fresh)
         action = f"Unlock with {_describe(lock_id)}"
@@ -282,10 +316,10 @@ class WopiFileMachine(RuleBasedStateMachine):
             expected = self.env.model.unlock(self.state, lock_id, self.now())
             self.judge(expected, self.client.unlock(lock_id), action)
 
-    def do_unlock_and_relock(self, new_choice: str, new_fresh: str, old_choice: str, old_fresh: str) -> None:
+    def do_unlock_and_relock(self, new_choice: str, new_fresh: Fresh, old_choice: str, old_fresh: Fresh) -> None:
         assert self.client is not None and self.state is not None
         lock_id = self.resolve(new_choice, new_fresh)
-        old = self.resolve(old_choice, old_fresh) or old_fresh
+        old = self.resolve(old_choice, old_fresh) or old_fresh()
         action = f"UnlockAndRelock to {_describe(lock_id)} from X-WOPI-OldLock {old!r}"
         with self.step(action):
             expected = self.env.model.unlock_and_relock(self.state, lock_id, old, self.now())
@@ -324,29 +358,10 @@ class WopiFileMachine(RuleBasedStateMachine):
             self._judge_race(outcomes, responses, lock_ids, action)
 
     def _race(self, lock_ids: list[str]) -> dict[str, WopiResponse | Exception]:
-        assert self.sandbox is not None
-        barrier = threading.Barrier(len(lock_ids))
-        results: dict[str, WopiResponse | Exception] = {}
-        timeout = self.env.target.config.timeout
-
-        def contend(lock_id: str) -> None:
-            session = make_session()
-            try:
-                client = self.client.for_file(self.sandbox.wopi_src, self.sandbox.token)  # type: ignore[union-attr]
-                client.session = session  # one connection per contender
-                barrier.wait(timeout=timeout)
-                results[lock_id] = client.lock(lock_id)
-            except Exception as exc:  # judged below, with the other answers
-                results[lock_id] = exc
-            finally:
-                session.close()
-
-        threads = [threading.Thread(target=contend, args=(lock_id,)) for lock_id in lock_ids]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
+        assert self.client is not None
+        calls = [lambda client, lock_id=lock_id: client.lock(lock_id) for lock_id in lock_ids]
+        answers = simultaneously(self.client, calls, self.env.target.config.timeout)
+        return dict(zip(lock_ids, answers, strict=True))
 
     def _judge_race(self, outcomes: list[Any], results: dict[str, WopiResponse | Exception], lock_ids: list[str],
                     action: str) -> None:
@@ -391,7 +406,7 @@ class WopiFileMachine(RuleBasedStateMachine):
 
     # -- content -----------------------------------------------------------------------------------
 
-    def do_put_file(self, body: bytes, choice: str, fresh: str) -> None:
+    def do_put_file(self, body: bytes, choice: str, fresh: Fresh) -> None:
         assert self.client is not None and self.state is not None
         lock_id = self.resolve(choice, fresh)
         action = f"PutFile of {len(body)} bytes with {_describe(lock_id)}"
@@ -469,7 +484,7 @@ class WopiFileMachine(RuleBasedStateMachine):
             check.must(content.body == body, "PUTREL.URL.USABLE",
                        f"the new file holds {len(content.body)} bytes; PutRelativeFile sent {len(body)}", content)
 
-    def do_rename_file(self, text: str, choice: str, fresh: str) -> None:
+    def do_rename_file(self, text: str, choice: str, fresh: Fresh) -> None:
         assert self.client is not None and self.state is not None
         check = self.env.check
         stem = f"wopi-validator-{self.env.target.run_id}-r{next(self.env.names)}-{text}"
@@ -543,53 +558,55 @@ def machine_class(env: MachineEnv) -> type[WopiFileMachine]:
     """The machine for one host: its rules, with strategies and preconditions for what the host declares."""
     locks = lock_ids(env.max_lock_length)
     presented = st.sampled_from(PRESENTED)
+    reads = st.sampled_from(["GetFile", "CheckFileInfo", "GetLock"] if env.supports_get_lock
+                            else ["GetFile", "CheckFileInfo"])
     old_locks = st.sampled_from(OLD_LOCKS)
 
     def created(machine: WopiFileMachine) -> bool:
         return machine.state is not None
 
+    def fresh(data: Any) -> Fresh:
+        return lambda: data.draw(locks, label="new lock ID")
+
     class Machine(WopiFileMachine):
-        @initialize(content=bodies(), history=st.sampled_from(HISTORIES), first=locks, second=locks)
-        def create(self, content: bytes, history: str, first: str, second: str) -> None:
-            self.create_file(content, history, first, second)
+        @initialize(content=bodies(), history=st.sampled_from(HISTORIES), probe=st.sampled_from(PROBES),
+                    form=st.sampled_from(["space-variant", "case-variant"]), data=st.data())
+        def create(self, content: bytes, history: str, probe: str, form: str, data: Any) -> None:
+            self.create_file(content, history, fresh(data), fresh(data))
+            if history != "unlocked" and probe != "none":
+                self.probe_old_lock(probe, form, data, fresh(data))
 
-        @rule(choice=presented, fresh=locks)
-        def lock(self, choice: str, fresh: str) -> None:
-            self.do_lock(choice, fresh)
+        @rule(choice=presented, data=st.data())
+        def lock(self, choice: str, data: Any) -> None:
+            self.do_lock(choice, fresh(data))
 
-        @precondition(lambda self: env.supports_get_lock)
-        @rule()
-        def get_lock(self) -> None:
-            self.do_get_lock()
+        @rule(choice=presented, data=st.data())
+        def refresh_lock(self, choice: str, data: Any) -> None:
+            self.do_refresh_lock(choice, fresh(data))
 
-        @rule(choice=presented, fresh=locks)
-        def refresh_lock(self, choice: str, fresh: str) -> None:
-            self.do_refresh_lock(choice, fresh)
+        @rule(choice=presented, data=st.data())
+        def unlock(self, choice: str, data: Any) -> None:
+            self.do_unlock(choice, fresh(data))
 
-        @rule(choice=presented, fresh=locks)
-        def unlock(self, choice: str, fresh: str) -> None:
-            self.do_unlock(choice, fresh)
-
-        @rule(new_choice=presented, new_fresh=locks, old_choice=old_locks, old_fresh=locks)
-        def unlock_and_relock(self, new_choice: str, new_fresh: str, old_choice: str, old_fresh: str) -> None:
-            self.do_unlock_and_relock(new_choice, new_fresh, old_choice, old_fresh)
+        @rule(new_choice=presented, old_choice=old_locks, data=st.data())
+        def unlock_and_relock(self, new_choice: str, old_choice: str, data: Any) -> None:
+            self.do_unlock_and_relock(new_choice, fresh(data), old_choice, fresh(data))
 
         @rule(base=locks, racers=st.integers(2, env.racers))
         def lock_race(self, base: str, racers: int) -> None:
             self.do_lock_race(base, racers)
 
         @precondition(lambda self: env.can_put_file)
-        @rule(body=bodies(), choice=presented, fresh=locks)
-        def put_file(self, body: bytes, choice: str, fresh: str) -> None:
-            self.do_put_file(body, choice, fresh)
+        @rule(body=bodies(), choice=presented, data=st.data())
+        def put_file(self, body: bytes, choice: str, data: Any) -> None:
+            self.do_put_file(body, choice, fresh(data))
 
-        @rule()
-        def get_file(self) -> None:
-            self.do_get_file()
-
-        @rule()
-        def check_file_info(self) -> None:
-            self.do_check_file_info()
+        @rule(operation=reads)
+        def read(self, operation: str) -> None:
+            """GetFile, CheckFileInfo or GetLock: one rule, so that reads (which change nothing, and which the
+            check after every step repeats anyway) take no more of a sequence than one lock operation."""
+            {"GetFile": self.do_get_file, "CheckFileInfo": self.do_check_file_info,
+             "GetLock": self.do_get_lock}[operation]()
 
         @precondition(lambda self: env.can_create_files)
         @rule(relative=st.booleans(), text=name_texts(), body=bodies())
@@ -597,9 +614,9 @@ def machine_class(env: MachineEnv) -> type[WopiFileMachine]:
             self.do_put_relative_file(relative, text, body)
 
         @precondition(lambda self: env.can_rename)
-        @rule(text=name_texts(), choice=presented, fresh=locks)
-        def rename_file(self, text: str, choice: str, fresh: str) -> None:
-            self.do_rename_file(text, choice, fresh)
+        @rule(text=name_texts(), choice=presented, data=st.data())
+        def rename_file(self, text: str, choice: str, data: Any) -> None:
+            self.do_rename_file(text, choice, fresh(data))
 
         @precondition(lambda self: env.declared_lock_ttl is not None and env.declared_lock_ttl <= LONGEST_EXPIRY_WAIT
                       and self.state is not None and self.state.lock is not None)
@@ -624,10 +641,35 @@ def require_sandbox_files(target: Target) -> None:
                     "stateful test writes to the seed file only with --wopi-allow-seed-writes")
 
 
+@contextmanager
+def shrink_budget(shrinks: int, seconds: float) -> Iterator[None]:
+    """Bound Hypothesis' shrinking of a failure: ``shrinks`` improvements, ``seconds`` in all.
+
+    Each shrink attempt replays a sequence against the host. The first improvements remove most
+    steps; the rest polish values (a long ID to "0") at the cost of many replays. Hypothesis has
+    no setting for this; its engine keeps the limits in two module constants it documents as
+    monkeypatchable, restored here afterwards. A count of improvements, unlike a time, makes a
+    derandomized run end with the same sequence however loaded the machine is.
+    """
+    from hypothesis.internal.conjecture import engine
+
+    saved = {name: getattr(engine, name, None) for name in ("MAX_SHRINKS", "MAX_SHRINKING_SECONDS")}
+    if None in saved.values():
+        yield  # another Hypothesis: shrink with its own limits
+        return
+    engine.MAX_SHRINKS, engine.MAX_SHRINKING_SECONDS = shrinks, seconds
+    try:
+        yield
+    finally:
+        engine.MAX_SHRINKS, engine.MAX_SHRINKING_SECONDS = saved["MAX_SHRINKS"], saved["MAX_SHRINKING_SECONDS"]
+
+
 def run_machine(env: MachineEnv, settings: Any, transcript: Transcript, profile: str) -> None:
     """Run the machine; on a failure, fail with the shrunk sequence and a replay script."""
+    budget = BUDGETS[profile]
     try:
-        run_state_machine_as_test(machine_class(env), settings=settings)
+        with shrink_budget(budget.shrinks, budget.shrink_seconds):
+            run_state_machine_as_test(machine_class(env), settings=settings)
         return
     except pytest.fail.Exception as exc:
         message = str(exc.msg)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import pytest
 
-from wopi_validator.client import ClientSettings, WopiClient, make_session
+from wopi_validator.client import ClientSettings, WopiClient, file_id_of, make_session
 from wopi_validator.config import TargetConfig
 from wopi_validator.errors import ProviderError, SandboxError, TargetUnusable, TransportError
 from wopi_validator.ledger import Ledger
@@ -70,10 +70,6 @@ class Capabilities:
         """
         pseudo = {"PutFile": self.can_put_file, "PutRelativeFile": self.can_create_files}
         return [name for name in names if not pseudo.get(name, self.declares(name))]
-
-
-def file_id_of(wopi_src: str) -> str:
-    return urlsplit(wopi_src).path.rsplit("/", 1)[-1]
 
 
 def split_url(url: str) -> tuple[str, str | None]:

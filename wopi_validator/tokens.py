@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from wopi_validator.client import file_id_of
 from wopi_validator.config import load_toml
 from wopi_validator.errors import ProviderError, UsageError
 
@@ -67,7 +67,7 @@ class FileToken:
 
     @property
     def file_id(self) -> str:
-        return urlsplit(self.wopi_src).path.rsplit("/", 1)[-1]
+        return file_id_of(self.wopi_src)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import signal
 import subprocess
 from typing import Any
 
+from wopi_validator.client import file_id_of
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.tokens import (
@@ -156,4 +157,4 @@ class CommandProvider(TokenProvider):
 def _file(wopi_src: str | None) -> dict[str, Any]:
     if wopi_src is None:
         return {}
-    return {"wopi_src": wopi_src, "file_id": wopi_src.rstrip("/").rsplit("/", 1)[-1]}
+    return {"wopi_src": wopi_src, "file_id": file_id_of(wopi_src)}

@@ -29,7 +29,7 @@ from typing import Any
 
 import requests
 
-from wopi_validator.client import describe_transport_error, make_session
+from wopi_validator.client import describe_transport_error, file_id_of, make_session
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.providers.templates import (
     FieldMissing,
@@ -237,7 +237,7 @@ class HttpProvider(TokenProvider):
                 raise UsageError(f"{self._where(action)}: the request uses {{file_id}} or {{wopi_src}}; give the "
                                  "seed file's WOPISrc with --target (the provider then issues its token)")
             return {}
-        return {"wopi_src": target, "file_id": target.rstrip("/").rsplit("/", 1)[-1]}
+        return {"wopi_src": target, "file_id": file_id_of(target)}
 
     def _call(self, name: str, variables: Mapping[str, Any]) -> Any:
         action = self.actions[name]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wopi_validator.client import file_id_of
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.tokens import (
@@ -40,7 +41,7 @@ class ReferenceProvider(TokenProvider):
         self.seed_file_id = seed_file_id
 
     def _file_id(self, wopi_src: str | None) -> str:
-        return self.seed_file_id if wopi_src is None else wopi_src.rstrip("/").rsplit("/", 1)[-1]
+        return self.seed_file_id if wopi_src is None else file_id_of(wopi_src)
 
     def _open(self, file_id: str, ttl_seconds: float | None = None) -> FileToken:
         try:

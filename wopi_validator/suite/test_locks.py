@@ -269,8 +269,8 @@ def test_lock_and_unlock_itemversion_equals_version(wopi_file, wopi_check):
 
 
 @pytest.mark.wopi_rule("LOCK.CONCURRENT.ONE")
-def test_concurrent_locks_with_different_ids_have_at_most_one_winner(wopi_target, wopi_file, wopi_check):
-    contenders = 8
+def test_concurrent_locks_with_different_ids_have_at_most_one_winner(request, wopi_target, wopi_file, wopi_check):
+    contenders = request.config.getoption("wopi_concurrency")
     locks = [new_lock_id(f"contender{n}") for n in range(contenders)]
     barrier = threading.Barrier(contenders)
     results: dict[str, object] = {}

@@ -24,7 +24,7 @@ from wopi_validator.client import WopiResponse
 from wopi_validator.errors import ProviderError
 from wopi_validator.providers.static import StaticProvider
 from wopi_validator.suite.steps import track_created_file
-from wopi_validator.suite.test_common import OPERATIONS
+from wopi_validator.suite.test_common import BAD_TOKENS, OPERATIONS
 from wopi_validator.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.tokens import ANY_FILE, REFRESH, REVOKE, SHORT_LIVED, FileToken, TokenProvider
 from wopi_validator.transcript import Transcript
@@ -239,13 +239,9 @@ def test_refreshed_token_works_and_expires_later(
     if not refreshed.refresh_token:
         wopi_check.note(rule_id, "the host uses no refresh token; a refresh with a wrong one was not tried")
         return
-    wrong = replace(refreshed, refresh_token=_tampered(refreshed.refresh_token))
+    wrong = replace(refreshed, refresh_token=BAD_TOKENS["tampered"](refreshed.refresh_token))
     try:
         wopi_provider.refresh(wrong)
     except ProviderError:
         return
     wopi_check.fail(rule_id, "a refresh with a wrong refresh token succeeded; the host must refuse it")
-
-
-def _tampered(secret: str) -> str:
-    return secret[:-1] + ("A" if secret[-1:] != "A" else "B")

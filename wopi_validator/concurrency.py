@@ -1,0 +1,43 @@
+"""Sending requests to one file at the same moment, each on its own connection.
+
+A race needs the requests to reach the host together: every thread opens its own
+``requests.Session`` (a shared session would queue them on one connection pool) and
+waits at a barrier until all are ready.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+from wopi_validator.client import WopiClient, WopiResponse, make_session
+
+Call = Callable[[WopiClient], WopiResponse]
+
+
+def simultaneously(client: WopiClient, calls: Sequence[Call], timeout: float) -> list[WopiResponse | Exception]:
+    """Run each call with its own copy of ``client`` (same file, token, signer and transcript) at once.
+
+    Returns the answers in the order of ``calls``; a call that raised gives its exception instead.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list[WopiResponse | Exception] = [RuntimeError("the request was not sent")] * len(calls)
+
+    def run(index: int) -> None:
+        session = make_session()
+        try:
+            own = client.for_file(client.wopi_src, client.token)
+            own.session = session
+            barrier.wait(timeout=timeout)
+            results[index] = calls[index](own)
+        except Exception as exc:  # the caller reports it with the other answers
+            results[index] = exc
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=run, args=(index,), name=f"wopi-race-{index}") for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
