@@ -24,7 +24,12 @@ import pytest  # noqa: E402
 
 from wopi_validator.checks import Checker  # noqa: E402
 from wopi_validator.config import TargetConfig  # noqa: E402
-from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE, PROFILE_NAMES, stateful_settings  # noqa: E402
+from wopi_validator.hypothesis_profiles import (  # noqa: E402
+    DEFAULT_PROFILE,
+    PROFILE_NAMES,
+    seed_for,
+    stateful_settings,
+)
 from wopi_validator.refhost import ReferenceHost  # noqa: E402
 from wopi_validator.stateful import MachineEnv, run_machine  # noqa: E402
 from wopi_validator.target import Target  # noqa: E402
@@ -39,14 +44,10 @@ def run_once(profile: str, faults: list[str], seed: int | None) -> dict[str, obj
             target.preflight()
             env = MachineEnv.for_target(target, Checker(strict=True, record=lambda kind, text: None), 8)
             settings = stateful_settings(profile, seed_given=seed is not None)
-            if seed is not None:
-                from hypothesis import core
-
-                core.global_force_seed = seed
             started = time.perf_counter()
             failure = None
             try:
-                run_machine(env, settings, Transcript(), profile)
+                run_machine(env, settings, Transcript(), profile, seed_for(profile, seed))
             except pytest.fail.Exception as exc:
                 failure = str(exc.msg)
             elapsed = time.perf_counter() - started
@@ -62,7 +63,7 @@ def main() -> int:
     parser.add_argument("--profile", choices=PROFILE_NAMES, default=DEFAULT_PROFILE)
     parser.add_argument("--fault", action="append", default=[], help="switch on a fault of the reference host")
     parser.add_argument("--seed", action="append", type=int, default=[],
-                        help="a Hypothesis seed (repeatable; default: the profile's own randomness)")
+                        help="a Hypothesis seed (repeatable; default: the profile's own seed, or randomness)")
     options = parser.parse_args()
     for seed in options.seed or [None]:
         result = run_once(options.profile, options.fault, seed)

@@ -91,7 +91,8 @@ def test_default_run_validates_the_reference_host_and_writes_reports(tmp_path):
 
 
 def test_a_fault_run_exits_1_and_names_the_rule(tmp_path):
-    result = wopi_validator("--fault", "putfile-409-without-lock-header", "--reports", str(tmp_path), cwd=tmp_path)
+    result = wopi_validator("--fault", "putfile-409-without-lock-header", "--rules", "PUTFILE.*", "--reports",
+                            str(tmp_path), cwd=tmp_path)
     assert result.returncode == 1
     assert "[PUTFILE.MISMATCH.409]" in result.stdout
     summary = json.loads((tmp_path / "summary.json").read_text())

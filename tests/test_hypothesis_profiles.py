@@ -47,3 +47,11 @@ def test_the_global_profile_does_not_leak_in():
 def test_an_unknown_profile_is_refused():
     with pytest.raises(ValueError, match="ci, dev, thorough"):
         stateful_settings("quick")
+
+
+def test_ci_pins_its_seed_and_a_given_seed_wins():
+    from wopi_validator.hypothesis_profiles import CI_SEED, seed_for
+
+    assert seed_for("ci") == CI_SEED
+    assert seed_for("ci", 7) == 7
+    assert seed_for("dev") is None and seed_for("thorough", "abc") == "abc"

@@ -28,7 +28,8 @@ def rendered_dom(html_file, profile_dir) -> str:
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (.ci/run installs it)")
 def test_a_failure_is_visible_with_rule_link_and_409_headers(tmp_path):
     reports = tmp_path / "reports"
-    result = wopi_validator("--fault", "putfile-409-without-lock-header", "--reports", str(reports), cwd=tmp_path)
+    result = wopi_validator("--fault", "putfile-409-without-lock-header", "--rules", "PUTFILE.*,CFI.*",
+                            "--reports", str(reports), cwd=tmp_path)
     assert result.returncode == 1
     dom = rendered_dom(reports / "report.html", tmp_path / "chromium-profile")
     start = dom.find('<tbody class="results-table-row failed" id="test_putfile.py::test_putfile_with_a_wrong_lock')

@@ -138,11 +138,21 @@ def test_lock_expiry_passes_with_a_declared_lock_ttl(tmp_path):
     assert [r.outcome for r in reports if r.when == "call"] == ["passed"]
 
 
+# The model-based test is tagged with some 25 rules, so it would run (for seconds, shrinking included) in most
+# fault runs. It runs in those of the faults it exists for (the others have fixed tests that catch them; its
+# detection of these is also checked in test_stateful_faults.py).
+STATEFUL_TEST = "test_file_and_lock_operations_follow_the_model"
+FOUND_BY_SEQUENCES = {"refresh-revives-lock", "relock-keeps-old-lock", "lock-spaces-collapsed",
+                      "putfile-released-lock-accepted", "lock-race"}
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_every_fault_fails_a_test_tagged_with_its_rule(tmp_path, fault):
     rule = FAULTS[fault].rule
+    selection = [] if fault in FOUND_BY_SEQUENCES else ["-k", f"not {STATEFUL_TEST}"]
     code, reports = run_suite(
-        tmp_path, "--wopi-reference", f"--wopi-fault={fault}", f"--wopi-rules={rule}", *EXTRA_ARGS.get(rule, [])
+        tmp_path, "--wopi-reference", f"--wopi-fault={fault}", f"--wopi-rules={rule}", *EXTRA_ARGS.get(rule, []),
+        *selection,
     )
     assert reports, f"no test selected for rule {rule}: the fault {fault} has no detecting test"
     caught = [r.nodeid for r in reports if r.failed and rule in _rules_of(r)]

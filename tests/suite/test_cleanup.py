@@ -84,7 +84,7 @@ def test_cleanup_of_a_missing_ledger_is_a_usage_error(tmp_path):
 @pytest.mark.parametrize("fault", ["lock-steals-lock", "relock-ignores-old-lock", "putfile-drops-last-byte"])
 def test_failing_runs_leave_nothing_behind(tmp_path, fault):
     with ReferenceHost(faults=[fault]) as host:
-        run = start_run(host, tmp_path, "--strict")
+        run = start_run(host, tmp_path, "--strict", "--rules", "LOCK.*,RELOCK.*,PUTFILE.*,GETLOCK.*")
         output, _ = run.communicate(timeout=300)
         assert run.returncode == 1, output[-2000:]
         assert only_the_seed_is_left(host)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE, settings_for
+from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE, seed_for, settings_for
 from wopi_validator.stateful import MachineEnv, OnceChecker, require_sandbox_files, run_machine
 
 CHECKED_RULES = (
@@ -37,4 +37,5 @@ def test_file_and_lock_operations_follow_the_model(request, wopi_target, wopi_ch
     check = OnceChecker(strict=wopi_check.strict, record=record)
     env = MachineEnv.for_target(wopi_target, check, request.config.getoption("wopi_concurrency"))
     profile = request.config.getoption("wopi_hypothesis_profile") or DEFAULT_PROFILE
-    run_machine(env, settings_for(request.config), wopi_transcript, profile)
+    seed = seed_for(profile, request.config.getoption("hypothesis_seed", default=None))
+    run_machine(env, settings_for(request.config), wopi_transcript, profile, seed)
