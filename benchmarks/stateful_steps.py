@@ -3,6 +3,7 @@
     python benchmarks/stateful_steps.py                      # the ci profile, clean host
     python benchmarks/stateful_steps.py --profile dev --seed 7
     python benchmarks/stateful_steps.py --fault refresh-revives-lock --seed 1 --seed 2
+    python benchmarks/stateful_steps.py --signed              # proof keys on, as in the default run
 
 A step is one operation of the machine (Lock, PutFile, ...); each is followed by the
 check of the file against the model (CheckFileInfo, and GetFile when the content may
@@ -24,22 +25,26 @@ import pytest  # noqa: E402
 
 from wopi_validator.checks import Checker  # noqa: E402
 from wopi_validator.config import TargetConfig  # noqa: E402
+from wopi_validator.discovery import discovery_xml  # noqa: E402
 from wopi_validator.hypothesis_profiles import (  # noqa: E402
     DEFAULT_PROFILE,
     PROFILE_NAMES,
     seed_for,
     stateful_settings,
 )
+from wopi_validator.proofkeys import ProofSigner, ephemeral_keys  # noqa: E402
 from wopi_validator.refhost import ReferenceHost  # noqa: E402
 from wopi_validator.stateful import MachineEnv, run_machine  # noqa: E402
 from wopi_validator.target import Target  # noqa: E402
 from wopi_validator.transcript import Transcript  # noqa: E402
 
 
-def run_once(profile: str, faults: list[str], seed: int | None) -> dict[str, object]:
-    with ReferenceHost(faults=faults) as host:
+def run_once(profile: str, faults: list[str], seed: int | None, signed: bool = False) -> dict[str, object]:
+    keys = ephemeral_keys() if signed else None
+    with ReferenceHost(faults=faults, discovery_xml=discovery_xml(keys) if keys else None) as host:
         seed_file = host.create_seed()
-        target = Target(TargetConfig(target=seed_file.wopi_src, token=seed_file.access_token, strict=True))
+        target = Target(TargetConfig(target=seed_file.wopi_src, token=seed_file.access_token, strict=True),
+                        signer=ProofSigner(keys) if keys else None)
         try:
             target.preflight()
             env = MachineEnv.for_target(target, Checker(strict=True, record=lambda kind, text: None), 8)
@@ -64,9 +69,11 @@ def main() -> int:
     parser.add_argument("--fault", action="append", default=[], help="switch on a fault of the reference host")
     parser.add_argument("--seed", action="append", type=int, default=[],
                         help="a Hypothesis seed (repeatable; default: the profile's own seed, or randomness)")
+    parser.add_argument("--signed", action="store_true",
+                        help="sign every request with proof keys the host checks, as the default run does")
     options = parser.parse_args()
     for seed in options.seed or [None]:
-        result = run_once(options.profile, options.fault, seed)
+        result = run_once(options.profile, options.fault, seed, options.signed)
         rate = result["steps"] / result["elapsed"] if result["elapsed"] else 0.0
         label = f"seed {seed}" if seed is not None else f"profile {options.profile}"
         line = (f"{label}: {result['steps']} steps in {result['examples']} examples, {result['elapsed']:.2f} s, "
