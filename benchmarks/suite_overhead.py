@@ -1,117 +1,224 @@
 """Benchmark: the suite's cost against the bundled reference host, beyond the host's own time.
 
-Measures, in one process: (a) wall time of a full default run; (b) the overhead ratio: that
-wall time divided by the time a bare requests.Session loop takes to replay the same request
-sequence (taken from the run's transcripts) against the same host; (c) peak memory (RSS);
-(d) requests per second; and (f) wall time with pytest-xdist `-n 2` versus serial.
+Runs `wopi-validator -q` in this process (the CLI's own entry point, so the bundled host, the
+reference token provider, proof keys and all three reports, exactly as a user gets them) and
+measures, side by side in one process:
 
-    python benchmarks/suite_overhead.py [--repeat N] [--skip-xdist]
+(a) wall time of the run, and the same without the deliberate waits (token and lock expiry
+    tests sleep on purpose; every main-thread `time.sleep` is summed);
+(b) the overhead ratio: (wall time - waits) divided by the time a bare `requests.Session`
+    loop takes to replay the very same requests (every exchange of every test, Hypothesis
+    examples included, with the headers and bodies that were sent, proof headers included)
+    against the same host instance, kept alive for the replay;
+(c) peak memory (RSS) of the process; (d) requests per second; the time spent signing proofs;
+(f) wall time of `wopi-validator -q` in a new process, serial versus `-- -n 2` (pytest-xdist).
 
-Numbers are printed as a Markdown table for benchmarks/README.md. Not a test: timings on a
-shared machine vary, so targets are checked by reading these figures, never asserted in CI.
+    python benchmarks/suite_overhead.py [--repeat N] [--skip-xdist] [--latency-ms MS ...]
+
+(e), stateful steps per second, is `benchmarks/stateful_steps.py`. Figures are printed as a
+Markdown table for benchmarks/README.md. Not a test: timings on a shared machine vary, so the
+targets are checked by reading these figures, never asserted in CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-import pytest
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wopi_validator.plugin import TRANSCRIPT_KEY
-from wopi_validator.refhost import ReferenceHost
-from wopi_validator.transcript import Exchange
+import requests  # noqa: E402
 
-SUITE = ["--pyargs", "wopi_validator.suite", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore"]
-
-
-class _TranscriptCollector:
-    def __init__(self) -> None:
-        self.exchanges: list[Exchange] = []
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        transcript = item.stash.get(TRANSCRIPT_KEY, None)
-        if transcript is not None:
-            self.exchanges.extend(transcript.exchanges)
+from wopi_validator import cli, proofkeys, transcript  # noqa: E402
+from wopi_validator.refhost import ReferenceHost  # noqa: E402
+from wopi_validator.transcript import Exchange  # noqa: E402
 
 
-def timed_run(host: ReferenceHost, extra: list[str]) -> tuple[float, list[Exchange], int]:
-    seed = host.create_seed()
-    collector = _TranscriptCollector()
-    with tempfile.TemporaryDirectory() as reports:
-        args = [*SUITE, f"--wopi-target={seed.wopi_src}", f"--wopi-token={seed.access_token}",
-                f"--wopi-max-put-size={host.max_put_size}", f"--rootdir={reports}",
-                f"--wopi-summary={reports}/summary.json", *extra]
+@dataclass
+class Measured:
+    """What one instrumented run saw."""
+
+    wall: float = 0.0
+    waits: float = 0.0
+    signing: float = 0.0
+    exchanges: list[Exchange] = field(default_factory=list)
+    hosts: list[ReferenceHost] = field(default_factory=list)
+    exit_code: int = 0
+
+
+def with_latency(app: Any, seconds: float) -> Any:
+    """WSGI middleware: the host thinks for ``seconds`` before each answer, as a real host over a network does."""
+    def delayed(environ: dict[str, Any], start_response: Any) -> Any:
+        time.sleep(seconds)
+        return app(environ, start_response)
+    return delayed
+
+
+@contextmanager
+def instrumented(measured: Measured, latency: float = 0.0) -> Iterator[None]:
+    """Record every exchange, main-thread sleep and proof signature; keep the reference host alive."""
+    main_thread = threading.main_thread()
+    original_append = transcript.Transcript.append
+    original_sleep = time.sleep
+    original_headers = proofkeys.ProofSigner.headers
+    original_stop = ReferenceHost.stop
+    original_start = ReferenceHost.start
+    original_app = ReferenceHost._wsgi_app
+
+    def append(self: transcript.Transcript, exchange: Exchange) -> None:
+        measured.exchanges.append(exchange)
+        original_append(self, exchange)
+
+    def sleep(seconds: float) -> None:
+        if threading.current_thread() is main_thread:
+            measured.waits += max(0.0, seconds)
+        original_sleep(seconds)
+
+    def headers(self: proofkeys.ProofSigner, *args: Any, **kwargs: Any) -> dict[str, str]:
+        started = time.perf_counter()
+        try:
+            return original_headers(self, *args, **kwargs)
+        finally:
+            measured.signing += time.perf_counter() - started
+
+    def start(self: ReferenceHost) -> ReferenceHost:
+        measured.hosts.append(self)
+        return original_start(self)
+
+    def wsgi_app(self: ReferenceHost, ctx: Any) -> Any:
+        return with_latency(original_app(self, ctx), latency) if latency else original_app(self, ctx)
+
+    transcript.Transcript.append = append  # type: ignore[method-assign]
+    ReferenceHost._wsgi_app = wsgi_app  # type: ignore[method-assign]
+    time.sleep = sleep  # type: ignore[assignment]
+    proofkeys.ProofSigner.headers = headers  # type: ignore[method-assign]
+    ReferenceHost.start = start  # type: ignore[method-assign]
+    ReferenceHost.stop = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        transcript.Transcript.append = original_append  # type: ignore[method-assign]
+        time.sleep = original_sleep  # type: ignore[assignment]
+        proofkeys.ProofSigner.headers = original_headers  # type: ignore[method-assign]
+        ReferenceHost.start = original_start  # type: ignore[method-assign]
+        ReferenceHost.stop = original_stop  # type: ignore[method-assign]
+        ReferenceHost._wsgi_app = original_app  # type: ignore[method-assign]
+
+
+def timed_run(latency: float = 0.0) -> Measured:
+    """One default run (`wopi-validator -q`, reports and all), in process, instrumented; its host is left running."""
+    measured = Measured()
+    with (tempfile.TemporaryDirectory() as reports, instrumented(measured, latency),
+          redirect_stdout(io.StringIO())):
         start = time.perf_counter()
-        code = pytest.main(args, plugins=[collector])
-        elapsed = time.perf_counter() - start
-    return elapsed, collector.exchanges, int(code)
+        measured.exit_code = cli.main(["-q", "--reports", reports])
+        measured.wall = time.perf_counter() - start
+    return measured
 
 
 def replay(exchanges: list[Exchange]) -> float:
-    """The same requests, in order, from a bare session: what the host's time alone costs."""
+    """The same requests, in order, from a bare session: what the host's own time costs."""
     session = requests.Session()
     session.trust_env = False
     start = time.perf_counter()
     for exchange in exchanges:
         if exchange.status is None:
             continue
-        response = session.request(exchange.method, exchange.url, headers=dict(exchange.request_headers),
-                                   data=exchange.request_body or None, timeout=10, allow_redirects=False)
-        response.content  # noqa: B018 - read the body, as the suite does
+        try:
+            response = session.request(exchange.method, exchange.url, headers=dict(exchange.request_headers),
+                                       data=exchange.request_body or None, timeout=10, allow_redirects=False)
+            response.content  # noqa: B018 - read the body, as the suite does
+        except requests.RequestException:
+            continue  # a request the run meant to fail (a reset, a refused oversized header): cost counted
     elapsed = time.perf_counter() - start
     session.close()
     return elapsed
 
 
 def xdist_wall_time(workers: int | None) -> float:
-    args = [sys.executable, "-m", "pytest", *SUITE, "--wopi-reference"]
-    if workers:
-        args += ["-n", str(workers)]
-    start = time.perf_counter()
-    subprocess.run(args, check=False, capture_output=True, cwd=tempfile.gettempdir())
-    return time.perf_counter() - start
+    """`wopi-validator -q [-- -n N]` in a new process."""
+    with tempfile.TemporaryDirectory() as reports:
+        args = [sys.executable, "-m", "wopi_validator.cli", "-q", "--reports", reports]
+        if workers:
+            args += ["--", "-n", str(workers)]
+        start = time.perf_counter()
+        subprocess.run(args, check=False, capture_output=True, cwd=reports)
+        return time.perf_counter() - start
+
+
+def measure(repeat: int, latency: float) -> list[tuple[Measured, float]] | None:
+    """``repeat`` instrumented runs after a warm-up run, each with its replay; None if the suite failed."""
+    runs: list[tuple[Measured, float]] = []
+    for number in range(repeat + 1):
+        measured = timed_run(latency)
+        try:
+            if measured.exit_code != 0:
+                print(f"the suite failed against the clean reference host (exit {measured.exit_code})",
+                      file=sys.stderr)
+                return None
+            replayed = replay(measured.exchanges)
+        finally:
+            for host in measured.hosts:
+                ReferenceHost.stop(host)
+        if number:  # the first run warms up imports and caches
+            runs.append((measured, replayed))
+    return runs
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs to take the median of (default 3)")
     parser.add_argument("--skip-xdist", action="store_true", help="do not measure -n 2 versus serial")
+    parser.add_argument("--latency-ms", type=float, action="append", default=[],
+                        help="also measure the ratio with a host that waits this long before each answer "
+                             "(repeatable; the bundled host answers in about 1 ms, a host over a network does not)")
     options = parser.parse_args()
-    walls, replays, counts = [], [], []
-    with ReferenceHost() as host:
-        timed_run(host, [])  # warm-up: imports, first connections
-        for _ in range(options.repeat):
-            wall, exchanges, code = timed_run(host, [])
-            if code != 0:
-                print(f"the suite failed against the clean reference host (exit {code})", file=sys.stderr)
-                return 1
-            walls.append(wall)
-            replays.append(replay(exchanges))
-            counts.append(len(exchanges))
-    wall, replayed, requests_sent = statistics.median(walls), statistics.median(replays), statistics.median(counts)
+    runs = measure(options.repeat, 0.0)
+    if runs is None:
+        return 1
+    wall = statistics.median(m.wall for m, _ in runs)
+    busy = statistics.median(m.wall - m.waits for m, _ in runs)
+    waits = statistics.median(m.waits for m, _ in runs)
+    replayed = statistics.median(r for _, r in runs)
+    signing = statistics.median(m.signing for m, _ in runs)
+    sent = statistics.median(len(m.exchanges) for m, _ in runs)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [
         ("wall time of a full default run (in process, median)", f"{wall:.2f} s"),
-        ("requests in a run", f"{requests_sent:.0f}"),
+        ("deliberate waits in it (token and lock expiry)", f"{waits:.2f} s"),
+        ("wall time without the waits", f"{busy:.2f} s"),
+        ("requests in a run (every test and Hypothesis example)", f"{sent:.0f}"),
         ("bare requests.Session replay of the same requests", f"{replayed:.2f} s"),
-        ("overhead ratio (run / replay)", f"{wall / replayed:.2f}"),
-        ("requests per second (run)", f"{requests_sent / wall:.0f}"),
+        ("overhead ratio ((wall - waits) / replay)", f"{busy / replayed:.2f}"),
+        ("time signing proofs (X-WOPI-Proof and ProofOld)", f"{signing:.2f} s"),
+        ("requests per second (run)", f"{sent / wall:.0f}"),
         ("peak memory of this process (RSS)", f"{peak_mib:.0f} MiB"),
     ]
+    for latency_ms in options.latency_ms:
+        slow = measure(1, latency_ms / 1000)
+        if slow is None:
+            return 1
+        (measured, replayed_slow), = slow
+        ratio = (measured.wall - measured.waits) / replayed_slow
+        rows.append((f"overhead ratio with a host answering {latency_ms:g} ms later", f"{ratio:.2f}"))
     if not options.skip_xdist:
         serial, parallel = xdist_wall_time(None), xdist_wall_time(2)
-        rows += [("`pytest --wopi-reference` serial, new process", f"{serial:.2f} s"),
-                 ("`pytest --wopi-reference -n 2`, new process", f"{parallel:.2f} s")]
-    print(f"\nmachine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}\n")
+        rows += [("`wopi-validator -q`, new process (interpreter start included)", f"{serial:.2f} s"),
+                 ("`wopi-validator -q -- -n 2` (pytest-xdist, two workers), new process", f"{parallel:.2f} s")]
+    print(f"\nmachine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, {options.repeat} run(s)\n")
     print("| measure | value |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")

@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from wopi_validator import proofkeys as proofkeys_module
 from wopi_validator.discovery import discovery_xml
 from wopi_validator.errors import ProofKeyError, UsageError
 from wopi_validator.proofkeys import (
@@ -71,6 +72,23 @@ def test_signatures_verify_with_the_public_keys_and_only_for_their_request():
     # Only the URL is upper-cased: the case of the URL does not matter, the token's does.
     assert proof_message("t", url.upper(), stamp) == message
     assert proof_message("T", url, stamp) != message
+
+
+def test_headers_are_reused_for_the_same_request_within_a_minute_only(monkeypatch):
+    keys = ephemeral_keys()
+    signer = ProofSigner(keys)
+    url = "http://127.0.0.1:1/wopi/files/a?access_token=t"
+    first = signer.headers("t", url)
+    assert signer.headers("t", url) == first
+    other_url, other_token = signer.headers("t", url + "x"), signer.headers("u", url)
+    assert other_url["X-WOPI-Proof"] != first["X-WOPI-Proof"] != other_token["X-WOPI-Proof"]
+    stamp = int(first["X-WOPI-TimeStamp"])
+    assert verifies(keys.current.public_key(), first["X-WOPI-Proof"], proof_message("t", url, stamp))
+    # A caller's explicit timestamp is always signed afresh.
+    assert signer.headers("t", url, stamp + 1)["X-WOPI-TimeStamp"] == str(stamp + 1)
+    later = proofkeys_module.time.monotonic() + proofkeys_module.SIGNATURE_REUSE_SECONDS + 1
+    monkeypatch.setattr(proofkeys_module.time, "monotonic", lambda: later)
+    assert signer.headers("t", url)["X-WOPI-TimeStamp"] != first["X-WOPI-TimeStamp"]
 
 
 def test_ticks_are_dotnet_ticks():

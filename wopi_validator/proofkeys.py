@@ -21,6 +21,7 @@ import functools
 import os
 import struct
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,19 +197,46 @@ def verifies(key: rsa.RSAPublicKey, signature_b64: str, message: bytes) -> bool:
     return True
 
 
+# A proof stays valid at the host for 20 minutes (PROOF.STALE.500), so the headers of a request are
+# reused for a minute for the same token and URL: RSA signing was the largest cost of a run of ours
+# (two signatures per request), and the stateful test sends the same few URLs hundreds of times.
+SIGNATURE_REUSE_SECONDS = 60.0
+_SIGNATURE_CACHE_LIMIT = 4096
+
+
 class ProofSigner:
     """Signs requests as a WOPI client whose discovery carries ``keys``."""
 
     def __init__(self, keys: ProofKeys) -> None:
         self.keys = keys
+        self._recent: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
+        self._recent_lock = threading.Lock()
 
     def signature(self, which: str, access_token: str, url: str, timestamp: int) -> str:
         """X-WOPI-Proof-style signature with the ``"current"`` or ``"old"`` key."""
         return sign(self.keys.key(which), proof_message(access_token, url, timestamp))
 
     def headers(self, access_token: str, url: str, timestamp: int | None = None) -> dict[str, str]:
-        """The three proof headers for one request, as a conformant client sends them."""
-        stamp = ticks() if timestamp is None else timestamp
+        """The three proof headers for one request, as a conformant client sends them.
+
+        Without an explicit ``timestamp``, headers signed less than SIGNATURE_REUSE_SECONDS ago for
+        the same token and URL are sent again (their timestamp is still well inside the host's window).
+        """
+        if timestamp is not None:
+            return self._signed(access_token, url, timestamp)
+        key, now = (access_token, url), time.monotonic()
+        with self._recent_lock:
+            recent = self._recent.get(key)
+        if recent is not None and now - recent[0] < SIGNATURE_REUSE_SECONDS:
+            return dict(recent[1])
+        headers = self._signed(access_token, url, ticks())
+        with self._recent_lock:
+            if len(self._recent) >= _SIGNATURE_CACHE_LIMIT:
+                self._recent.clear()
+            self._recent[key] = (now, headers)
+        return dict(headers)
+
+    def _signed(self, access_token: str, url: str, stamp: int) -> dict[str, str]:
         message = proof_message(access_token, url, stamp)
         return {
             "X-WOPI-TimeStamp": str(stamp),
