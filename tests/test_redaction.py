@@ -55,3 +55,12 @@ def test_many_secrets_are_all_masked():
     text = redactor.text(" ".join(secrets))
     assert not any(secret in text for secret in secrets)
     assert text.count(PLACEHOLDER) == 300
+
+
+def test_json_web_tokens_are_masked_by_shape_even_when_cut_short():
+    from wopi_validator.redaction import Redactor
+
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJrZXkiOiJrIn0.c2lnbmF0dXJl"
+    assert Redactor().text(f"body: {{\"token\": \"{token}\"}}") == 'body: {"token": "<redacted>"}'
+    assert Redactor().text("preview eyJhbGciOiJIUzI1NiJ9.eyJrZXkiOiJ... <300 more bytes>") == \
+        "preview <redacted>... <300 more bytes>"

@@ -115,6 +115,19 @@ def _run_parser() -> argparse.ArgumentParser:
     run.add_argument("--reports", metavar="DIR", default="reports", help="where reports go (default reports/)")
     run.add_argument("-q", "--quiet", action="count", default=0, help="less output")
     run.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
+    onlyoffice = parser.add_argument_group(
+        "ONLYOFFICE Docs API integrations (CLI > WOPI_OO_* environment variables > [onlyoffice] in the config file; "
+        "without them the area runs against the bundled host, or is skipped with --target)")
+    onlyoffice.add_argument("--oo-config-source", metavar="URL|cmd:COMMAND",
+                            help="the editor config of a test file: a URL answering JSON, the URL of the editor page, "
+                                 "or cmd:COMMAND printing JSON; without --target only this area runs")
+    onlyoffice.add_argument("--oo-secret", metavar="SECRET", help="the JWT secret shared with the Document Server")
+    onlyoffice.add_argument("--oo-header", metavar="NAME",
+                            help="header of the Document Server's token (default Authorization, value Bearer ...)")
+    onlyoffice.add_argument("--oo-ds-port", metavar="PORT",
+                            help="port of the Document Server the suite plays on 127.0.0.1 (default: any free port)")
+    onlyoffice.add_argument("--oo-download-jwt", action="store_true", default=None,
+                            help="the integration checks the Document Server's token on document.url downloads")
     return parser
 
 
@@ -173,7 +186,15 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
     has_target = bool(options.target or os.environ.get("WOPI_TARGET") or config_file) or provider not in {
         None, "reference"}
     args = ["--pyargs", SUITE]
-    if not has_target:
+    onlyoffice_only = _open_onlyoffice(options, config_file) and not (
+        options.target or os.environ.get("WOPI_TARGET") or provider not in {None, "reference"}
+        or (config_file and {"target", "provider"} & set(config_module.load_toml(config_file))))
+    if onlyoffice_only:
+        if options.fault:
+            raise UsageError("--fault only applies to the bundled reference host; drop --oo-config-source to use it")
+        if config_file:
+            args.append(f"--wopi-config={Path(config_file).resolve()}")
+    elif not has_target:
         _check_fault_names(options.fault or [])
         if options.proof_keys:
             load_keys(options.proof_keys)  # a bad folder is one line and exit 3, before pytest starts
@@ -193,6 +214,7 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
             continue
         flag = "--wopi-" + key.replace("_", "-")
         args.append(flag if value is True else f"{flag}={value}")
+    args += _onlyoffice_args(options)
     if options.rules:
         args.append(f"--wopi-rules={options.rules}")
     if options.expected:
@@ -206,10 +228,39 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
         f"--junitxml={reports / 'junit.xml'}",
         f"--wopi-summary={reports / 'summary.json'}",
         "-p", "no:cacheprovider",
-        # This process imported wopi_validator before pytest started; our checks do not use assert rewriting.
-        "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
+        # Our checks report through wopi_check, not assert: rewriting every module of the package on import
+        # cost about 2 s and 28 MB per run (benchmarks/README.md).
+        "--assert=plain",
     ]
     args += ["-q"] * options.quiet + ["-v"] * options.verbose
+    return args
+
+
+def _onlyoffice_values(options: argparse.Namespace) -> dict[str, Any]:
+    from wopi_validator.onlyoffice.settings import KEYS
+
+    return {key: getattr(options, f"oo_{key}", None) for key in KEYS}
+
+
+def _open_onlyoffice(options: argparse.Namespace, config_file: str | None) -> bool:
+    """The area's preflight (config source, token, secret) when it is configured: one line and exit 3 here."""
+    from wopi_validator.onlyoffice.startup import open_onlyoffice
+
+    run = open_onlyoffice(_onlyoffice_values(options), os.environ, config_file, wopi_values=_target_values(options),
+                          servers=False)
+    if run is None:
+        return False
+    run.close()
+    return True
+
+
+def _onlyoffice_args(options: argparse.Namespace) -> list[str]:
+    args = []
+    for key, value in _onlyoffice_values(options).items():
+        if value is None or value is False:
+            continue
+        flag = "--wopi-oo-" + key.replace("_", "-")
+        args.append(flag if value is True else f"{flag}={value}")
     return args
 
 
@@ -356,7 +407,8 @@ def collect_rule_coverage() -> dict[str, list[str]]:
                     coverage.setdefault(rule_id, []).append(item.nodeid)
 
     with contextlib.redirect_stdout(io.StringIO()):
-        code = pytest.main(["--collect-only", "-q", "--pyargs", SUITE, "-p", "no:cacheprovider"],
+        # --wopi-load: the opt-in load test belongs to its rules' tests too.
+        code = pytest.main(["--collect-only", "-q", "--pyargs", SUITE, "-p", "no:cacheprovider", "--wopi-load"],
                            plugins=[Collector()])
     if code != 0:
         raise RuntimeError(f"collecting the shipped suite failed with pytest exit code {int(code)}")

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -365,6 +365,74 @@ class WopiClient:
     def get_share_url(self, url_type: str) -> WopiResponse:
         return self.request("POST", override="GET_SHARE_URL", headers={"X-WOPI-UrlType": url_type})
 
+    # -- containers and the ecosystem ----------------------------------------------------------
+    # A client for a container is made from a Url the host returned (for_url): its "WOPISrc" is then
+    # .../wopi/containers/{id}; for the ecosystem, .../wopi/ecosystem. GetShareUrl works on both kinds.
+
+    def for_url(self, url: str) -> WopiClient:
+        """A client for the resource a WOPI Url names (``...?access_token=...``); ValueError without a token."""
+        wopi_src, token = split_token_url(url)
+        if not token:
+            raise ValueError(f"the URL carries no access_token: {REDACTOR.text(url)[:200]}")
+        return self.for_file(wopi_src, token)
+
+    def enumerate_ancestors(self) -> WopiResponse:
+        """EnumerateAncestors of this file or container: GET .../ancestry."""
+        return self.request("GET", "/ancestry")
+
+    def get_ecosystem(self) -> WopiResponse:
+        """GetEcosystem of this file or container: GET .../ecosystem_pointer."""
+        return self.request("GET", "/ecosystem_pointer")
+
+    def check_container_info(self) -> WopiResponse:
+        return self.request("GET")
+
+    def enumerate_children(self, extension_filter: str | None = None) -> WopiResponse:
+        """EnumerateChildren; ``extension_filter`` is sent as X-WOPI-FileExtensionFilterList (".doc,.docx")."""
+        return self.request("GET", "/children", headers={"X-WOPI-FileExtensionFilterList": extension_filter})
+
+    def create_child_container(
+        self, *, suggested: str | None = None, relative: str | None = None, encode_names: bool = True,
+        headers: dict[str, str | None] | None = None,
+    ) -> WopiResponse:
+        """CreateChildContainer in this container; names are UTF-7 encoded unless ``encode_names`` is False."""
+        return self.request("POST", override="CREATE_CHILD_CONTAINER", headers={
+            "X-WOPI-SuggestedTarget": _encoded_name(suggested, encode_names),
+            "X-WOPI-RelativeTarget": _encoded_name(relative, encode_names),
+            **(headers or {}),
+        })
+
+    def create_child_file(
+        self, *, suggested: str | None = None, relative: str | None = None, overwrite: bool | str | None = None,
+        encode_names: bool = True, headers: dict[str, str | None] | None = None,
+    ) -> WopiResponse:
+        """CreateChildFile in this container (the host creates an empty file; no body is sent).
+
+        Names are UTF-7 encoded unless ``encode_names`` is False; ``overwrite`` as a string is sent as it is.
+        """
+        return self.request("POST", override="CREATE_CHILD_FILE", headers={
+            "X-WOPI-SuggestedTarget": _encoded_name(suggested, encode_names),
+            "X-WOPI-RelativeTarget": _encoded_name(relative, encode_names),
+            "X-WOPI-OverwriteRelativeTarget": _boolean_header(overwrite),
+            **(headers or {}),
+        })
+
+    def delete_container(self) -> WopiResponse:
+        return self.request("POST", override="DELETE_CONTAINER")
+
+    def rename_container(self, requested_name: str, *, encode_name: bool = True) -> WopiResponse:
+        """RenameContainer; the name is UTF-7 encoded unless ``encode_name`` is False."""
+        return self.request("POST", override="RENAME_CONTAINER",
+                            headers={"X-WOPI-RequestedName": _encoded_name(requested_name, encode_name)})
+
+    def check_ecosystem(self) -> WopiResponse:
+        """CheckEcosystem: GET on the ecosystem Url (a client made with for_url from GetEcosystem's Url)."""
+        return self.request("GET")
+
+    def get_root_container(self) -> WopiResponse:
+        """GetRootContainer: GET .../ecosystem/root_container_pointer, on an ecosystem client."""
+        return self.request("GET", "/root_container_pointer")
+
 
 def utf7(name: str) -> str:
     """RFC 2152 UTF-7, as WOPI name headers carry it (ASCII-only by construction)."""
@@ -398,6 +466,17 @@ def utf7_dotnet(name: str) -> str:
             run.append(char)
     flush()
     return "".join(out)
+
+
+def _encoded_name(name: str | None, encode: bool) -> str | None:
+    return utf7(name) if name is not None and encode else name
+
+
+def split_token_url(url: str) -> tuple[str, str | None]:
+    """A WOPI URL with ?access_token=... -> (the URL without query or fragment, the token or None)."""
+    parts = urlsplit(url)
+    token = next((value for key, value in parse_qsl(parts.query) if key == "access_token"), None)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), token
 
 
 def _boolean_header(value: bool | str | None) -> str | None:

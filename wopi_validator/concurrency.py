@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from wopi_validator.client import WopiClient, WopiResponse, make_session
 
+Result = TypeVar("Result")
 Call = Callable[[WopiClient], WopiResponse]
 
 
-def simultaneously(client: WopiClient, calls: Sequence[Call], timeout: float) -> list[WopiResponse | Exception]:
+def simultaneously(
+    client: WopiClient, calls: Sequence[Callable[[WopiClient], Result]], timeout: float
+) -> list[Result | Exception]:
     """Run each call with its own copy of ``client`` (same file, token, signer and transcript) at once.
 
-    Returns the answers in the order of ``calls``; a call that raised gives its exception instead.
+    Returns the answers in the order of ``calls`` (a call may also return something other than one answer,
+    such as the load test's editors); a call that raised gives its exception instead.
     """
     barrier = threading.Barrier(len(calls))
-    results: list[WopiResponse | Exception] = [RuntimeError("the request was not sent")] * len(calls)
+    results: list[Result | Exception] = [RuntimeError("the request was not sent")] * len(calls)
 
     def run(index: int) -> None:
         session = make_session()

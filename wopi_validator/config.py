@@ -109,7 +109,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "proof_keys": str,
 }
 # Tables of the config file that other modules read (the token provider); not TargetConfig keys.
-OTHER_TABLES = ("provider",)
+OTHER_TABLES = ("provider", "onlyoffice")  # onlyoffice: wopi_validator/onlyoffice/settings.py
 KEYS = tuple(field.name for field in fields(TargetConfig))
 assert set(KEYS) == set(_CONVERTERS)
 

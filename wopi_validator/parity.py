@@ -57,11 +57,11 @@ _RENAME = "test_rename.py::"
 _CAPS = "test_capabilities.py::test_declared_capability_works"
 _BAD_TOKEN = f"{_COMMON}test_invalid_access_token_is_refused"
 
-_CONTAINERS = ("not yet covered: the container and ecosystem operations (SupportsContainers, SupportsEcosystem; "
-               "wopi-spec.md \"Containers and ecosystem\") have no tests yet")
-_VIA_CREATE_CHILD = ("partly: Microsoft's case makes its file with CreateChildFile in the parent container, which "
-                     "needs the container tests (not yet built); the RenameFile checks themselves run on a file "
-                     "made with PutRelativeFile")
+_CONT = "test_containers.py::"
+_ECO = "test_ecosystem.py::"
+_IN_SANDBOX = ("Microsoft's case works directly in the seed's parent container; ours in a fresh container of the "
+               "test's own made there (so nothing the run did not create is touched)")
+_CREATE_CHILD_RENAME = f"{_CONT}test_renamefile_on_a_file_made_by_createchildfile"
 _ACTIVITIES = ("not yet covered: AddActivities is in neither Microsoft's public REST pages nor the rules of "
                "wopi-spec.md (wopi-reference.md section 2.10 describes it); no rule or test yet")
 _PROOF = ("from the proof-key work of issue 3: runs when the suite signs its requests (--proof-keys); "
@@ -71,7 +71,13 @@ _FILE_URL = ("not yet covered: downloading through CheckFileInfo FileUrl has no 
              "GetFile is tested by GETFILE.200")
 
 
-def _renames(group: str, reason: str = "") -> list[Parity]:
+def _renames(group: str, reason: str = "", extra: tuple[str, ...] = ()) -> list[Parity]:
+    """The six RenameFile cases of a group; ``extra`` tests are added to each (the CreateChildFile variant)."""
+    return [_covered(entry.case, " ".join(entry.rules), *entry.tests, *extra, reason=entry.reason)
+            for entry in _plain_renames(group, reason)]
+
+
+def _plain_renames(group: str, reason: str) -> list[Parity]:
     return [
         _covered(f"{group}.RenameShouldSucceed", "RENAME.OK DELETE.OK",
                  f"{_RENAME}test_rename_changes_the_name_and_keeps_the_extension[unlocked]",
@@ -220,29 +226,86 @@ PARITY: list[Parity] = [
       for case, variant in _UNSUPPORTED.items()],
     # -- RenameFile
     *_renames("RenameFileIfCreateChildFileIsNotSupported.PutRelativeAndRenameFile"),
-    *_renames("RenameFileIfCreateChildFileIsSupported.CreateChildFileAndRenameFile", reason=_VIA_CREATE_CHILD),
+    *_renames("RenameFileIfCreateChildFileIsSupported.CreateChildFileAndRenameFile", extra=(_CREATE_CHILD_RENAME,)),
     # -- Ecosystem and containers
-    *[_not_yet(f"Ecosystem.{case}", _CONTAINERS) for case in (
-        "files.GetEcosystem", "ecosystem.CheckEcosystem", "ecosystem.GetRootContainer",
-        "ecosystem.GetRootContainerInvalidAccessToken")],
-    *[_not_yet(f"Container.containers.{case}", _CONTAINERS) for case in (
-        "CheckContainerInfo", "CreateAndDeleteChildContainer", "CreateAndDeleteChildContainerDupe",
-        "CreateAndDeleteChildContainerExactName", "CreateAndDeleteChildContainerExactNameDupe", "GetEcosystem",
-        "LicensingPropertiesOnChildFolderMatchWithParentFolder")],
-    *[_not_yet(f"RenameContainer.containers.{case}", _CONTAINERS) for case in (
-        "CreateAndRenameChildContainer",
-        "CreateAndRenameChildContainerAndVerifyReturnedContainerNameIsCorrectlyEncoded")],
-    *[_not_yet(f"EnumerateAncestorsAndChildren.{case}", _CONTAINERS) for case in (
-        "files.EnumerateAncestors", "containers.EnumerateChildren", "containers.EnumerateChildrenOnRoot",
-        "containers.EnumerateChildrenWithOneFilter", "containers.EnumerateChildrenWithMultipleFilters",
-        "containers.EnumerateAncestorsOnRoot", "containers.EnumerateAncestorsOnChildren")],
-    _not_yet("CreateChildFileAndDeleteFile.CreateChildFileAndDelete", _CONTAINERS),
-    *[_not_yet(f"CreateChildFileAndDeleteFile.CreateChildFile.{case}", _CONTAINERS) for case in (
-        "SuggestedName", "SuggestedNameConflict", "RelativeName", "RelativeNameOverwriteTrueNoEffect",
-        "RelativeNameOverwriteFalseNoEffect", "RelativeNameConflictNoOverwrite", "RelativeNameConflictOverwriteFalse",
-        "RelativeNameConflictOverwriteTrue", "ConflictingHeaders", "RelativeNameConflictOverwriteTrueLocked",
-        "FileNameReturnedIsCorrectlyEncoded", "FileNameLongerThan512Characters",
-        "LicensingPropertiesOnChildFileMatchWithParentFolder")],
+    _covered("Ecosystem.files.GetEcosystem", "ECO.POINTER",
+             f"{_ECO}test_getecosystem_of_the_seed_file_points_to_checkecosystem"),
+    _covered("Ecosystem.ecosystem.CheckEcosystem", "ECO.POINTER ECO.CHECK",
+             f"{_ECO}test_getecosystem_of_the_seed_file_points_to_checkecosystem",
+             f"{_ECO}test_checkecosystem_agrees_with_checkfileinfo"),
+    _covered("Ecosystem.ecosystem.GetRootContainer", "ECO.ROOT",
+             f"{_ECO}test_getrootcontainer_points_to_the_root_container"),
+    _covered("Ecosystem.ecosystem.GetRootContainerInvalidAccessToken", "ECO.ROOT TOKEN.INVALID.401",
+             f"{_ECO}test_getrootcontainer_with_an_invalid_token_is_refused"),
+    _covered("Container.containers.CheckContainerInfo", "CONT.CHECKINFO CONT.ANCESTRY",
+             f"{_CONT}test_checkcontainerinfo_of_the_seeds_container"),
+    _covered("Container.containers.CreateAndDeleteChildContainer", "CONT.CREATE.CONTAINER CONT.DELETE",
+             f"{_CONT}test_suggested_container_name_twice_makes_two_containers",
+             f"{_CONT}test_deletecontainer_removes_an_empty_container", note=_IN_SANDBOX),
+    _covered("Container.containers.CreateAndDeleteChildContainerDupe", "CONT.CREATE.CONTAINER CONT.DELETE",
+             f"{_CONT}test_suggested_container_name_twice_makes_two_containers", note=_IN_SANDBOX),
+    _covered("Container.containers.CreateAndDeleteChildContainerExactName", "CONT.CREATE.CONTAINER CONT.DELETE",
+             f"{_CONT}test_specific_container_name_is_used_exactly",
+             f"{_CONT}test_deletecontainer_removes_an_empty_container", note=_IN_SANDBOX),
+    _covered("Container.containers.CreateAndDeleteChildContainerExactNameDupe", "CONT.CREATE.CONFLICT.409",
+             f"{_CONT}test_existing_specific_container_name_gets_409", note=_IN_SANDBOX),
+    _covered("Container.containers.GetEcosystem", "ECO.POINTER",
+             f"{_ECO}test_getecosystem_of_a_container_points_to_checkecosystem"),
+    _covered("Container.containers.LicensingPropertiesOnChildFolderMatchWithParentFolder", "CONT.LICENSING",
+             f"{_CONT}test_licensing_properties_of_children_match_their_container", note=_IN_SANDBOX),
+    _covered("RenameContainer.containers.CreateAndRenameChildContainer", "CONT.RENAME",
+             f"{_CONT}test_renamecontainer_renames_and_answers_the_decoded_name[plain]", note=_IN_SANDBOX),
+    _covered("RenameContainer.containers.CreateAndRenameChildContainerAndVerifyReturnedContainerNameIsCorrectlyEncoded",
+             "CONT.RENAME", f"{_CONT}test_renamecontainer_renames_and_answers_the_decoded_name[underscore-dotnet]",
+             note=_IN_SANDBOX),
+    _covered("EnumerateAncestorsAndChildren.files.EnumerateAncestors", "CONT.ANCESTRY",
+             f"{_CONT}test_ancestors_of_the_seed_file_open_and_start_at_the_root"),
+    _covered("EnumerateAncestorsAndChildren.containers.EnumerateChildren", "CONT.CHILDREN",
+             f"{_CONT}test_children_list_every_child_with_working_urls", note=_IN_SANDBOX),
+    _covered("EnumerateAncestorsAndChildren.containers.EnumerateChildrenOnRoot", "CONT.CHILDREN",
+             f"{_CONT}test_children_of_the_seeds_container_include_the_seed",
+             note="Microsoft's \"root\" here is the seed's parent container, as in ours"),
+    _covered("EnumerateAncestorsAndChildren.containers.EnumerateChildrenWithOneFilter", "CONT.CHILDREN.FILTER",
+             f"{_CONT}test_extension_filter_keeps_only_matching_files[one-extension]", note=_IN_SANDBOX),
+    _covered("EnumerateAncestorsAndChildren.containers.EnumerateChildrenWithMultipleFilters", "CONT.CHILDREN.FILTER",
+             f"{_CONT}test_extension_filter_keeps_only_matching_files[several-extensions]",
+             f"{_CONT}test_extension_filter_keeps_only_matching_files[other-extensions]", note=_IN_SANDBOX),
+    _covered("EnumerateAncestorsAndChildren.containers.EnumerateAncestorsOnRoot", "CONT.ANCESTRY ECO.ROOT",
+             f"{_CONT}test_ancestors_of_the_seed_file_open_and_start_at_the_root",
+             f"{_ECO}test_getrootcontainer_points_to_the_root_container"),
+    _covered("EnumerateAncestorsAndChildren.containers.EnumerateAncestorsOnChildren", "CONT.ANCESTRY",
+             f"{_CONT}test_ancestors_of_nested_containers_are_root_first", note=_IN_SANDBOX),
+    _covered("CreateChildFileAndDeleteFile.CreateChildFileAndDelete", "CONT.CREATE.FILE DELETE.OK",
+             f"{_CONT}test_suggested_file_name_twice_makes_two_empty_files",
+             f"{_CONT}test_specific_file_name_is_used_exactly",
+             note="the DeleteFile is checked on files made in specific mode; " + _IN_SANDBOX),
+    *[_covered(f"CreateChildFileAndDeleteFile.CreateChildFile.{case}", rules, *(f"{_CONT}{test}" for test in tests),
+               note=_IN_SANDBOX)
+      for case, rules, tests in (
+          ("SuggestedName", "CONT.CREATE.FILE", ("test_suggested_file_name_twice_makes_two_empty_files",)),
+          ("SuggestedNameConflict", "CONT.CREATE.FILE", ("test_suggested_file_name_twice_makes_two_empty_files",)),
+          ("RelativeName", "CONT.CREATE.FILE", ("test_specific_file_name_is_used_exactly[no-overwrite-header]",)),
+          ("RelativeNameOverwriteTrueNoEffect", "CONT.CREATE.FILE",
+           ("test_specific_file_name_is_used_exactly[overwrite-True]",)),
+          ("RelativeNameOverwriteFalseNoEffect", "CONT.CREATE.FILE",
+           ("test_specific_file_name_is_used_exactly[overwrite-False]",)),
+          ("RelativeNameConflictNoOverwrite", "CONT.CREATE.CONFLICT.409",
+           ("test_existing_specific_file_name_without_overwrite_gets_409[no-overwrite-header]",)),
+          ("RelativeNameConflictOverwriteFalse", "CONT.CREATE.CONFLICT.409",
+           ("test_existing_specific_file_name_without_overwrite_gets_409[overwrite-False]",)),
+          ("RelativeNameConflictOverwriteTrue", "CONT.CREATE.OVERWRITE",
+           ("test_overwrite_true_empties_the_existing_file",)),
+          ("ConflictingHeaders", "CONT.CREATE.BOTH.501", ("test_both_target_headers_get_501[CreateChildFile]",)),
+          ("RelativeNameConflictOverwriteTrueLocked", "CONT.CREATE.OVERWRITE",
+           ("test_overwrite_of_a_locked_file_gets_409_with_its_lock",)),
+          ("FileNameReturnedIsCorrectlyEncoded", "CONT.NAME.ENCODING",
+           ("test_child_file_names_round_trip_decoded[madeup_name-utf7-direct]",
+            "test_child_file_names_round_trip_decoded[madeup_name-utf7-dotnet]")),
+          ("FileNameLongerThan512Characters", "CONT.NAME.ENCODING",
+           ("test_child_file_name_longer_than_512_characters_gets_200_or_400",)),
+          ("LicensingPropertiesOnChildFileMatchWithParentFolder", "CONT.LICENSING",
+           ("test_licensing_properties_of_children_match_their_container",)),
+      )],
     # -- FileUrl
     _not_yet("FileUrlUsage.GetFromFileUrlAfterPutFile", _FILE_URL),
     _not_yet("FileUrlViewOnly.GetFromFileUrl", _FILE_URL),
@@ -253,9 +316,12 @@ PARITY: list[Parity] = [
              "test_shareurl.py::test_getshareurl_of_a_listed_type_answers_an_absolute_url[ReadWrite]"),
     _covered("GetSharingUrlForFileWithUnknownType.files.GetShareUrlForUnknownUrlType", "SHAREURL.TYPES",
              "test_shareurl.py::test_getshareurl_of_an_unknown_type_gets_501"),
-    *[_not_yet(f"GetSharingUrlForContainerWith{kind}.containers.GetShareUrlFor{url_type}", _CONTAINERS)
-      for kind, url_type in (("TypeReadOnly", "ReadOnlyUrlType"), ("TypeReadWrite", "ReadWriteUrlType"),
-                             ("UnknownType", "UnknownUrlType"))],
+    _covered("GetSharingUrlForContainerWithTypeReadOnly.containers.GetShareUrlForReadOnlyUrlType", "CONT.SHAREURL",
+             f"{_CONT}test_container_getshareurl_of_a_listed_type_answers_an_absolute_url[ReadOnly]"),
+    _covered("GetSharingUrlForContainerWithTypeReadWrite.containers.GetShareUrlForReadWriteUrlType", "CONT.SHAREURL",
+             f"{_CONT}test_container_getshareurl_of_a_listed_type_answers_an_absolute_url[ReadWrite]"),
+    _covered("GetSharingUrlForContainerWithUnknownType.containers.GetShareUrlForUnknownUrlType", "CONT.SHAREURL",
+             f"{_CONT}test_container_getshareurl_of_an_unknown_type_gets_501"),
     # -- AddActivities
     *[_not_yet(f"AddActivities.files.AddActivities{case}", _ACTIVITIES) for case in (
         "SingleMinimalComment", "SingleFullComment", "AllCapsID", "MaxLengthContentID", "MaxLengthNavigationId",

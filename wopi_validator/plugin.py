@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -64,6 +65,8 @@ class WopiRun:
         self.started = datetime.now(UTC)
         self.expectations: Expectations | None = None
         self.previous_sigterm: Any = None
+        self.onlyoffice: Any = None
+        """The ONLYOFFICE Docs API area's run (wopi_validator.onlyoffice), None when not configured."""
 
     def option(self, name: str) -> Any:
         return self.pytest_config.getoption(name)
@@ -74,6 +77,7 @@ class WopiRun:
             self.option("wopi_reference") or self.option("wopi_target") or self.option("wopi_config")
             or self.option("wopi_provider")
             or os.environ.get("WOPI_TARGET") or os.environ.get("WOPI_CONFIG") or os.environ.get("WOPI_PROVIDER")
+            or self.option("wopi_oo_config_source") or os.environ.get("WOPI_OO_CONFIG_SOURCE")
         )
 
     def cli_values(self) -> dict[str, Any]:
@@ -91,15 +95,39 @@ class WopiRun:
             proof_keys = values.get("proof_keys") or os.environ.get("WOPI_PROOF_KEYS")
             reference_keys = load_keys(proof_keys) if proof_keys else ephemeral_keys()
             values.update(self._start_reference(faults, values.get("lock_ttl"), reference_keys))
-        target = open_target(
-            values, os.environ, self.option("wopi_config"), self.option("wopi_provider"),
-            reference=self.reference, reference_seed=self.reference_seed, default_keys=reference_keys,
-        )
-        resolved = target.config
-        ledger_path = self.ledger_path()
-        if ledger_path is not None:
-            target.ledger = Ledger(ledger_path, REDACTOR.text(resolved.target))
-        self.target = target
+        if self._wopi_requested(values):
+            target = open_target(
+                values, os.environ, self.option("wopi_config"), self.option("wopi_provider"),
+                reference=self.reference, reference_seed=self.reference_seed, default_keys=reference_keys,
+            )
+            resolved = target.config
+            ledger_path = self.ledger_path()
+            if ledger_path is not None:
+                target.ledger = Ledger(ledger_path, REDACTOR.text(resolved.target))
+            self.target = target
+        self._start_onlyoffice(values, bool(faults))
+
+    def _wopi_requested(self, values: dict[str, Any]) -> bool:
+        """False only for a run of the ONLYOFFICE Docs API area alone (a config source and no WOPI target)."""
+        from wopi_validator.onlyoffice.startup import requested
+
+        if not requested(self._oo_values(), os.environ) or self.reference is not None or self.option("wopi_provider") \
+                or os.environ.get("WOPI_PROVIDER"):
+            return True
+        return bool(config_module.merge(values, os.environ, self.option("wopi_config")).get("target"))
+
+    def _oo_values(self) -> dict[str, Any]:
+        from wopi_validator.onlyoffice.settings import KEYS
+
+        return {key: self.option(f"wopi_oo_{key}") for key in KEYS}
+
+    def _start_onlyoffice(self, values: dict[str, Any], fault_run: bool) -> None:
+        from wopi_validator.onlyoffice.startup import open_onlyoffice
+
+        strict = bool(self.option("wopi_strict")) or fault_run or bool(
+            self.target is not None and self.target.config.judges_strictly)
+        self.onlyoffice = open_onlyoffice(self._oo_values(), os.environ, self.option("wopi_config"),
+                                          wopi_values=values, reference=self.reference, strict=strict)
 
     def ledger_path(self) -> Path | None:
         """--wopi-ledger, else ledger.json beside --wopi-summary; a worker of xdist adds its id."""
@@ -148,6 +176,9 @@ class WopiRun:
 
     def stop(self) -> None:
         try:
+            if self.onlyoffice is not None:
+                self.onlyoffice.close()  # before the reference host stops: it saves the test file back
+                self.onlyoffice = None
             if self.target is not None:
                 self.target.close()
         finally:
@@ -167,6 +198,26 @@ def _concurrency(value: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
     if number < 2:
         raise argparse.ArgumentTypeError(f"must be at least 2, got {number}")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
+    if not 0 < number <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, got {value}")
     return number
 
 
@@ -214,6 +265,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "dev or thorough; --hypothesis-seed N repeats a run")
     group.addoption("--wopi-concurrency", metavar="N", type=_concurrency, default=8,
                     help="simultaneous requests in the concurrency tests (default 8)")
+    onlyoffice = parser.getgroup("wopi-validator-onlyoffice", "ONLYOFFICE Docs API integrations (wopi-validator)")
+    onlyoffice.addoption("--wopi-oo-config-source", metavar="URL|cmd:COMMAND",
+                         help="the editor config of the test file: a URL answering JSON, the URL of the editor page, "
+                              "or cmd:COMMAND printing JSON (env WOPI_OO_CONFIG_SOURCE)")
+    onlyoffice.addoption("--wopi-oo-secret", metavar="SECRET",
+                         help="the JWT secret shared with the Document Server (env WOPI_OO_SECRET)")
+    onlyoffice.addoption("--wopi-oo-header", metavar="NAME",
+                         help="header of the Document Server's token (default Authorization; env WOPI_OO_HEADER)")
+    onlyoffice.addoption("--wopi-oo-ds-port", metavar="PORT",
+                         help="port of the Document Server the suite plays (default: any free port)")
+    onlyoffice.addoption("--wopi-oo-download-jwt", action="store_true", default=None,
+                         help="the integration checks the Document Server's token on document.url downloads")
+    group.addoption("--wopi-load", action="store_true", default=False,
+                    help="run the load test (marker load, off by default; -m load selects it too)")
+    group.addoption("--wopi-load-editors", metavar="N", type=_positive_int, default=32,
+                    help="simultaneous editors in the load test (default 32)")
+    group.addoption("--wopi-load-seconds", metavar="SECONDS", type=_positive_seconds, default=10.0,
+                    help="how long the load test's editors keep cycling (default 10)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -224,6 +293,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "wopi_profiles(*profiles): run only under these --wopi-profile values (skipped otherwise)"
     )
+    config.addinivalue_line("markers", "security: host security probes (on by default; -m 'not security' skips them)")
+    config.addinivalue_line("markers", "load: many simultaneous editors (off by default; --wopi-load or -m load)")
+    config.addinivalue_line("markers", "onlyoffice: the ONLYOFFICE Docs API area (runs with --wopi-oo-config-source, "
+                            "and in every run of the bundled host)")
+    config.pluginmanager.import_plugin("wopi_validator.onlyoffice.fixtures")
     run = WopiRun(config)
     expected = config.getoption("wopi_expected", None)
     if expected:
@@ -282,7 +356,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     patterns = [p for p in (config.getoption("wopi_rules") or "").split(",") if p.strip()]
     _mark_expected_failures(config.stash[RUN_KEY].expectations, items)
     selected, deselected = [], []
+    wants_load = load_requested(config)
     for item in items:
+        if item.get_closest_marker("load") is not None and not wants_load:
+            deselected.append(item)
+            continue
         marker = item.get_closest_marker("wopi_rule")
         if marker is None:
             selected.append(item)
@@ -302,7 +380,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run = config.stash[RUN_KEY]
     wants_target = any(item.get_closest_marker("wopi_rule") for item in items)
     if wants_target and run.target is None and not config.option.collectonly:
-        pytest.exit(f"wopi-validator: {NO_TARGET}", returncode=EXIT_USAGE)
+        if run.onlyoffice is None:
+            pytest.exit(f"wopi-validator: {NO_TARGET}", returncode=EXIT_USAGE)
+        # A run of the ONLYOFFICE Docs API area alone: the WOPI areas have no target, so they are left out.
+        wopi_only = [item for item in items if item.get_closest_marker("wopi_rule")
+                     and not item.get_closest_marker("onlyoffice")]
+        config.hook.pytest_deselected(items=wopi_only)
+        items[:] = [item for item in items if item not in wopi_only]
+
+
+def load_requested(config: pytest.Config) -> bool:
+    """The load test runs only when asked: --wopi-load, or a -m expression that names the marker."""
+    expression = config.getoption("markexpr", "") or ""
+    return bool(config.getoption("wopi_load")) or "load" in re.findall(r"[A-Za-z_]+", expression) \
+        and "not load" not in " ".join(expression.split())
 
 
 def _mark_expected_failures(expectations: Expectations | None, items: list[pytest.Item]) -> None:
@@ -319,6 +410,8 @@ def _mark_expected_failures(expectations: Expectations | None, items: list[pytes
 
 def area_of(item: pytest.Item) -> str:
     """The WOPI area of a shipped test: its module name without ``test_``."""
+    if item.get_closest_marker("onlyoffice") is not None:
+        return "onlyoffice"  # the Docs API modules join the area of the WOPI onlyoffice profile
     module = getattr(item, "module", None)
     name = module.__name__.rsplit(".", 1)[-1] if module is not None else item.nodeid
     return name.removeprefix("test_")

@@ -22,6 +22,9 @@ SECRET_HEADERS = frozenset(
 _MIN_SECRET_LENGTH = 4
 # The value needs one character at least: an already redacted "access_token=<redacted>" stays as it is.
 _QUERY_TOKEN = re.compile(r"(access_token(?:%3D|=))([^&\s\"'<>#\\]+)", re.IGNORECASE)
+# A JSON Web Token by its shape (base64url JSON header and payload), also cut short in a preview: ONLYOFFICE
+# config, callback and download tokens are masked even where only a prefix of one is shown.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)?")
 _MAX_SCANNED_BODY = 1024 * 1024
 _SECRETS_PER_PATTERN = 64
 
@@ -89,6 +92,7 @@ class Redactor:
     def text(self, text: str) -> str:
         # Query parameters first, so a known token inside one is not masked twice.
         text = _QUERY_TOKEN.sub(lambda m: m.group(1) + PLACEHOLDER, text)
+        text = _JWT.sub(PLACEHOLDER, text)
         with self._lock:
             patterns = list(self._patterns)
             pending = sorted(self._pending, key=len, reverse=True)

@@ -20,6 +20,14 @@ _CONCEPTS = f"{_REST}/concepts"
 _PROOF = f"{_CSPP}/online/scenarios/proofkeys"
 _COLLABORA = "https://sdk.collaboraonline.com/docs/advanced_integration.html"
 _ONLYOFFICE = "https://api.onlyoffice.com/docs/docs-api/using-wopi/"
+_OO_DOCS = "https://api.onlyoffice.com/docs/docs-api"
+_OO_SIGNATURE = f"{_OO_DOCS}/additional-api/signature/"
+_OO_BROWSER = f"{_OO_DOCS}/additional-api/signature/browser/"
+_OO_SIGNATURE_REQUEST = f"{_OO_DOCS}/additional-api/signature/request/token-in-header/"
+_OO_CALLBACK = f"{_OO_DOCS}/usage-api/callback-handler/"
+_OO_SAVING = f"{_OO_DOCS}/get-started/how-it-works/saving-file/"
+_OO_DOCUMENT = f"{_OO_DOCS}/usage-api/config/document/"
+_OO_SERVER_CONFIG = f"{_OO_DOCS}/get-started/configuration/server-config/"
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,61 @@ _RULES = [
     Rule("USERINFO.PUT", "userinfo", MUST, "PutUserInfo answers 200", f"{_REST}/files/putuserinfo"),
     Rule("SHAREURL.TYPES", "shareurl", MUST, "GetShareUrl answers listed types with a URL, unknown types with 501",
          f"{_REST}/files/getshareurl"),
+    # Containers (when CheckFileInfo declares SupportsContainers)
+    Rule("CONT.CHECKINFO", "containers", MUST,
+         "CheckContainerInfo answers 200 with a JSON object: Name (no path) and every documented property typed",
+         f"{_REST}/containers/checkcontainerinfo"),
+    Rule("CONT.ANCESTRY", "containers", MUST,
+         "EnumerateAncestors (files, containers) lists the containers above, root first, each Url opening it; "
+         "the root has none", f"{_REST}/containers/enumerateancestors"),
+    Rule("CONT.CHILDREN", "containers", MUST,
+         "EnumerateChildren lists every child container and file with Urls that open them; files agree with "
+         "CheckFileInfo", f"{_REST}/containers/enumeratechildren"),
+    Rule("CONT.CHILDREN.FILTER", "containers", MUST,
+         "X-WOPI-FileExtensionFilterList keeps only files with those extensions (case-insensitive), not containers",
+         f"{_REST}/containers/enumeratechildren"),
+    Rule("CONT.CREATE.CONTAINER", "containers", MUST,
+         "CreateChildContainer creates: suggested mode adjusts a clashing name, specific mode uses it exactly; "
+         "the Url opens it", f"{_REST}/containers/createchildcontainer"),
+    Rule("CONT.CREATE.FILE", "containers", MUST,
+         "CreateChildFile creates a zero-byte file (suggested mode never overwrites, specific mode uses the name "
+         "exactly); Url opens it", f"{_REST}/containers/createchildfile"),
+    Rule("CONT.CREATE.CONFLICT.409", "containers", MUST,
+         "an existing specific name without overwrite gets 409 from CreateChildFile and CreateChildContainer",
+         f"{_REST}/containers/createchildfile"),
+    Rule("CONT.CREATE.OVERWRITE", "containers", MUST,
+         "CreateChildFile with overwrite=true empties an existing file; a locked target gets 409 + X-WOPI-Lock",
+         f"{_REST}/containers/createchildfile"),
+    Rule("CONT.CREATE.BOTH.501", "containers", MUST,
+         "both target headers: CreateChildFile and CreateChildContainer answer 501 (not 400)",
+         f"{_REST}/containers/createchildfile"),
+    Rule("CONT.NAME.ENCODING", "containers", MUST,
+         "CreateChildFile names round-trip through UTF-7; over 512 characters: 200 or 400; illegal specific: 400",
+         f"{_REST}/containers/createchildfile"),
+    Rule("CONT.DELETE", "containers", MUST, "DeleteContainer of an empty container answers 200; then it gives 404",
+         f"{_REST}/containers/deletecontainer"),
+    Rule("CONT.DELETE.NOTEMPTY.409", "containers", MUST,
+         "DeleteContainer of a container with children gets 409 and removes nothing",
+         f"{_REST}/containers/deletecontainer"),
+    Rule("CONT.RENAME", "containers", MUST,
+         "RenameContainer answers the decoded Name and CheckContainerInfo shows it; a sibling's name gets 409",
+         f"{_REST}/containers/renamecontainer"),
+    Rule("CONT.LICENSING", "containers", SHOULD,
+         "IsEduUser, LicenseCheckForEditIsEnabled and IsAnonymousUser of a child match its parent container's",
+         f"{_REST}/containers/checkcontainerinfo"),
+    Rule("CONT.SHAREURL", "containers", MUST,
+         "GetShareUrl on a container answers listed types with an absolute ShareUrl, unknown types with 501",
+         f"{_REST}/containers/getshareurl"),
+    # Ecosystem (when CheckFileInfo declares SupportsEcosystem)
+    Rule("ECO.POINTER", "ecosystem", MUST,
+         "GetEcosystem (files, containers) answers an absolute ecosystem Url with a token; GET on it is "
+         "CheckEcosystem", f"{_REST}/files/getecosystem"),
+    Rule("ECO.CHECK", "ecosystem", MUST,
+         "CheckEcosystem answers a JSON object; SupportsContainers matches CheckFileInfo (SHOULD)",
+         f"{_REST}/ecosystem/checkecosystem"),
+    Rule("ECO.ROOT", "ecosystem", MUST,
+         "GetRootContainer answers ContainerPointer {Name, Url} opening the root container; a bad token gets "
+         "401/404", f"{_REST}/ecosystem/getrootcontainer"),
     # Token lifecycle (tokens minted, refreshed and revoked through the token provider)
     Rule("TOKEN.TTL.UNITS", "tokens", MUST,
          "access_token_ttl is absolute ms since the epoch, in the future: not seconds, not a duration (0 warns)",
@@ -178,6 +241,96 @@ _RULES = [
          "CheckFileInfo LastModifiedTime is set and a PutFile 200 returns JSON with the new LastModifiedTime",
          _COLLABORA),
     Rule("OO.OPERATIONS", "onlyoffice", MUST, "the operations ONLYOFFICE Docs calls behave as it expects", _ONLYOFFICE),
+    # ONLYOFFICE Docs API integrations (not WOPI): the signed editor config and the callback handler.
+    # SECURITY findings of shared/onlyoffice-docs-api.md are SHOULD here: a warning, a failure when strict.
+    Rule("OO.JWT.CONFIG.PRESENT", "onlyoffice", MUST, "the editor config carries a token (a JWT of three parts)",
+         _OO_BROWSER),
+    Rule("OO.JWT.ALG", "onlyoffice", MUST, "config and method tokens are HS256 (never none; HS384/HS512 warn)",
+         _OO_SIGNATURE),
+    Rule("OO.JWT.SECRET.VERIFY", "onlyoffice", MUST, "the config token verifies with the configured secret",
+         _OO_BROWSER),
+    Rule("OO.JWT.SECRET.DEFAULT", "onlyoffice", MUST,
+         "no token verifies with an empty key or the literal 'secret' (anyone could forge it)", _OO_SIGNATURE),
+    Rule("OO.JWT.CONFIG.REQUIRED", "onlyoffice", MUST,
+         "document.key, document.url (and permissions, callbackUrl, mode when the config has them) are signed",
+         _OO_BROWSER),
+    Rule("OO.JWT.CONFIG.MATCH", "onlyoffice", MUST, "every signed value equals the plain config value, types too",
+         _OO_BROWSER),
+    Rule("OO.JWT.CONFIG.USER", "onlyoffice", SHOULD, "editorConfig.user (id, name) is signed (security)",
+         _OO_BROWSER),
+    Rule("OO.JWT.CONFIG.SHAPE", "onlyoffice", MUST, "the config token has no top-level url, key or payload",
+         _OO_BROWSER),
+    Rule("OO.JWT.EXP", "onlyoffice", MUST, "a config token's exp lies in the future; iat within 60 s of our clock",
+         _OO_SERVER_CONFIG),
+    Rule("OO.JWT.METHODS", "onlyoffice", SHOULD,
+         "method payload tokens (setHistoryData, insertImage, ...) verify and cover every field passed", _OO_BROWSER),
+    Rule("OO.CALLBACK.METHOD", "onlyoffice", MUST, "the callback handler answers a POST with 200 and a JSON object "
+         "with error", _OO_CALLBACK),
+    Rule("OO.CALLBACK.ERROR0", "onlyoffice", MUST, "valid status 1 and 4 callbacks get {\"error\":0}", _OO_CALLBACK),
+    Rule("OO.CALLBACK.NOTOKEN", "onlyoffice", MUST, "a callback without a token is refused and changes nothing",
+         _OO_CALLBACK),
+    Rule("OO.CALLBACK.BADSIG", "onlyoffice", MUST,
+         "a callback signed with a wrong secret, alg none or altered claims is refused; the file is untouched",
+         _OO_CALLBACK),
+    Rule("OO.CALLBACK.EXPIRED", "onlyoffice", MUST,
+         "a token expired beyond the 60 s leeway is refused; one issued up to 60 s ahead is accepted (SHOULD)",
+         _OO_SERVER_CONFIG),
+    Rule("OO.CALLBACK.BODYTOKEN", "onlyoffice", MUST, "a body token with the fields at top level is accepted",
+         _OO_CALLBACK),
+    Rule("OO.CALLBACK.HEADERTOKEN", "onlyoffice", SHOULD,
+         "a header-only token (Bearer, fields under payload) is accepted, in the configured header", _OO_CALLBACK),
+    Rule("OO.CALLBACK.TRUSTPAYLOAD", "onlyoffice", SHOULD,
+         "when plain body fields contradict the verified token, the token wins (security)", _OO_CALLBACK),
+    Rule("OO.CALLBACK.SAVE2", "onlyoffice", MUST, "status 2 stores the bytes served at url before answering",
+         _OO_CALLBACK),
+    Rule("OO.CALLBACK.SAVE6", "onlyoffice", SHOULD, "status 6 (forcesavetype 0-3) stores the bytes served at url",
+         _OO_SAVING),
+    Rule("OO.CALLBACK.FAILNONZERO", "onlyoffice", MUST,
+         "when url cannot be downloaded (404, hangs) the answer is not {\"error\":0}", _OO_CALLBACK),
+    Rule("OO.CALLBACK.URLHOST", "onlyoffice", SHOULD,
+         "a url on another host or port than the Document Server is not fetched (SSRF guard; security)", _OO_CALLBACK),
+    Rule("OO.CALLBACK.STATUS34", "onlyoffice", MUST, "status 3 and 7 without url, and status 4, change nothing",
+         _OO_CALLBACK),
+    Rule("OO.CALLBACK.IDEMPOTENT", "onlyoffice", SHOULD,
+         "a replayed status-2 callback is acknowledged and stores no second version", _OO_CALLBACK),
+    Rule("OO.CALLBACK.KEYROTATE", "onlyoffice", MUST,
+         "after a status-2 save the next config has a new document.key (at most 128 of 0-9a-zA-Z-._=)", _OO_DOCUMENT),
+    Rule("OO.CALLBACK.UNKNOWNKEY", "onlyoffice", SHOULD,
+         "a validly signed callback for a key the integration never issued writes nothing (security)", _OO_CALLBACK),
+    Rule("OO.DOWNLOAD.JWT", "onlyoffice", SHOULD,
+         "document.url refuses a download without a valid Document Server token, when the integration checks them "
+         "(security)", _OO_SIGNATURE_REQUEST),
+    # Security probes (area security, on by default; -m "not security" leaves them out)
+    Rule("SEC.NAME.TRAVERSAL", "security", MUST,
+         "a name with '../', '..\\', '/', '\\' or NUL (PutRelativeFile, RenameFile, CreateChildFile) is refused "
+         "with a 4xx or sanitised: the resulting BaseFileName holds no separator, no NUL and is no '..'; "
+         "never a 5xx", "https://owasp.org/www-community/attacks/Path_Traversal"),
+    Rule("SEC.NAME.RESERVED", "security", MUST,
+         "a reserved device name (CON, NUL, COM1, LPT1...) is refused with a 4xx or renamed, never a 5xx; "
+         "keeping it is a SHOULD failure (Windows and SMB clients cannot open such a file)",
+         "https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file"),
+    Rule("SEC.NAME.LONG", "security", MUST,
+         "a very long name (4096 characters, or 200 non-ASCII ones over 255 bytes of UTF-8) is refused with a 4xx "
+         "or stored whole and reachable; never a 5xx", f"{_REST}/files/putrelativefile"),
+    Rule("SEC.HEADER.OVERSIZE", "security", MUST,
+         "a 16 KiB name header gets an answer below 500 (RFC 9110 5.4: a 4xx such as 400 or 431); closing the "
+         "connection instead is a SHOULD failure, and the host must answer the next request",
+         "https://www.rfc-editor.org/rfc/rfc9110#section-5.4"),
+    Rule("SEC.LOCK.OVERSIZE", "security", MUST,
+         "a 16 KiB X-WOPI-Lock / X-WOPI-OldLock (16 times the 1024 of LOCK.LENGTH) is refused with a 4xx, or "
+         "kept exactly; never a 5xx; a closed connection is a SHOULD failure", f"{_REST}/files/lock"),
+    Rule("SEC.PUTREL.URL.SCOPE", "security", MUST,
+         "the access token in a PutRelativeFile Url opens only the new file: on the source file it gets 401 or 404",
+         f"{_CONCEPTS}#access-token"),
+    Rule("SEC.USERINFO.ISOLATION", "security", MUST,
+         "UserInfo saved by one user never appears in another user's CheckFileInfo", f"{_REST}/files/putuserinfo"),
+    # Load (area load, off by default: --wopi-load or -m load)
+    Rule("LOAD.LOCK.EXCLUSIVE", "load", MUST,
+         "N editors cycling Lock/RefreshLock/PutFile/Unlock on one file: the host never grants two lock IDs at "
+         "once; a Lock while another editor holds the lock gets 409; no 5xx, no timeout", f"{_CONCEPTS}#lock"),
+    Rule("LOAD.SAVES.KEPT", "load", MUST,
+         "under the same load no save is lost: a PutFile 200 under the lock is what GetFile returns while the lock "
+         "is held, and the file ends with the last successful save", f"{_REST}/files/putfile"),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -19,6 +19,7 @@ import pytest
 
 from wopi_validator.client import ClientSettings, WopiClient, file_id_of, make_session
 from wopi_validator.config import TargetConfig
+from wopi_validator.containers import is_container_url, remove_container_tree
 from wopi_validator.errors import ProviderError, SandboxError, TargetUnusable, TransportError
 from wopi_validator.ledger import Ledger
 from wopi_validator.proofkeys import ProofSigner
@@ -276,6 +277,13 @@ class Target:
         """Remove the locks the test took and delete the file (or hand the seed back)."""
         client = sandbox.client.for_file(sandbox.wopi_src, sandbox.token)
         client.transcript = transcript
+        if is_container_url(sandbox.wopi_src):
+            # A container the run created (the ledger holds them too): delete it with what it still holds.
+            if not remove_container_tree(client):
+                self.leftovers.append(sandbox.name)
+            elif self.ledger is not None:
+                self.ledger.remove(sandbox.wopi_src)
+            return
         try:
             # On a file the run created, any lock is ours (a faulty host may report it changed);
             # on the seed, only the locks this run sent are removed.

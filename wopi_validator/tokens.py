@@ -44,12 +44,14 @@ SHORT_LIVED = "short_lived"
 REFRESH = "refresh"
 REVOKE = "revoke"
 ANY_FILE = "any_file"
+OTHER_USER = "other_user"
 CAPABILITIES: dict[str, str] = {
     CREATE_FILE: "create files",
     SHORT_LIVED: "mint short-lived tokens",
     REFRESH: "refresh tokens",
     REVOKE: "revoke tokens",
     ANY_FILE: "issue tokens for any file of the host",
+    OTHER_USER: "issue a token for a second user",
 }
 
 
@@ -108,6 +110,10 @@ class TokenProvider(ABC):
     def create_file(self, name: str, content: bytes) -> FileToken:
         """Create a file named ``name`` holding ``content``; a token for it."""
         raise self._unsupported(CREATE_FILE)
+
+    def issue_other_user(self, wopi_src: str | None = None) -> FileToken:
+        """Like :meth:`issue`, but for a second user, not the one :meth:`issue` acts for (SEC.USERINFO.ISOLATION)."""
+        raise self._unsupported(OTHER_USER)
 
     def mint(self, ttl_seconds: float, wopi_src: str | None = None) -> FileToken:
         """A token that lives ``ttl_seconds``."""

@@ -23,6 +23,9 @@ from wopi_validator.proofkeys import ProofSigner, ephemeral_keys, ticks
 from wopi_validator.refhost import FAULTS, Fault, ReferenceHost
 
 from .conftest import TIMEOUT, WopiFile, make_file
+from .container_probes import CONTAINER_PROBES
+from .docs_probes import DOCS_PROBES
+from .security_probes import SECURITY_PROBES
 
 Probe = Callable[[ReferenceHost], bool]
 PROBES: dict[str, Probe] = {}
@@ -743,6 +746,11 @@ def _(host):
     return _signed_check_file_info(make_file(host), "garbage", "garbage").status_code == 401
 
 # -----------------------------------------------------------------------------
+
+PROBES.update(CONTAINER_PROBES)  # the container and ecosystem faults' probes live beside their helpers
+PROBES.update(SECURITY_PROBES)  # the security probes' and the load test's faults
+PROBES.update(DOCS_PROBES)  # the ONLYOFFICE Docs API side's faults
+
 
 def test_every_fault_has_a_probe():
     assert set(PROBES) == set(FAULTS)

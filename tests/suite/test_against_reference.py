@@ -11,7 +11,7 @@ from wopi_validator.proofkeys import ephemeral_keys, write_keys
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.refhost.faults import FAULTS
 from wopi_validator.report.results import stable_test_id
-from wopi_validator.rules import PROFILES
+from wopi_validator.rules import PROFILES, RULES
 
 SUITE = ["--pyargs", "wopi_validator.suite", "-p", "no:cacheprovider"]
 # Faults that only show with an option the clean default run does not use: a declared lock TTL, or the
@@ -22,6 +22,8 @@ EXTRA_ARGS = {
     "COOL.TIMESTAMP.1010": ["--wopi-profile=collabora"],
     "COOL.LASTMODIFIED": ["--wopi-profile=collabora"],
     "OO.OPERATIONS": ["--wopi-profile=onlyoffice"],
+    # The load test is off by default; two seconds of 32 editors are thousands of saves.
+    "LOAD.SAVES.KEPT": ["--wopi-load", "--wopi-load-seconds=2"],
 }
 # Tests the clean host skips under every profile, and why that is right:
 ALWAYS_SKIPPED = [
@@ -35,6 +37,12 @@ ALWAYS_SKIPPED = [
     "test_tokens.py::test_expired_token_is_refused_on_every_operation",
     "test_tokens.py::test_refreshed_token_works_and_expires_later",
     "test_tokens.py::test_revoked_token_is_refused_at_once",
+    # needs a token for a second user, which a pasted token cannot give: runs with the reference provider
+    # (test_the_default_reference_run_runs_every_security_test)
+    "test_security.py::test_one_users_userinfo_is_not_shown_to_another",
+    # the ONLYOFFICE Docs API area is not WOPI: it runs when configured with --wopi-oo-config-source, and against
+    # the bundled host in every --wopi-reference run (test_the_default_reference_run_runs_the_onlyoffice_docs_area)
+    "test_onlyoffice_docs_*.py::*",
 ]
 # Vendor-extension tests (stable test ID patterns) and the profiles they run under.
 PROFILE_GATED = {
@@ -103,6 +111,8 @@ def test_clean_reference_host_passes_everything_and_is_left_clean(tmp_path, refe
     assert len(passed) >= 100
     files = reference_host.list_files()
     assert [(f.file_id, f.lock) for f in files] == [(seed.file_id, None)], "the run left files or locks behind"
+    containers = [c.container_id for c in reference_host.list_containers()]
+    assert containers == [reference_host.root_container_id], "the run left containers behind"
     assert reference_host.read_content(seed.file_id) == b"wopi-validator seed file\n"
 
 
@@ -129,6 +139,25 @@ def test_the_default_reference_run_runs_every_token_and_proof_test(tmp_path):
     assert [r.nodeid for r in reports if r.skipped or r.failed] == []
     areas = {value for r in reports for name, value in r.user_properties if name == "wopi_area"}
     assert {"tokens", "proofkeys"} <= areas
+    assert _warnings(reports) == []
+
+
+def test_the_default_reference_run_runs_the_onlyoffice_docs_area(tmp_path):
+    code, reports = run_suite(tmp_path, "--wopi-reference", "--wopi-strict", "-m", "onlyoffice")
+    assert code == 0
+    assert [r.nodeid for r in reports if r.skipped or r.failed] == []
+    assert {value for r in reports for name, value in r.user_properties if name == "wopi_area"} == {"onlyoffice"}
+    rules = {value for r in reports for name, value in r.user_properties if name == "wopi_rule"}
+    assert {rule for rule in RULES if rule.startswith("OO.") and rule != "OO.OPERATIONS"} <= rules
+    assert sum(1 for r in reports if r.passed and r.when == "call") >= 30
+    assert _warnings(reports) == []
+
+
+def test_the_default_reference_run_runs_every_security_test(tmp_path):
+    code, reports = run_suite(tmp_path, "--wopi-reference", "--wopi-strict", "-m", "security")
+    assert code == 0
+    assert [r.nodeid for r in reports if r.skipped or r.failed] == []
+    assert {value for r in reports for name, value in r.user_properties if name == "wopi_area"} == {"security"}
     assert _warnings(reports) == []
 
 

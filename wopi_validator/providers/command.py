@@ -34,6 +34,7 @@ from wopi_validator.redaction import REDACTOR
 from wopi_validator.tokens import (
     CAPABILITIES,
     CREATE_FILE,
+    OTHER_USER,
     REFRESH,
     REVOKE,
     SHORT_LIVED,
@@ -90,6 +91,10 @@ class CommandProvider(TokenProvider):
         self._require(REVOKE)
         self._run("revoke", {**_file(token.wopi_src), "access_token": token.token,
                              "refresh_token": token.refresh_token})
+
+    def issue_other_user(self, wopi_src: str | None = None) -> FileToken:
+        self._require(OTHER_USER)
+        return self._token("issue_other_user", _file(wopi_src))
 
     def create_file(self, name: str, content: bytes) -> FileToken:
         self._require(CREATE_FILE)

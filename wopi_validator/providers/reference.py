@@ -14,6 +14,7 @@ from wopi_validator.redaction import REDACTOR
 from wopi_validator.tokens import (
     ANY_FILE,
     CREATE_FILE,
+    OTHER_USER,
     REFRESH,
     REVOKE,
     SHORT_LIVED,
@@ -34,7 +35,9 @@ def from_options(options: dict[str, Any], context: ProviderContext) -> Reference
 
 class ReferenceProvider(TokenProvider):
     name = "reference"
-    capabilities = frozenset({CREATE_FILE, SHORT_LIVED, REFRESH, REVOKE, ANY_FILE})
+    capabilities = frozenset({CREATE_FILE, SHORT_LIVED, REFRESH, REVOKE, ANY_FILE, OTHER_USER})
+    other_user = "bob"
+    """The bundled host's second user (``issue`` acts for alice, the owner of every file the run makes)."""
 
     def __init__(self, host: Any, seed_file_id: str) -> None:
         self.host = host
@@ -43,15 +46,18 @@ class ReferenceProvider(TokenProvider):
     def _file_id(self, wopi_src: str | None) -> str:
         return self.seed_file_id if wopi_src is None else file_id_of(wopi_src)
 
-    def _open(self, file_id: str, ttl_seconds: float | None = None) -> FileToken:
+    def _open(self, file_id: str, ttl_seconds: float | None = None, user: str = "alice") -> FileToken:
         try:
-            session = self.host.open_session(file_id, ttl_seconds=ttl_seconds)
+            session = self.host.open_session(file_id, user, ttl_seconds=ttl_seconds)
         except (KeyError, ValueError) as exc:
             raise ProviderError(f"token provider reference: {exc}") from None
         return _file_token(self.host.wopi_src(file_id), session)
 
     def issue(self, wopi_src: str | None = None) -> FileToken:
         return self._open(self._file_id(wopi_src))
+
+    def issue_other_user(self, wopi_src: str | None = None) -> FileToken:
+        return self._open(self._file_id(wopi_src), user=self.other_user)
 
     def mint(self, ttl_seconds: float, wopi_src: str | None = None) -> FileToken:
         return self._open(self._file_id(wopi_src), ttl_seconds)

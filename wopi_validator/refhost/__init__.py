@@ -10,6 +10,7 @@ Modules, from the outside in:
 * ``serving``    waitress on a background thread, with a safe, quick stop
 * ``app``        Flask routes, access tokens, X-WOPI-Override dispatch
 * ``fileinfo``, ``content``, ``locks``, ``files``   the WOPI operations
+* ``containers``, ``ecosystem`` (routes: ``container_routes``)   containers and the ecosystem
 * ``names``      UTF-7 and file-name rules; ``timefmt`` LastModifiedTime
 * ``store``      SQLite state and content blobs; ``tokens`` ids and tokens
 * ``faults``     the catalogue of named faults; ``standalone`` the CLI

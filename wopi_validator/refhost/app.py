@@ -8,13 +8,16 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, content, fileinfo, files, locks
+from . import api, container_routes, content, docs_api, fileinfo, files, locks
 from .context import SERVER_VERSION, HostContext, WopiRequest
+from .hostile import name_fault_reply
 from .proofs import TrustedKeys, proof_problem
 from .replies import Reply, error, not_found, not_implemented, server_error
 from .tokens import now_ms
 
 Operation = Callable[[HostContext, WopiRequest], Reply]
+Owner = Callable[[str], str | None]
+"""A resource's owner by id (None: no such resource): how _authorise finds containers and the ecosystem."""
 
 FILE_OPERATIONS: dict[str, Operation] = {
     "LOCK": locks.lock,
@@ -41,10 +44,13 @@ def _presented_token() -> str | None:
     return None
 
 
-def _authorise(ctx: HostContext, file_id: str) -> WopiRequest | Reply:
-    """Who is calling, or the refusal: 404 for an unknown file, else 401 for a bad token."""
-    row = ctx.store.get_file(file_id)
-    if row is None:
+def _authorise(ctx: HostContext, file_id: str, owner_of: Owner | None = None) -> WopiRequest | Reply:
+    """Who is calling, or the refusal: 404 for an unknown file, else 401 for a bad token.
+
+    ``owner_of`` looks up another kind of resource (a container, the ecosystem) instead of a file."""
+    row = ctx.store.get_file(file_id) if owner_of is None else None
+    owner = row.owner if row is not None else (owner_of(file_id) if owner_of is not None else None)
+    if owner is None:
         if ctx.fault("unknown-file-500") or (ctx.fault("rename-unknown-file-500") and _override() == "RENAME_FILE"):
             return server_error("file lookup failed")
         return not_found()
@@ -52,14 +58,15 @@ def _authorise(ctx: HostContext, file_id: str) -> WopiRequest | Reply:
     record = ctx.store.find_token(token) if token else None
     now = now_ms()
     live = record if record is not None and (record.expires_at_ms > now or ctx.fault("token-never-expires")) else None
-    if live is not None and (live.file_id == file_id or ctx.fault("token-not-scoped-to-file")):
+    unscoped = live is not None and live.token in ctx.unscoped_tokens  # fault putrel-url-token-unscoped
+    if live is not None and (live.file_id == file_id or ctx.fault("token-not-scoped-to-file") or unscoped):
         return _wopi_request(file_id, live.user_id, token, live.expires_at_ms)
     skips_check = ctx.fault("accepts-invalid-token") or (
         request.method == "POST" and ctx.fault("post-ignores-token")
     )
     if skips_check:
         # No usable token: act as the owner with a fresh token lifetime.
-        return _wopi_request(file_id, row.owner, token, now + int(ctx.token_ttl * 1000))
+        return _wopi_request(file_id, owner, token, now + int(ctx.token_ttl * 1000))
     if live is not None:
         return error(401, "the access token is for another file")
     return error(403 if ctx.fault("invalid-token-403") else 401, "invalid or expired access token")
@@ -104,27 +111,31 @@ def _to_response(reply: Reply) -> Response:
 def create_app(ctx: HostContext) -> Flask:
     app = Flask(__name__)
     api.register(app, ctx)
+    docs_api.register(app, ctx)
 
-    def serve(file_id: str, operation: Operation) -> Response:
+    def serve(file_id: str, operation: Operation, owner_of: Owner | None = None) -> Response:
         if ctx.proof_keys is not None:
             refused = _check_proof(ctx, ctx.proof_keys)
             if refused is not None:
                 return _to_response(refused)
-        authorised = _authorise(ctx, file_id)
+        authorised = _authorise(ctx, file_id, owner_of)
         if isinstance(authorised, Reply):
             return _to_response(authorised)
-        return _to_response(operation(ctx, authorised))
+        with ctx.serving(file_id):
+            return _to_response(operation(ctx, authorised))
 
-    def dispatch(file_id: str, operations: dict[str, Operation]) -> Response:
+    def dispatch(file_id: str, operations: dict[str, Operation], owner_of: Owner | None = None) -> Response:
         override = request.headers.get("X-WOPI-Override", "").strip().upper()
 
         def run(ctx: HostContext, req: WopiRequest) -> Reply:
             operation = operations.get(override)
             if operation is None:
                 return _unsupported(ctx, override)
-            return operation(ctx, req)
+            return name_fault_reply(ctx, override, req.headers) or operation(ctx, req)
 
-        return serve(file_id, run)
+        return serve(file_id, run, owner_of)
+
+    container_routes.register(app, ctx, serve, dispatch)
 
     @app.get("/wopi/files/<file_id>")
     def check_file_info(file_id: str) -> Response:

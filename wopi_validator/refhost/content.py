@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
+import threading
+import time
 
 from .context import HostContext, WopiRequest
 from .fileinfo import last_modified
@@ -17,6 +20,8 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _TIMESTAMP_HEADERS = ("X-COOL-WOPI-Timestamp", "X-LOOL-WOPI-Timestamp")
 # Collabora's "document changed in storage" status code.
 _CHANGED_IN_STORAGE = 1010
+# Fault putfile-write-behind-under-load: the longest a save waits before it is written.
+WRITE_BEHIND_MAX_DELAY = 0.15
 
 
 def get_file(ctx: HostContext, req: WopiRequest) -> Reply:
@@ -105,7 +110,26 @@ def _stale_timestamp(ctx: HostContext, req: WopiRequest, row: FileRow) -> Reply 
 def _store(ctx: HostContext, tx: Transaction, row: FileRow, body: bytes) -> FileRow:
     if ctx.fault("putfile-drops-last-byte"):
         body = body[:-1]
+    if ctx.fault("putfile-write-behind-under-load") and ctx.others_in_flight(row.file_id):
+        _write_later(ctx, row.file_id, body)
+        return row
     return tx.write_content(row, body, new_version=not ctx.fault("version-unchanged-after-put"))
+
+
+def _write_later(ctx: HostContext, file_id: str, body: bytes) -> None:
+    """Fault putfile-write-behind-under-load: the save lands 0-150 ms after its 200, in no particular order."""
+
+    def write() -> None:
+        time.sleep(random.uniform(0, WRITE_BEHIND_MAX_DELAY))
+        try:
+            with ctx.store.transaction() as tx:
+                row = tx.get_file(file_id)
+                if row is not None:
+                    tx.write_content(row, body)
+        except Exception:  # noqa: BLE001 (the host may have stopped meanwhile; the save is lost either way)
+            return
+
+    threading.Thread(target=write, name="refhost-write-behind", daemon=True).start()
 
 
 def _write(ctx: HostContext, tx: Transaction, row: FileRow, req: WopiRequest, current: str | None) -> Reply:

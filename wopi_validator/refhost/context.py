@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .docs_state import DocsSide
 from .faults import FAULTS
 from .store import FileRow, Store
 
@@ -35,6 +38,31 @@ class HostContext:
     """The office client's proof keys: when set, every WOPI request must carry a valid proof."""
     retired_locks: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Fault relock-keeps-old-lock: file id -> (the lock an UnlockAndRelock replaced, the lock that replaced it)."""
+    docs: DocsSide = field(default_factory=DocsSide)
+    """The ONLYOFFICE Docs API side (``docs_api.py``): its JWT secret, Document Server and document keys."""
+    unscoped_tokens: set[str] = field(default_factory=set)
+    """Fault putrel-url-token-unscoped: tokens PutRelativeFile handed out that open every file."""
+    in_flight: dict[str, int] = field(default_factory=dict)
+    """File id -> WOPI requests on it being served now (fault putfile-write-behind-under-load)."""
+    in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def serving(self, file_id: str) -> Iterator[None]:
+        """Count a request on ``file_id`` as in flight while it is served."""
+        with self.in_flight_lock:
+            self.in_flight[file_id] = self.in_flight.get(file_id, 0) + 1
+        try:
+            yield
+        finally:
+            with self.in_flight_lock:
+                self.in_flight[file_id] -= 1
+                if not self.in_flight[file_id]:
+                    del self.in_flight[file_id]
+
+    def others_in_flight(self, file_id: str) -> bool:
+        """Whether another request on the file is being served at this moment."""
+        with self.in_flight_lock:
+            return self.in_flight.get(file_id, 0) > 1
 
     def fault(self, name: str) -> bool:
         # A misspelt name would silently disable a fault, so refuse it loudly.

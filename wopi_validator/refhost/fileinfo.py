@@ -28,6 +28,11 @@ def edit_url(ctx: HostContext, file_id: str, token: str | None) -> str:
     return f"{url}?access_token={quote(token, safe='')}" if token else url
 
 
+def user_info_key(ctx: HostContext, user_id: str, file_id: str) -> str:
+    """Where UserInfo is kept: per user (fault userinfo-leaks-across-users: per file, shared by every user)."""
+    return f"file:{file_id}" if ctx.fault("userinfo-leaks-across-users") else user_id
+
+
 def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
     row = ctx.store.get_file(req.file_id)
     if row is None:
@@ -46,6 +51,8 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "SupportsRename": True,
         "SupportsDeleteFile": True,
         "SupportsUserInfo": True,
+        "SupportsContainers": True,  # containers.py; the file lives in a container (the root, unless made elsewhere)
+        "SupportsEcosystem": True,  # ecosystem.py
         "UserCanWrite": True,
         "UserCanRename": True,
         "UserCanNotWriteRelative": not ctx.relative_writes or ctx.fault("putrel-unsupported-not-enforced"),
@@ -59,7 +66,7 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "HostEditUrl": edit_url(ctx, row.file_id, req.token),
         "BreadcrumbBrandName": BRAND_NAME,
     }
-    user_info = ctx.store.user_info(req.user_id)
+    user_info = ctx.store.user_info(user_info_key(ctx, req.user_id, req.file_id))
     if user_info is not None and not ctx.fault("userinfo-not-returned"):
         info["UserInfo"] = user_info
     if ctx.fault("cfi-no-last-modified"):

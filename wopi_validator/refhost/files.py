@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from .context import HostContext, WopiRequest
-from .fileinfo import SHARE_URL_TYPES, edit_url
+from .fileinfo import SHARE_URL_TYPES, edit_url, user_info_key
+from .hostile import traversal_kept
 from .locks import current_lock, locks_match
 from .names import (
     MAX_NAME_LENGTH,
@@ -28,9 +29,10 @@ USER_INFO_FAULT_LIMIT = 255
 RENAME_LENGTH_FAULT_LIMIT = 128
 
 
-def _free_variant(tx: Transaction, name: str) -> str:
+def _free_variant(tx: Transaction, name: str, parent: str | None = None) -> str:
+    """A free name like ``name`` in the container ``parent`` (None: the root)."""
     stem, ext = split_name(name)
-    return free_name(stem, ext, tx.name_taken, MAX_NAME_LENGTH - len(ext))
+    return free_name(stem, ext, lambda candidate: tx.name_taken(candidate, parent), MAX_NAME_LENGTH - len(ext))
 
 
 def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
@@ -60,6 +62,8 @@ def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
             target = found
             reported = relative if ctx.fault("putrel-name-utf7") else target.name
         token = mint_token(tx, target.file_id, req.user_id, req.token_expires_ms)
+        if ctx.fault("putrel-url-token-unscoped"):
+            ctx.unscoped_tokens.add(token)
     answer = {"Name": reported, "Url": f"{ctx.wopi_src(target.file_id)}?access_token={quote(token, safe='')}"}
     if not ctx.fault("putrel-no-host-urls"):
         answer.update(HostViewUrl=ctx.view_url(target.file_id), HostEditUrl=edit_url(ctx, target.file_id, token))
@@ -79,11 +83,12 @@ def _suggested_target(
     source_stem, source_ext = split_name(source.name)
     if text.startswith("."):
         text = source.name if ctx.fault("putrel-suggested-ext-ignored") else source_stem + text
-    wanted = legal_name(text, source_ext)
-    existing = tx.file_by_name(wanted)
+    wanted = text if traversal_kept(ctx, "putrel-allows-traversal", text) else legal_name(text, source_ext)
+    existing = tx.file_by_name(wanted, source.parent)
     if existing is not None and ctx.fault("putrel-suggested-overwrites"):
         return tx.write_content(existing, req.body), existing.name
-    target = tx.insert_file(new_file_id(), _free_variant(tx, wanted), req.user_id, req.body)
+    target = tx.insert_file(new_file_id(), _free_variant(tx, wanted, source.parent), req.user_id, req.body,
+                            source.parent)
     return target, wanted if ctx.fault("putrel-name-not-final") else target.name
 
 
@@ -95,18 +100,18 @@ def _specific_target(
     if problem:
         if ctx.fault("putrel-illegal-name-500"):
             return server_error(f"cannot store the file: {problem}")
-        alternative = _free_variant(tx, legal_name(name or header, split_name(source.name)[1]))
+        alternative = _free_variant(tx, legal_name(name or header, split_name(source.name)[1]), source.parent)
         return error(400, problem, {"X-WOPI-ValidRelativeTarget": encode_utf7(alternative)})
     assert name is not None
     if ctx.fault("putrel-relative-lowercased"):
         name = name.lower()
-    existing = tx.file_by_name(name)
+    existing = tx.file_by_name(name, source.parent)
     if existing is None:
-        return tx.insert_file(new_file_id(), name, req.user_id, req.body)
+        return tx.insert_file(new_file_id(), name, req.user_id, req.body, source.parent)
     flag = req.headers.get("X-WOPI-OverwriteRelativeTarget", "").strip()
     overwrite = flag == "true" if ctx.fault("putrel-overwrite-case-sensitive") else flag.lower() == "true"
     if not overwrite and not ctx.fault("putrel-conflict-overwrites"):
-        alternative = _free_variant(tx, name)
+        alternative = _free_variant(tx, name, source.parent)
         return error(409, "a file with that name exists",
                      {"X-WOPI-ValidRelativeTarget": encode_utf7(alternative)})
     target_lock = current_lock(ctx, existing)
@@ -133,7 +138,7 @@ def rename_file(ctx: HostContext, req: WopiRequest) -> Reply:
         requested = requested_header if ctx.fault("rename-utf7-not-decoded") else decode_utf7(requested_header)
         if requested is None:
             return _invalid_name(ctx, "X-WOPI-RequestedName is not valid UTF-7")
-        problem = stem_problem(requested)
+        problem = None if traversal_kept(ctx, "rename-allows-traversal", requested) else stem_problem(requested)
         if not problem and len(requested) > RENAME_LENGTH_FAULT_LIMIT and ctx.fault("rename-long-name-refused"):
             problem = f"the name is longer than {RENAME_LENGTH_FAULT_LIMIT} characters"
         if problem:
@@ -143,7 +148,7 @@ def rename_file(ctx: HostContext, req: WopiRequest) -> Reply:
             requested, ext = split_name(requested)
 
         def taken(name: str) -> bool:
-            return name != row.name and tx.name_taken(name)
+            return name != row.name and tx.name_taken(name, row.parent)
 
         new_name = free_name(requested, ext, taken, MAX_STEM_LENGTH)
         tx.rename(row.file_id, new_name)
@@ -187,7 +192,7 @@ def put_user_info(ctx: HostContext, req: WopiRequest) -> Reply:
     with ctx.store.transaction() as tx:
         if tx.get_file(req.file_id) is None:
             return not_found()
-        tx.set_user_info(req.user_id, info)
+        tx.set_user_info(user_info_key(ctx, req.user_id, req.file_id), info)
     return ok()
 
 

@@ -96,6 +96,8 @@ def _required_lock_header(ctx: HostContext, req: WopiRequest, name: str) -> str 
             return server_error(f"{name} is missing")
         return error(400, f"{name} is missing or empty")
     if len(value) > MAX_LOCK_LENGTH:
+        if ctx.fault("oversized-lock-500"):
+            return server_error(f"{name} overflowed the lock column")
         return error(400, f"{name} is longer than {MAX_LOCK_LENGTH} characters")
     return value
 

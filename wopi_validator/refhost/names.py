@@ -18,6 +18,14 @@ MAX_NAME_LENGTH = 512
 # without the extension.
 MAX_STEM_LENGTH = 250
 FALLBACK_STEM = "file"
+# Windows' reserved device names: "CON.docx" opens the console, not a file, on
+# Windows and on SMB shares, so the host refuses them (specific mode, RenameFile)
+# or renames them (suggested mode). Compared with the part before the first dot,
+# trailing spaces dropped, in any letter case, as Windows does.
+RESERVED_DEVICE_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in [*"123456789", "\u00b9", "\u00b2", "\u00b3"]]
+)
 
 
 def decode_utf7(value: str) -> str | None:
@@ -62,6 +70,11 @@ def _character_problem(text: str) -> str | None:
     return None
 
 
+def is_device_name(text: str) -> bool:
+    """Whether Windows reads a name (with or without extension) as a device."""
+    return text.split(".", 1)[0].rstrip(" ").upper() in RESERVED_DEVICE_NAMES
+
+
 def stem_problem(stem: str) -> str | None:
     """Why a name without extension (RenameFile) is illegal, or None."""
     if not stem or not stem.strip():
@@ -70,6 +83,8 @@ def stem_problem(stem: str) -> str | None:
         return "the name is a relative path component"
     if len(stem) > MAX_STEM_LENGTH:
         return f"the name is longer than {MAX_STEM_LENGTH} characters"
+    if is_device_name(stem):
+        return "the name is a reserved device name"
     return _character_problem(stem)
 
 
@@ -87,6 +102,8 @@ def name_problem(name: str) -> str | None:
     stem, ext = split_name(name)
     if not ext or not stem.strip():
         return "the name has no extension"
+    if is_device_name(name):
+        return "the name is a reserved device name"
     return None
 
 
@@ -100,6 +117,8 @@ def legal_stem(text: str, limit: int) -> str:
     stem = sanitise(text)[:limit]
     if not stem.strip() or stem in (".", ".."):
         return FALLBACK_STEM
+    if is_device_name(stem):
+        stem = ("_" + stem)[:limit]
     return stem
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from .app import create_app
 from .chaos import CHAOS_FAULTS, ChaosMiddleware
 from .context import DEFAULT_API_KEY, USERS, HostContext
+from .docs_state import DocsSide
 from .faults import validate_fault_names
 from .locks import current_lock
 from .names import name_problem
@@ -35,6 +36,14 @@ class SeedFile:
     wopi_src: str
     access_token: str
     access_token_ttl: int
+
+
+@dataclass(frozen=True)
+class StoredContainer:
+    container_id: str
+    name: str
+    parent_id: str | None
+    """None for the root container."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class ReferenceHost:
         relative_writes: bool = True,
         discovery_xml: str | None = None,
         api_key: str = DEFAULT_API_KEY,
+        docs_secret: str | None = None,
     ) -> None:
         """``discovery_xml``: an office client's discovery document; its proof keys are then
         required on every WOPI request. ``api_key``: the key of the session APIs (``api.py``).
@@ -68,6 +78,8 @@ class ReferenceHost:
         self.faults: frozenset[str] = validate_fault_names(tuple(faults))
         self.proof_keys: TrustedKeys | None = keys_from_discovery(discovery_xml) if discovery_xml else None
         self.api_key = api_key
+        # The ONLYOFFICE Docs API side: JWT on by default, with a secret generated per host (docs_api.py).
+        self.docs = DocsSide(secret=docs_secret) if docs_secret else DocsSide()
         # False: a host that has SupportsUpdate but no PutRelativeFile (UserCanNotWriteRelative=true, 501s).
         self.relative_writes = relative_writes
         self.lock_ttl = lock_ttl
@@ -97,7 +109,7 @@ class ReferenceHost:
             store = Store(data_dir)
             ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl,
                               relative_writes=self.relative_writes, api_key=self.api_key,
-                              proof_keys=self.proof_keys)
+                              proof_keys=self.proof_keys, docs=self.docs)
             server = BackgroundServer(self._wsgi_app(ctx), self.port)
         except BaseException:
             if store is not None:
@@ -221,6 +233,15 @@ class ReferenceHost:
             for row in ctx.store.list_files()
         ]
 
+    def list_containers(self) -> list[StoredContainer]:
+        """Every container, the root included (tests check that a run leaves only the root)."""
+        return [StoredContainer(row.container_id, row.name, row.parent)
+                for row in self._running().store.list_containers()]
+
+    @property
+    def root_container_id(self) -> str:
+        return self._running().store.root_container_id
+
     def issued_tokens(self) -> list[str]:
         """Every access token the host has minted, also for deleted files (tests search outputs for leaks)."""
         return list(self._running().store.minted_tokens)
@@ -231,3 +252,21 @@ class ReferenceHost:
             raise KeyError(f"no file with id {file_id!r}")
         return found[1]
 
+    # -- the ONLYOFFICE Docs API side ------------------------------------------
+
+    @property
+    def docs_secret(self) -> str:
+        """The JWT secret the Docs API side is configured with (give it to the Document Server)."""
+        from .docs_api import configured_secret
+
+        return configured_secret(self._running())
+
+    def set_document_server(self, origin: str) -> None:
+        """The Document Server (scheme://host:port) whose edited files the Docs API side downloads."""
+        self.docs.document_server = origin.rstrip("/")
+
+    def docs_url(self, file_id: str, kind: str = "config") -> str:
+        """``config``, ``session`` (config and method payloads) or ``editor`` (HTML page) URL of a file."""
+        if kind not in {"config", "session", "editor"}:
+            raise ValueError(f"unknown Docs API page {kind!r}")
+        return f"{self.base_url}/onlyoffice/{kind}/{file_id}"

@@ -8,11 +8,13 @@ import signal
 import sqlite3
 import sys
 import threading
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 from .context import DEFAULT_API_KEY
+from .docs_state import DEFAULT_DOCUMENT_SERVER
 from .faults import validate_fault_names
 from .server import ReferenceHost
 
@@ -57,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "required on every WOPI request")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, metavar="KEY",
                         help=f"the key of the session APIs under /api (default: {DEFAULT_API_KEY})")
+    parser.add_argument("--docs-secret", metavar="SECRET",
+                        help="JWT secret of the ONLYOFFICE Docs API side under /onlyoffice (default: generated)")
+    parser.add_argument("--document-server", default=DEFAULT_DOCUMENT_SERVER, metavar="URL",
+                        help="the only Document Server the Docs API side downloads edited files from "
+                             f"(default: {DEFAULT_DOCUMENT_SERVER}; the validator plays it with --oo-ds-port)")
     return parser
 
 
@@ -105,6 +112,28 @@ def _print_banner(host: ReferenceHost) -> None:
     )
 
 
+DOCS_FILE = "onlyoffice-docs.docx"
+
+
+def _print_docs_banner(host: ReferenceHost) -> None:
+    """The ONLYOFFICE Docs API side: its test file, secret, and how to validate it."""
+    existing = [stored.file_id for stored in host.list_files() if stored.name == DOCS_FILE]
+    file_id = existing[0] if existing else host.create_file(DOCS_FILE, b"PK ONLYOFFICE Docs API test file\n")
+    port = urllib.parse.urlsplit(host.docs.document_server).port or 80
+    print(
+        "\nONLYOFFICE Docs API side (JWT on):\n"
+        f"  editor config:   {host.docs_url(file_id)}\n"
+        f"  editor page:     {host.docs_url(file_id, 'editor')}\n"
+        f"  config+methods:  {host.docs_url(file_id, 'session')}\n"
+        f"  JWT secret:      {host.docs_secret}\n"
+        f"  Document Server: {host.docs.document_server} (edited files are downloaded from there only)\n"
+        "Validate it with:\n"
+        f"  wopi-validator --oo-config-source {host.docs_url(file_id, 'session')} --oo-secret {host.docs_secret}"
+        f" --oo-ds-port {port} --oo-download-jwt",
+        flush=True,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -119,7 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         discovery = _load_discovery(args.discovery) if args.discovery else None
         host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
                              data_dir=args.data_dir, port=args.port, discovery_xml=discovery, api_key=args.api_key,
-                             relative_writes=args.relative_writes)
+                             relative_writes=args.relative_writes, docs_secret=args.docs_secret)
+        host.set_document_server(args.document_server)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
         print(f"error: cannot use the discovery document {args.discovery}: {reason}", file=sys.stderr)
@@ -136,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         try:
             _print_banner(host)
+            _print_docs_banner(host)
             # wait() with a timeout keeps the main thread responsive to signals.
             while not stop.wait(0.5):
                 pass

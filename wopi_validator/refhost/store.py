@@ -13,6 +13,7 @@ the bytes that match that row's Version (see :meth:`Store.read_content`).
 from __future__ import annotations
 
 import hashlib
+import secrets
 import sqlite3
 import threading
 import time
@@ -26,7 +27,7 @@ CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY CHECK (id = 1), value
 INSERT OR IGNORE INTO counter (id, value) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
     owner TEXT NOT NULL,
     size INTEGER NOT NULL,
     sha256_hex TEXT NOT NULL,
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS files (
     modified_us INTEGER NOT NULL,
     blob TEXT NOT NULL,
     lock_id TEXT,
-    lock_expires REAL
+    lock_expires REAL,
+    parent TEXT
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
@@ -49,9 +51,33 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     access_token TEXT NOT NULL,
     expires_at_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS containers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent TEXT,
+    owner TEXT NOT NULL
+);
 """
+# After the migration: a data dir from before containers has no files.parent yet.
+_INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS files_by_parent_and_name ON files (IFNULL(parent, ''), name);
+CREATE UNIQUE INDEX IF NOT EXISTS containers_by_parent_and_name ON containers (IFNULL(parent, ''), name);
+"""
+# Data dirs from before containers: names were unique host-wide (UNIQUE on the column), now per container.
+_MIGRATE_FILES = """
+CREATE TABLE files_with_parent (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL, size INTEGER NOT NULL, sha256_hex TEXT NOT NULL,
+    version TEXT NOT NULL, modified_us INTEGER NOT NULL, blob TEXT NOT NULL, lock_id TEXT, lock_expires REAL,
+    parent TEXT
+);
+INSERT INTO files_with_parent SELECT *, NULL FROM files;
+DROP TABLE files;
+ALTER TABLE files_with_parent RENAME TO files;
+"""
+ROOT_CONTAINER_NAME = "Documents"
 
-_FILE_COLUMNS = "id, name, owner, size, sha256_hex, version, modified_us, blob, lock_id, lock_expires"
+_FILE_COLUMNS = "id, name, owner, size, sha256_hex, version, modified_us, blob, lock_id, lock_expires, parent"
+_CONTAINER_COLUMNS = "id, name, parent, owner"
 
 
 @dataclass(frozen=True)
@@ -66,6 +92,17 @@ class FileRow:
     blob: str
     lock_id: str | None
     lock_expires: float | None
+    parent: str | None
+    """The id of the container holding the file; None: the root container."""
+
+
+@dataclass(frozen=True)
+class ContainerRow:
+    container_id: str
+    name: str
+    parent: str | None
+    """None for the root container."""
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -92,11 +129,14 @@ class Transaction:
     def get_file(self, file_id: str) -> FileRow | None:
         return self._store._select_file(self._conn, file_id)
 
-    def name_taken(self, name: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM files WHERE name = ?", (name,)).fetchone() is not None
+    def name_taken(self, name: str, parent: str | None = None) -> bool:
+        """Whether a file of that name is in the container ``parent`` (None: the root)."""
+        return self.file_by_name(name, parent) is not None
 
-    def file_by_name(self, name: str) -> FileRow | None:
-        row = self._conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE name = ?", (name,)).fetchone()
+    def file_by_name(self, name: str, parent: str | None = None) -> FileRow | None:
+        row = self._conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE name = ? AND IFNULL(parent, '') = ?", (name, parent or "")
+        ).fetchone()
         return _file_row(row)
 
     def next_seq(self) -> int:
@@ -111,13 +151,14 @@ class Transaction:
         self.new_blobs.append(blob)
         return blob
 
-    def insert_file(self, file_id: str, name: str, owner: str, content: bytes) -> FileRow:
+    def insert_file(self, file_id: str, name: str, owner: str, content: bytes, parent: str | None = None) -> FileRow:
+        """A new file in the container ``parent`` (None: the root)."""
         seq = self.next_seq()
         blob = self._write_blob(file_id, seq, content)
         self._conn.execute(
-            f"INSERT INTO files ({_FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            f"INSERT INTO files ({_FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
             (file_id, name, owner, len(content), hashlib.sha256(content).hexdigest(), str(seq),
-             _now_us(), blob),
+             _now_us(), blob, parent),
         )
         return self.get_file(file_id)  # type: ignore[return-value]
 
@@ -181,6 +222,44 @@ class Transaction:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    # -- containers (the root container has parent NULL; files in it have parent NULL too) --
+
+    def get_container(self, container_id: str) -> ContainerRow | None:
+        return self._store._select_container(self._conn, container_id)
+
+    def container_by_name(self, name: str, parent: str | None) -> ContainerRow | None:
+        row = self._conn.execute(
+            f"SELECT {_CONTAINER_COLUMNS} FROM containers WHERE name = ? AND IFNULL(parent, '') = ?",
+            (name, parent or ""),
+        ).fetchone()
+        return ContainerRow(*row) if row else None
+
+    def insert_container(self, container_id: str, name: str, parent: str, owner: str) -> ContainerRow:
+        self._conn.execute(f"INSERT INTO containers ({_CONTAINER_COLUMNS}) VALUES (?, ?, ?, ?)",
+                           (container_id, name, parent, owner))
+        return self.get_container(container_id)  # type: ignore[return-value]
+
+    def rename_container(self, container_id: str, name: str) -> None:
+        self._conn.execute("UPDATE containers SET name = ? WHERE id = ?", (name, container_id))
+
+    def delete_container(self, container_id: str) -> None:
+        self._conn.execute("DELETE FROM containers WHERE id = ?", (container_id,))
+        self._conn.execute("DELETE FROM tokens WHERE file_id = ?", (container_id,))
+
+    def child_containers(self, container_id: str) -> list[ContainerRow]:
+        rows = self._conn.execute(
+            f"SELECT {_CONTAINER_COLUMNS} FROM containers WHERE parent = ? ORDER BY name", (container_id,)
+        ).fetchall()
+        return [ContainerRow(*row) for row in rows]
+
+    def child_files(self, container_id: str, root_id: str) -> list[FileRow]:
+        """The files in a container; files of the root container are stored with parent NULL."""
+        parent = None if container_id == root_id else container_id
+        rows = self._conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE IFNULL(parent, '') = ? ORDER BY name", (parent or "",)
+        ).fetchall()
+        return [FileRow(*row) for row in rows]
+
     def set_user_info(self, user_id: str, info: str) -> None:
         self._conn.execute(
             "INSERT INTO user_info (user_id, info) VALUES (?, ?) "
@@ -204,6 +283,12 @@ class Store:
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(files)")}
+        if "parent" not in columns:
+            conn.executescript(f"BEGIN IMMEDIATE; {_MIGRATE_FILES} COMMIT;")
+        conn.executescript(_INDEXES)
+        self.root_container_id = self._root_container(conn)
+        """The container every file without another parent lives in (made once per data dir)."""
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -274,6 +359,28 @@ class Store:
 
     def find_token(self, token: str) -> TokenRow | None:
         return self._select_token(self._conn(), token)
+
+    @staticmethod
+    def _root_container(conn: sqlite3.Connection) -> str:
+        row = conn.execute("SELECT id FROM containers WHERE parent IS NULL").fetchone()
+        if row is not None:
+            return row[0]
+        root_id = secrets.token_urlsafe(12)
+        conn.execute(f"INSERT INTO containers ({_CONTAINER_COLUMNS}) VALUES (?, ?, NULL, ?)",
+                     (root_id, ROOT_CONTAINER_NAME, "alice"))
+        return root_id
+
+    @staticmethod
+    def _select_container(conn: sqlite3.Connection, container_id: str) -> ContainerRow | None:
+        row = conn.execute(f"SELECT {_CONTAINER_COLUMNS} FROM containers WHERE id = ?", (container_id,)).fetchone()
+        return ContainerRow(*row) if row else None
+
+    def get_container(self, container_id: str) -> ContainerRow | None:
+        return self._select_container(self._conn(), container_id)
+
+    def list_containers(self) -> list[ContainerRow]:
+        rows = self._conn().execute(f"SELECT {_CONTAINER_COLUMNS} FROM containers ORDER BY name").fetchall()
+        return [ContainerRow(*row) for row in rows]
 
     @staticmethod
     def _select_token(conn: sqlite3.Connection, token: str) -> TokenRow | None:

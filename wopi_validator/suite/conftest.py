@@ -14,11 +14,13 @@ _DESCRIBED = {
 
 
 @pytest.fixture(autouse=True)
-def _skip_outside_its_profiles(request: pytest.FixtureRequest, wopi_target: Target) -> None:
+def _skip_outside_its_profiles(request: pytest.FixtureRequest) -> None:
     """A vendor-extension test runs only under the profiles of the clients that use the extension."""
     marker = request.node.get_closest_marker("wopi_profiles")
     if marker is None:
         return
+    # Asked for only here: the ONLYOFFICE Docs API tests run without a WOPI target.
+    wopi_target: Target = request.getfixturevalue("wopi_target")
     profile = wopi_target.config.profile
     if profile not in marker.args:
         wanted = " or ".join(marker.args)
@@ -27,12 +29,13 @@ def _skip_outside_its_profiles(request: pytest.FixtureRequest, wopi_target: Targ
 
 
 @pytest.fixture(autouse=True)
-def _skip_without_declared_capabilities(request: pytest.FixtureRequest, wopi_target: Target) -> None:
+def _skip_without_declared_capabilities(request: pytest.FixtureRequest) -> None:
     """A test for a capability the host does not declare is skipped with that reason, never passed."""
     # Module-level and test-level markers add up (pytestmark "PutFile" + a test's "SupportsLocks").
     needed = tuple(dict.fromkeys(name for marker in request.node.iter_markers("wopi_requires") for name in marker.args))
     if not needed:
         return
+    wopi_target: Target = request.getfixturevalue("wopi_target")
     if wopi_target.seed_cfi_problem:
         pytest.skip(f"capabilities unknown: the seed file's {wopi_target.seed_cfi_problem}")
     missing = wopi_target.capabilities.missing(needed)

@@ -1,0 +1,38 @@
+"""Fixtures of the ONLYOFFICE Docs API area (registered by the plugin; they need no WOPI target)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wopi_validator.checks import Checker
+from wopi_validator.onlyoffice.harness import Harness, OnlyofficeRun
+from wopi_validator.onlyoffice.settings import NOT_CONFIGURED
+from wopi_validator.transcript import Transcript
+
+
+@pytest.fixture(scope="session")
+def oo_run(request: pytest.FixtureRequest) -> OnlyofficeRun:
+    """The area's run; the area is skipped with the reason when it is not configured."""
+    from wopi_validator.plugin import RUN_KEY
+
+    run = request.config.stash[RUN_KEY].onlyoffice
+    if run is None:
+        pytest.skip(NOT_CONFIGURED)
+    return run
+
+
+@pytest.fixture
+def oo_check(request: pytest.FixtureRequest, oo_run: OnlyofficeRun) -> Checker:
+    """Rule checks for this test (strict like the run); warnings land in the test's user properties."""
+    item = request.node
+
+    def record(kind: str, text: str) -> None:
+        item.user_properties.append((kind, text))
+
+    return Checker(strict=oo_run.settings.strict, record=record)
+
+
+@pytest.fixture
+def oo(oo_run: OnlyofficeRun, wopi_transcript: Transcript, oo_check: Checker) -> Harness:
+    """Configs, stored bytes and callbacks for this test, recorded in its transcript."""
+    return Harness(oo_run, wopi_transcript, oo_check)

@@ -1,0 +1,204 @@
+"""The run of the ONLYOFFICE Docs API area, and what each of its tests uses.
+
+:class:`OnlyofficeRun` (one per pytest session) starts the Document Server we play and a decoy on another
+loopback port, runs the preflight (the config source answers a signed config), remembers the test file's bytes
+and puts them back at the end. :class:`Harness` (one per test) fetches fresh configs, reads what the storage
+serves at ``document.url``, sends callbacks and judges the answers; every exchange lands in the test's transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from wopi_validator.checks import Checker
+from wopi_validator.client import ClientSettings, HostHealth, WopiClient, WopiResponse, make_session
+from wopi_validator.errors import TargetUnusable, TransportError
+from wopi_validator.onlyoffice import callbacks, jwt_checks
+from wopi_validator.onlyoffice.docserver import DocumentServer
+from wopi_validator.onlyoffice.settings import OnlyofficeSettings
+from wopi_validator.onlyoffice.source import ConfigSource, EditorSession, describe
+from wopi_validator.redaction import REDACTOR
+from wopi_validator.transcript import Transcript
+
+DOWNLOAD_TOKEN_LIFETIME = 300
+
+
+class OnlyofficeRun:
+    """The area's state for one session: settings, the Document Servers we play, the preflight's config."""
+
+    def __init__(self, settings: OnlyofficeSettings) -> None:
+        self.settings = settings
+        self.source = ConfigSource(settings.config_source, timeout=settings.timeout, max_body=settings.max_body)
+        self.health = HostHealth()
+        self.docserver: DocumentServer | None = None
+        self.decoy: DocumentServer | None = None
+        self.first: EditorSession | None = None
+        self.original: bytes | None = None
+
+    def open(self, on_document_server: Callable[[str], None] | None = None, *, servers: bool = True) -> None:
+        """Start the Document Servers (``on_document_server`` is told ours), then the preflight."""
+        try:
+            if servers:
+                # The integration downloads an edited file while our callback waits: half the timeout each.
+                stall = max(1.0, self.settings.timeout / 2)
+                self.docserver = DocumentServer(self.settings.ds_port, stall_seconds=stall)
+                self.decoy = DocumentServer(0, stall_seconds=stall)
+                if on_document_server is not None:
+                    on_document_server(self.docserver.origin)
+            self.first = self.source.fetch()
+            if "token" not in self.first.config:
+                raise TargetUnusable(
+                    f"config source {describe(self.settings.config_source)}: the editor config has no token although "
+                    "a JWT secret is given; switch JWT on in the integration (ONLYOFFICE Docs requires it since 7.2)"
+                )
+            if servers:
+                self.original = self._original_bytes()
+        except BaseException:
+            self.close()
+            raise
+
+    def _original_bytes(self) -> bytes | None:
+        """The test file's bytes, to put back at the end (None when they cannot be read)."""
+        try:
+            response = self.client(Transcript()).request(
+                "GET", url=str(self.first.document_url), headers=self.download_headers(str(self.first.document_url)))
+        except TransportError:
+            return None
+        return response.body if response.status == 200 else None
+
+    def restore(self) -> None:
+        """Save the original bytes back with a status-2 callback (best effort: the run's result stands)."""
+        if self.original is None or self.docserver is None:
+            return
+        try:
+            session = self.source.fetch()
+            data = callbacks.fields(str(session.key), 2, url=self.docserver.publish(self.original))
+            callback = callbacks.signed(data, self.settings.secret, self.settings.header)
+            self.client(Transcript()).request("POST", url=str(session.callback_url), body=json.dumps(callback.body)
+                                              .encode(), headers={"Content-Type": "application/json",
+                                                                  **callback.headers})
+        except (TargetUnusable, TransportError):
+            pass
+
+    def close(self) -> None:
+        try:
+            self.restore()
+        finally:
+            for server in (self.docserver, self.decoy):
+                if server is not None:
+                    server.stop()
+            self.docserver = self.decoy = None
+
+    def client(self, transcript: Transcript) -> WopiClient:
+        settings = ClientSettings(timeout=self.settings.timeout, max_body=self.settings.max_body, health=self.health)
+        return WopiClient(make_session(), self.settings.config_source, "", settings, transcript)
+
+    def download_headers(self, url: str) -> dict[str, str | None]:
+        """The Document Server's token for downloading ``url`` (DOCS token-in-header.md, "File download")."""
+        now = int(time.time())
+        token = jwt_checks.sign({"payload": {"url": url}, "iat": now, "exp": now + DOWNLOAD_TOKEN_LIFETIME},
+                                self.settings.secret)
+        return {self.settings.header: callbacks.BEARER + callbacks.remember(token)}
+
+
+class Harness:
+    """What one test of the area uses: configs, stored bytes, callbacks, judged with ``check``."""
+
+    def __init__(self, run: OnlyofficeRun, transcript: Transcript, check: Checker) -> None:
+        self.run = run
+        self.settings = run.settings
+        self.check = check
+        self.client = run.client(transcript)
+        assert run.docserver is not None and run.decoy is not None, "the area's servers are not running"
+        self.docserver = run.docserver
+        self.decoy = run.decoy
+
+    # -- the integration's side ------------------------------------------------------------------------
+
+    def session(self) -> EditorSession:
+        """A config freshly rendered by the integration."""
+        return self.run.source.fetch()
+
+    def key(self, session: EditorSession, rule: str) -> str:
+        key = session.key
+        self.check.must(isinstance(key, str) and bool(key), rule,
+                        f"the config's document.key is {key!r}; a callback needs the key as a string")
+        return key
+
+    def callback_url(self, session: EditorSession) -> str:
+        url = session.callback_url
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            pytest.skip("the config has no http(s) editorConfig.callbackUrl: the integration takes no callbacks")
+        return url
+
+    def stored(self, session: EditorSession, rule: str, action: str) -> bytes:
+        """What the storage serves at document.url, fetched as the Document Server fetches it."""
+        url = session.document_url
+        self.check.must(isinstance(url, str) and url.startswith(("http://", "https://")), rule,
+                        f"{action}: document.url is {url!r}, not an http(s) URL")
+        response = self.client.request("GET", url=url, headers=self.run.download_headers(url))
+        self.check.status(response, 200, rule, f"{action}: GET document.url with a Document Server token")
+        return response.body
+
+    # -- the Document Server's side ------------------------------------------------------------------------
+
+    @staticmethod
+    def edited_bytes(label: str) -> bytes:
+        """Content no earlier save can have produced, so a stored copy proves this callback was acted on."""
+        return f"PK edited by wopi-validator: {label} {secrets.token_hex(8)}\n".encode()
+
+    def publish(self, content: bytes) -> str:
+        return self.docserver.publish(content)
+
+    def send(self, session: EditorSession, callback: callbacks.Callback) -> WopiResponse:
+        body = json.dumps(callback.body).encode()
+        headers: dict[str, str | None] = {"Content-Type": "application/json", **callback.headers}
+        return self.client.request("POST", url=self.callback_url(session), headers=headers, body=body)
+
+    def signed(self, data: dict[str, Any], **options: Any) -> callbacks.Callback:
+        return callbacks.signed(data, self.settings.secret, self.settings.header, **options)
+
+    @staticmethod
+    def acknowledged(response: WopiResponse) -> bool:
+        """HTTP 200 with a JSON object whose error is 0 (the Document Server compares loosely: "0" too)."""
+        if response.status != 200:
+            return False
+        try:
+            data = response.json()
+        except ValueError:
+            return False
+        return isinstance(data, dict) and "error" in data and str(data["error"]) == "0" \
+            and not isinstance(data["error"], bool)
+
+    def answer_text(self, response: WopiResponse) -> str:
+        body = response.body[:200].decode("utf-8", "replace")
+        return REDACTOR.text(f"HTTP {response.status} {body!r}")
+
+    def must_acknowledge(self, response: WopiResponse, rule: str, action: str) -> None:
+        self.check.must(self.acknowledged(response), rule,
+                        f"{action}: expected HTTP 200 with {{\"error\":0}}, got {self.answer_text(response)}",
+                        response)
+
+    def must_refuse(self, response: WopiResponse, rule: str, action: str, *, level: str = "must") -> None:
+        judged = self.check.must if level == "must" else self.check.should
+        judged(not self.acknowledged(response), rule,
+               f"{action}: the callback must be refused (error other than 0, or a 4xx), got "
+               f"{self.answer_text(response)}", response)
+
+
+class Edit:
+    """One "edited" version published on our Document Server, and the callback fields that announce it."""
+
+    def __init__(self, oo: Harness, key: str, status: int = 2, *, forcesavetype: int | None = None,
+                 server: DocumentServer | None = None, label: str = "save") -> None:
+        self.content = oo.edited_bytes(label)
+        self.url = (server or oo.docserver).publish(self.content)
+        changes_url = oo.docserver.publish(b"PK changes of " + self.content)
+        self.fields = callbacks.fields(key, status, url=self.url, changes_url=changes_url,
+                                       forcesavetype=forcesavetype)

@@ -1,0 +1,154 @@
+"""The config source: where the suite gets the editor config an integration renders for the test file.
+
+    https://storage/editor-config?file=ID    a URL answering the config as JSON
+    https://storage/editor?file=ID           a URL of the editor page (the DocsAPI.DocEditor config is read out)
+    cmd:python3 print-config.py              a command printing the config as JSON
+
+The JSON is the config itself, or an envelope ``{"config": {...}, "methods": {"setHistoryData": {...}, ...}}``
+that adds the argument objects the integration passes to editor methods, each with its ``token``.
+Every fetch asks again: after a save the integration must render a config with a new ``document.key``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from wopi_validator.client import describe_transport_error, make_session
+from wopi_validator.errors import ProviderError
+from wopi_validator.onlyoffice.jsliteral import editor_config_from_html
+from wopi_validator.redaction import REDACTOR
+
+COMMAND_PREFIX = "cmd:"
+METHODS = ("insertImage", "refreshFile", "setHistoryData", "setMailMergeRecipients", "setReferenceData",
+           "setReferenceSource", "setRequestedDocument", "setRequestedSpreadsheet", "setRevisedFile")
+_PREVIEW = 60
+
+
+class ConfigSourceError(ProviderError):
+    """The config source is unreachable or gave no usable editor config (one line; exit code 3 at start)."""
+
+
+@dataclass(frozen=True)
+class EditorSession:
+    """What the integration rendered for one open of the editor."""
+
+    config: dict[str, Any]
+    methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> Any:
+        document = self.config.get("document")
+        return document.get("key") if isinstance(document, dict) else None
+
+    @property
+    def document_url(self) -> Any:
+        document = self.config.get("document")
+        return document.get("url") if isinstance(document, dict) else None
+
+    @property
+    def callback_url(self) -> Any:
+        editor = self.config.get("editorConfig")
+        return editor.get("callbackUrl") if isinstance(editor, dict) else None
+
+
+def describe(spec: str) -> str:
+    """The source as it may be shown (query values could be credentials)."""
+    return REDACTOR.text(spec)
+
+
+class ConfigSource:
+    """Fetches a fresh :class:`EditorSession` from a URL (JSON or editor page) or a ``cmd:`` command."""
+
+    def __init__(self, spec: str, *, timeout: float, max_body: int) -> None:
+        self.spec = spec.strip()
+        self.timeout = timeout
+        self.max_body = max_body
+        if self.spec.startswith(COMMAND_PREFIX):
+            self.command = shlex.split(self.spec[len(COMMAND_PREFIX):])
+            if not self.command:
+                raise ConfigSourceError("config source cmd: names no command")
+        elif self.spec.startswith(("http://", "https://")):
+            self.command = []
+        else:
+            raise ConfigSourceError(f"config source {describe(self.spec)!r} is neither an http(s) URL nor "
+                                    "cmd:COMMAND")
+
+    def fetch(self) -> EditorSession:
+        text = self._run_command() if self.command else self._get()
+        session = self._parse(text)
+        learn_secrets(session)
+        return session
+
+    def _get(self) -> str:
+        where = f"config source {describe(self.spec)}"
+        session = make_session()
+        try:
+            response = session.get(self.spec, timeout=(self.timeout, self.timeout), allow_redirects=False,
+                                   stream=True)
+            body = response.raw.read(self.max_body + 1, decode_content=True)
+        except requests.RequestException as exc:
+            raise ConfigSourceError(f"{where}: {describe_transport_error(exc, self.timeout)}") from None
+        except OSError as exc:
+            raise ConfigSourceError(f"{where}: the answer broke off ({exc})") from None
+        finally:
+            session.close()
+        if response.status_code != 200:
+            raise ConfigSourceError(f"{where}: answered HTTP {response.status_code}, not 200")
+        if len(body) > self.max_body:
+            raise ConfigSourceError(f"{where}: the answer is larger than {self.max_body} bytes")
+        return body.decode(response.encoding or "utf-8", "replace")
+
+    def _run_command(self) -> str:
+        where = f"config source command {shlex.join(self.command)}"
+        try:
+            done = subprocess.run(self.command, capture_output=True, text=True, timeout=self.timeout, check=False)
+        except OSError as exc:
+            raise ConfigSourceError(f"{where}: cannot run it: {exc.strerror or exc}") from None
+        except subprocess.TimeoutExpired:
+            raise ConfigSourceError(f"{where}: did not finish within {self.timeout:g} s") from None
+        if done.returncode != 0:
+            last = next((line for line in reversed(done.stderr.splitlines()) if line.strip()), "")
+            raise ConfigSourceError(f"{where}: exited with status {done.returncode}"
+                                    + (f": {REDACTOR.text(last.strip())[:200]}" if last else ""))
+        return done.stdout
+
+    def _parse(self, text: str) -> EditorSession:
+        where = f"config source {describe(self.spec)}"
+        stripped = text.lstrip()
+        if stripped.startswith("<"):
+            try:
+                return EditorSession(editor_config_from_html(text))
+            except ValueError as exc:
+                raise ConfigSourceError(f"{where}: no editor config in the page: {exc}") from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            preview = REDACTOR.text(stripped[:_PREVIEW]) or "nothing"
+            raise ConfigSourceError(f"{where}: neither JSON nor an HTML page (it starts with {preview!r})") from None
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            methods = data.get("methods") or {}
+            if not isinstance(methods, dict) or not all(isinstance(v, dict) for v in methods.values()):
+                raise ConfigSourceError(f"{where}: methods must map method names to argument objects")
+            unknown = sorted(set(methods) - set(METHODS))
+            if unknown:
+                raise ConfigSourceError(f"{where}: unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+            return EditorSession(data["config"], methods)
+        if not isinstance(data, dict) or not isinstance(data.get("document"), dict):
+            raise ConfigSourceError(f"{where}: the JSON is not an editor config (no document object)")
+        return EditorSession(data)
+
+
+def learn_secrets(session: EditorSession) -> None:
+    """Every token of the session, and the signed URLs it names, are secrets from now on."""
+    payloads = [session.config, *session.methods.values()]
+    for payload in payloads:
+        REDACTOR.add(payload.get("token") if isinstance(payload.get("token"), str) else None)
+    for url in (session.document_url, session.callback_url):
+        if isinstance(url, str) and "?" in url:
+            REDACTOR.add(url.split("?", 1)[1])
