@@ -313,13 +313,16 @@ class Target:
                 continue
             tried.add(lock)
             response = client.unlock(lock)
-            if response.status == 200:
-                return
+            if response.status in {200, 404}:
+                return  # unlocked, or the file is gone
             current = response.header("X-WOPI-Lock")
-            if response.status != 409 or not current or not current.strip():
-                return
-            if follow_reported:
-                candidates.insert(0, current)
+            if response.status == 409:
+                if not current or not current.strip():
+                    return  # not locked at all
+                if follow_reported:
+                    candidates.insert(0, current)
+            # Any other answer (a 400 for a lock ID the host never took, say) says nothing about the
+            # lock the file holds: try the next candidate.
 
     def close(self) -> None:
         """Restore the seed's bytes if the run wrote to it; close connections."""
