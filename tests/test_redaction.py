@@ -64,3 +64,13 @@ def test_json_web_tokens_are_masked_by_shape_even_when_cut_short():
     assert Redactor().text(f"body: {{\"token\": \"{token}\"}}") == 'body: {"token": "<redacted>"}'
     assert Redactor().text("preview eyJhbGciOiJIUzI1NiJ9.eyJrZXkiOiJ... <300 more bytes>") == \
         "preview <redacted>... <300 more bytes>"
+
+
+def test_the_signature_of_a_fileurl_is_learned_from_checkfileinfo():
+    redactor = Redactor()
+    signature = "0123456789abcdef0123456789abcdef"
+    redactor.learn_from_body(b'{"BaseFileName": "a.docx", "FileUrl": "https://h/download/7?expires=1&sig='
+                             + signature.encode() + b'"}')
+    text = redactor.text(f"GET https://h/download/7?expires=1&sig={signature}")
+    assert signature not in text
+    assert "expires=1" in text

@@ -365,6 +365,17 @@ class WopiClient:
     def get_share_url(self, url_type: str) -> WopiResponse:
         return self.request("POST", override="GET_SHARE_URL", headers={"X-WOPI-UrlType": url_type})
 
+    def add_activities(self, activities: Any) -> WopiResponse:
+        """AddActivities: ``activities`` (a JSON value, usually ``{"Activities": [...]}``) sent as the JSON body."""
+        return self.request("POST", override="ADD_ACTIVITIES", headers={"Content-Type": "application/json"},
+                            body=json.dumps(activities).encode("utf-8"))
+
+    def get_from_file_url(self, file_url: str) -> WopiResponse:
+        """GET CheckFileInfo's FileUrl verbatim: no access token is added and, as Office does, it is not signed."""
+        REDACTOR.add_secrets_from_signed_url(file_url)
+        # Naming the proof headers (with None: not sent) tells request() not to sign.
+        return self.request("GET", url=file_url, headers=dict.fromkeys(PROOF_HEADERS))
+
     # -- containers and the ecosystem ----------------------------------------------------------
     # A client for a container is made from a Url the host returned (for_url): its "WOPISrc" is then
     # .../wopi/containers/{id}; for the ecosystem, .../wopi/ecosystem. GetShareUrl works on both kinds.

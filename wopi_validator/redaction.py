@@ -26,6 +26,8 @@ _QUERY_TOKEN = re.compile(r"(access_token(?:%3D|=))([^&\s\"'<>#\\]+)", re.IGNORE
 # config, callback and download tokens are masked even where only a prefix of one is shown.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)?")
 _MAX_SCANNED_BODY = 1024 * 1024
+# A FileUrl's query values this long are taken for signatures or tokens (an expiry in ms has 13 digits).
+_MIN_SIGNED_VALUE_LENGTH = 16
 _SECRETS_PER_PATTERN = 64
 
 
@@ -64,12 +66,27 @@ class Redactor:
             if key.lower() == "access_token":
                 self.add(value)
 
+    def add_secrets_from_signed_url(self, url: str) -> None:
+        """Learn the credentials of a URL that is its own credential (CheckFileInfo FileUrl, used without a
+        token): every query value of :data:`_MIN_SIGNED_VALUE_LENGTH` characters or more (signatures, tokens;
+        short values such as expiry flags stay readable)."""
+        try:
+            query = urlsplit(url).query
+        except ValueError:
+            return
+        for _key, value in parse_qsl(query, keep_blank_values=False):
+            if len(value) >= _MIN_SIGNED_VALUE_LENGTH:
+                self.add(value)
+
     def add_tokens_from_json(self, value: object) -> None:
-        """Learn tokens inside every URL-looking string of a JSON document."""
+        """Learn tokens inside every URL-looking string of a JSON document, and the secrets of a FileUrl."""
         if isinstance(value, str):
             if "access_token" in value.lower():
                 self.add_tokens_from_url(value)
         elif isinstance(value, Mapping):
+            file_url = value.get("FileUrl")
+            if isinstance(file_url, str):
+                self.add_secrets_from_signed_url(file_url)
             for item in value.values():
                 self.add_tokens_from_json(item)
         elif isinstance(value, list):
@@ -78,7 +95,10 @@ class Redactor:
 
     def learn_from_body(self, body: bytes) -> None:
         """Learn every access token a response body carries (JSON or text)."""
-        if not body or len(body) > _MAX_SCANNED_BODY or b"access_token" not in body.lower():
+        if not body or len(body) > _MAX_SCANNED_BODY:
+            return
+        lowered = body.lower()
+        if b"access_token" not in lowered and b'"fileurl"' not in lowered:
             return
         text = body.decode("utf-8", "replace")
         try:

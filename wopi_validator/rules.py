@@ -20,6 +20,9 @@ _CONCEPTS = f"{_REST}/concepts"
 _PROOF = f"{_CSPP}/online/scenarios/proofkeys"
 _COLLABORA = "https://sdk.collaboraonline.com/docs/advanced_integration.html"
 _ONLYOFFICE = "https://api.onlyoffice.com/docs/docs-api/using-wopi/"
+# AddActivities is not in the public REST pages; this is Microsoft's documentation source for it.
+_ACTIVITIES = ("https://github.com/microsoft/Office-Online-Test-Tools-and-Documentation/blob/master/docs/rest/src/"
+               "files/AddActivities.rst")
 _OO_DOCS = "https://api.onlyoffice.com/docs/docs-api"
 _OO_SIGNATURE = f"{_OO_DOCS}/additional-api/signature/"
 _OO_BROWSER = f"{_OO_DOCS}/additional-api/signature/browser/"
@@ -83,6 +86,9 @@ _RULES = [
          f"{_REST}/files/getfile"),
     Rule("GETFILE.ITEMVERSION", "getfile", INFO, "X-WOPI-ItemVersion on GetFile is reported when present",
          f"{_REST}/files/getfile"),
+    Rule("GETFILE.FILEURL", "getfile", MUST,
+         "CheckFileInfo FileUrl, when given, fetched verbatim (no token added, unsigned) answers 200 with the bytes "
+         "GetFile returns, also right after a PutFile", f"{_REST}/files/checkfileinfo/checkfileinfo-response#fileurl"),
     # Locks
     Rule("LOCK.ACQUIRE", "locks", MUST, "Lock on an unlocked file answers 200", f"{_REST}/files/lock"),
     Rule("LOCK.SAME.REFRESH", "locks", MUST, "Lock with the lock already held answers 200 (a refresh)",
@@ -196,6 +202,10 @@ _RULES = [
     Rule("CONT.NAME.ENCODING", "containers", MUST,
          "CreateChildFile names round-trip through UTF-7; over 512 characters: 200 or 400; illegal specific: 400",
          f"{_REST}/containers/createchildfile"),
+    Rule("CONT.NAME.INVALID.400", "containers", MUST,
+         "an illegal name in CreateChildContainer (specific mode) or RenameContainer gets 400 and changes nothing "
+         "(X-WOPI-InvalidContainerNameError SHOULD), or 200 with a name CheckContainerInfo then shows",
+         f"{_REST}/containers/renamecontainer"),
     Rule("CONT.DELETE", "containers", MUST, "DeleteContainer of an empty container answers 200; then it gives 404",
          f"{_REST}/containers/deletecontainer"),
     Rule("CONT.DELETE.NOTEMPTY.409", "containers", MUST,
@@ -220,6 +230,21 @@ _RULES = [
     Rule("ECO.ROOT", "ecosystem", MUST,
          "GetRootContainer answers ContainerPointer {Name, Url} opening the root container; a bad token gets "
          "401/404", f"{_REST}/ecosystem/getrootcontainer"),
+    # AddActivities (when CheckFileInfo declares SupportsAddActivities; wopi-reference.md section 2.10)
+    Rule("ACTIVITIES.RESPONSE", "activities", MUST,
+         "AddActivities answers 200 with ActivityResponses: one entry per activity sent (any order), each with "
+         "that activity's Id (GUIDs compared case-insensitively) and an integer Status 0-3; Message is optional",
+         _ACTIVITIES),
+    Rule("ACTIVITIES.COMMENT", "activities", MUST,
+         "a valid comment activity (created, updated or deleted; upper-case GUID; 1024-character ContentId or "
+         "NavigationId; any number of People) gets Status 0 (success) or 3 (type ignored), never a failure",
+         _ACTIVITIES),
+    Rule("ACTIVITIES.TOLERANT", "activities", MUST,
+         "unknown properties at the top level, in Data and in People entries, and people of another Provider, "
+         "are ignored: the batch still gets 200 and its comments Status 0 or 3", _ACTIVITIES),
+    Rule("ACTIVITIES.UNKNOWN.TYPE", "activities", MUST,
+         "an activity of an unknown Type (with or without Data) gets Status 3, never a 400 for the batch, and the "
+         "known activities beside it are still processed", _ACTIVITIES),
     # Token lifecycle (tokens minted, refreshed and revoked through the token provider)
     Rule("TOKEN.TTL.UNITS", "tokens", MUST,
          "access_token_ttl is absolute ms since the epoch, in the future: not seconds, not a duration (0 warns)",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, container_routes, content, docs_api, fileinfo, files, locks
+from . import activities, api, container_routes, content, docs_api, downloads, fileinfo, files, locks
 from .context import SERVER_VERSION, HostContext, WopiRequest
 from .hostile import name_fault_reply
 from .proofs import TrustedKeys, proof_problem
@@ -29,6 +29,7 @@ FILE_OPERATIONS: dict[str, Operation] = {
     "DELETE": files.delete_file,
     "PUT_USER_INFO": files.put_user_info,
     "GET_SHARE_URL": files.get_share_url,
+    "ADD_ACTIVITIES": activities.add_activities,
 }
 CONTENT_OPERATIONS: dict[str, Operation] = {"PUT": content.put_file}
 
@@ -136,6 +137,7 @@ def create_app(ctx: HostContext) -> Flask:
         return serve(file_id, run, owner_of)
 
     container_routes.register(app, ctx, serve, dispatch)
+    downloads.register(app, ctx)  # FileUrl: no token, no proof; the signed URL is the credential
 
     @app.get("/wopi/files/<file_id>")
     def check_file_info(file_id: str) -> Response:

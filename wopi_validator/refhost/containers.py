@@ -33,7 +33,7 @@ from .names import (
     split_name,
     stem_problem,
 )
-from .replies import Reply, error, json_reply, lock_conflict, not_found, not_implemented, ok
+from .replies import Reply, error, json_reply, lock_conflict, not_found, not_implemented, ok, server_error
 from .store import ContainerRow, FileRow, Transaction
 from .timefmt import iso_utc
 from .tokens import mint_token, new_file_id
@@ -141,6 +141,8 @@ def create_child_container(ctx: HostContext, req: WopiRequest) -> Reply:
             assert relative is not None
             name = decode_utf7(relative)
             problem = "the name is not valid UTF-7" if name is None else stem_problem(name)
+            if problem and ctx.fault("cont-create-invalid-name-500") and name is not None:
+                return server_error(f"could not create the folder: {problem}")
             if problem:
                 return error(400, problem, {"X-WOPI-InvalidContainerNameError": problem})
             assert name is not None
@@ -262,6 +264,8 @@ def rename_container(ctx: HostContext, req: WopiRequest) -> Reply:
     if name is None:
         return _invalid_container_name("X-WOPI-RequestedName is not valid UTF-7")
     problem = stem_problem(name)
+    if problem and ctx.fault("cont-rename-invalid-name-409"):
+        return error(409, problem)
     if problem:
         return _invalid_container_name(problem)
     with ctx.store.transaction() as tx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -45,6 +46,8 @@ class HostContext:
     in_flight: dict[str, int] = field(default_factory=dict)
     """File id -> WOPI requests on it being served now (fault putfile-write-behind-under-load)."""
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
+    download_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    """Signs the FileUrl download URLs (``downloads.py``): new for every host, so URLs die with it."""
 
     @contextmanager
     def serving(self, file_id: str) -> Iterator[None]:

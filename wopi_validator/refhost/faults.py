@@ -36,6 +36,9 @@ _FAULT_LIST = [
     Fault("getfile-truncated", "GETFILE.200", "GetFile drops the last byte of the content"),
     Fault("maxsize-ignored", "GETFILE.MAXSIZE.412", "X-WOPI-MaxExpectedSize is ignored"),
     Fault("maxsize-off-by-one", "GETFILE.MAXSIZE.412", "412 when the file is exactly X-WOPI-MaxExpectedSize bytes"),
+    Fault("fileurl-stale-after-put", "GETFILE.FILEURL",
+          "FileUrl downloads go through a cache that a PutFile does not invalidate: after a save it serves the "
+          "bytes it served first"),
     # Locks
     Fault("lock-same-id-refused", "LOCK.SAME.REFRESH", "Lock with the lock already held answers 409"),
     Fault("lock-steals-lock", "LOCK.MISMATCH.409", "Lock with another ID on a locked file replaces the lock"),
@@ -251,6 +254,21 @@ _FAULT_LIST = [
     Fault("eco-check-no-containers", "ECO.CHECK",
           "CheckEcosystem says SupportsContainers false although CheckFileInfo declares it"),
     Fault("eco-root-accepts-invalid-token", "ECO.ROOT", "GetRootContainer answers whatever the access token"),
+    Fault("cont-create-invalid-name-500", "CONT.NAME.INVALID.400",
+          "CreateChildContainer with an illegal specific name gets 500 (the file system's error), not 400"),
+    Fault("cont-rename-invalid-name-409", "CONT.NAME.INVALID.400",
+          "RenameContainer to an illegal name answers 409 instead of 400"),
+    # AddActivities (activities.py)
+    Fault("activities-first-response-only", "ACTIVITIES.RESPONSE",
+          "ActivityResponses holds an entry for the first activity of a batch only"),
+    Fault("activities-uppercase-guid-refused", "ACTIVITIES.COMMENT",
+          "an activity Id in upper case gets Status 2 (PermanentFailure): GUIDs are parsed case-sensitively"),
+    Fault("activities-long-ids-refused", "ACTIVITIES.COMMENT",
+          "a ContentId or NavigationId over 255 characters gets Status 2 (PermanentFailure), not the 1024 allowed"),
+    Fault("activities-bonus-property-400", "ACTIVITIES.TOLERANT",
+          "an unknown property at the top level, in Data or in a People entry fails the batch with 400"),
+    Fault("activities-unknown-type-400", "ACTIVITIES.UNKNOWN.TYPE",
+          "an activity of an unknown Type fails the whole batch with 400"),
     # Token lifecycle (the session APIs and the reference provider) and proof keys
     Fault("token-never-expires", "TOKEN.EXPIRED.401", "access tokens keep working after their expiry"),
     Fault("token-ttl-seconds", "TOKEN.TTL.UNITS",

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .context import BRAND_NAME, USERS, HostContext, WopiRequest
+from .downloads import file_url
 from .names import MAX_STEM_LENGTH, split_name
 from .replies import TEXT, Reply, json_reply, not_found
 from .store import FileRow
@@ -53,6 +54,7 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "SupportsUserInfo": True,
         "SupportsContainers": True,  # containers.py; the file lives in a container (the root, unless made elsewhere)
         "SupportsEcosystem": True,  # ecosystem.py
+        "SupportsAddActivities": True,  # activities.py
         "UserCanWrite": True,
         "UserCanRename": True,
         "UserCanNotWriteRelative": not ctx.relative_writes or ctx.fault("putrel-unsupported-not-enforced"),
@@ -62,6 +64,7 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "FileExtension": split_name(row.name)[1],
         "FileNameMaxLength": MAX_STEM_LENGTH,
         "SupportedShareUrlTypes": list(SHARE_URL_TYPES),
+        "FileUrl": file_url(ctx, row.file_id, req.token_expires_ms),  # downloads.py
         "HostViewUrl": ctx.view_url(row.file_id),
         "HostEditUrl": edit_url(ctx, row.file_id, req.token),
         "BreadcrumbBrandName": BRAND_NAME,

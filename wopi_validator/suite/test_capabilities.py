@@ -5,6 +5,7 @@ detailed behaviour is the business of each area's own tests. An undeclared capab
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -79,6 +80,13 @@ def _user_info(target: Target, files: SandboxFiles, check: Checker) -> None:
     check.status(response, 200, RULE, "PutUserInfo (the host declares SupportsUserInfo)")
 
 
+def _add_activities(target: Target, files: SandboxFiles, check: Checker) -> None:
+    comment = {"Type": "comment", "Id": str(uuid.uuid4()), "Timestamp": "2024-01-01T00:00:00.0000000Z",
+               "Data": {"ContentId": "wopi-validator-capability", "ContentAction": "created"}}
+    response = files().client.add_activities({"Activities": [comment]})
+    check.status(response, 200, RULE, "AddActivities with one comment (the host declares SupportsAddActivities)")
+
+
 EXERCISES: dict[str, Exercise] = {
     "SupportsLocks": _locks,
     "SupportsGetLock": _get_lock,
@@ -87,6 +95,7 @@ EXERCISES: dict[str, Exercise] = {
     "SupportsRename": _rename,
     "SupportsDeleteFile": _delete,
     "SupportsUserInfo": _user_info,
+    "SupportsAddActivities": _add_activities,
 }
 
 

@@ -394,6 +394,37 @@ def test_illegal_specific_child_file_name_gets_400(world, wopi_check):
     wopi_check.status(response, 400, "CONT.NAME.ENCODING", action)
 
 
+# Characters most file systems refuse in a folder name.
+ILLEGAL_CONTAINER_LABEL = 'bad/na:me*?"<>|'
+
+
+def _refused_as_invalid_name(check, response, action: str) -> None:
+    """400 (CONT.NAME.INVALID.400); its X-WOPI-InvalidContainerNameError (the reason, for logs) is a SHOULD."""
+    check.status(response, 400, "CONT.NAME.INVALID.400", action)
+    check.should(response.has_header("X-WOPI-InvalidContainerNameError"), "CONT.NAME.INVALID.400",
+                 f"{action} answered 400 without X-WOPI-InvalidContainerNameError (the reason)", response)
+
+
+@pytest.mark.wopi_rule("CONT.NAME.INVALID.400")
+def test_illegal_specific_container_name_gets_400(world, wopi_check):
+    box = world.sandbox()
+    name = world.unique_name(ILLEGAL_CONTAINER_LABEL)
+    response = box.client.create_child_container(relative=name)
+    created = world.track_container(response)
+    action = f"CreateChildContainer with X-WOPI-RelativeTarget {name!r} (characters most file systems refuse)"
+    if response.status == 200:
+        # The host's names are not a file system's: it may take the name, but then exactly (specific mode).
+        returned = created.name if created is not None else None
+        wopi_check.must(returned == name, "CONT.NAME.INVALID.400",
+                        f"{action} answered 200 with ContainerPointer.Name {returned!r}; specific mode must use "
+                        "the name exactly or answer 400", response)
+        return
+    _refused_as_invalid_name(wopi_check, response, action)
+    listed, _ = children(box.client, wopi_check, "CONT.NAME.INVALID.400", "EnumerateChildren after the refusal")
+    wopi_check.must(not listed, "CONT.NAME.INVALID.400",
+                    f"after the refused {action}, the sandbox holds {[entry['Name'] for entry in listed]}")
+
+
 # -- DeleteContainer and RenameContainer -------------------------------------------------------------------
 
 
@@ -456,6 +487,30 @@ def test_renamecontainer_to_a_siblings_name_gets_409(world, wopi_check):
     info = _container_info(second.client, wopi_check, "CONT.RENAME", f"CheckContainerInfo after {action}")
     wopi_check.must(info["Name"] == second.name, "CONT.RENAME", f"after the refused {action}, Name is "
                     f"{info['Name']!r}")
+
+
+@pytest.mark.wopi_rule("CONT.NAME.INVALID.400")
+def test_renamecontainer_to_an_illegal_name_gets_400(world, wopi_check):
+    box = world.sandbox()
+    child = world.create_container(box.client, "CONT.CREATE.CONTAINER", "CreateChildContainer in the sandbox",
+                                   relative=world.unique_name("to-rename"))
+    name = world.unique_name(ILLEGAL_CONTAINER_LABEL)
+    action = f"RenameContainer to {name!r} (characters most file systems refuse)"
+    response = child.client.rename_container(name)
+    info_action = f"CheckContainerInfo after {action}"
+    if response.status == 200:
+        # Accepted: the answered Name (the name itself or a legal one the host derived) is what the container shows.
+        returned = wopi_check.json_object(response, "CONT.NAME.INVALID.400", action).get("Name")
+        info = _container_info(child.client, wopi_check, "CONT.NAME.INVALID.400", info_action)
+        wopi_check.must(isinstance(returned, str) and info["Name"] == returned, "CONT.NAME.INVALID.400",
+                        f"{action} answered 200 with Name {returned!r}, but the container's Name is "
+                        f"{info['Name']!r}", response)
+        return
+    _refused_as_invalid_name(wopi_check, response, action)
+    info = _container_info(child.client, wopi_check, "CONT.NAME.INVALID.400", info_action)
+    wopi_check.must(info["Name"] == child.name, "CONT.NAME.INVALID.400",
+                    f"after the refused {action}, the container's Name is {info['Name']!r}; expected it unchanged, "
+                    f"{child.name!r}")
 
 
 # -- licensing properties and GetShareUrl ------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.suite.steps import current_version
+from wopi_validator.suite.steps import check_file_info, current_version, get_bytes, lock_if_supported
 
 # Every byte value, so a host that re-encodes text or strips line endings is caught.
 BINARY_CONTENT = bytes(range(256)) * 4 + b"\r\n\x00end"
@@ -59,3 +59,55 @@ def test_getfile_itemversion_matches_checkfileinfo_version(wopi_seed, wopi_check
     wopi_check.should(item_version == version, "ITEMVERSION.MATCH",
                       f"GetFile X-WOPI-ItemVersion is {item_version!r}; CheckFileInfo Version is {version!r}",
                       response)
+
+
+# -- FileUrl: CheckFileInfo's alternative download location (optional) ----------------------------------------
+# A client GETs it verbatim: nothing appended, not even the access token, and it is never proof-signed.
+
+
+def _file_url(client, check, action: str) -> str:
+    url = check_file_info(client, check, action).get("FileUrl")
+    if not isinstance(url, str) or not url:
+        pytest.skip("CheckFileInfo gives no FileUrl (optional): GetFile is the only download")
+    return url
+
+
+def _fetch(client, check, url: str, action: str) -> bytes:
+    response = client.get_from_file_url(url)
+    check.status(response, 200, "GETFILE.FILEURL", f"{action} (GET on FileUrl verbatim: no token, unsigned)")
+    return response.body
+
+
+@pytest.mark.wopi_rule("GETFILE.FILEURL")
+def test_fileurl_serves_the_bytes_getfile_serves(wopi_seed, wopi_check):
+    url = _file_url(wopi_seed, wopi_check, "CheckFileInfo of the seed file")
+    via_url = _fetch(wopi_seed, wopi_check, url, "download of the seed file")
+    content = get_bytes(wopi_seed, wopi_check, "GETFILE.200", "GetFile of the seed file")
+    wopi_check.must(via_url == content, "GETFILE.FILEURL",
+                    f"FileUrl served {len(via_url)} bytes that differ from the {len(content)} bytes GetFile serves")
+
+
+@pytest.mark.wopi_rule("GETFILE.FILEURL")
+@pytest.mark.wopi_requires("PutFile")
+def test_fileurl_serves_the_new_content_after_a_putfile(wopi_target, wopi_new_file, wopi_check):
+    before, after = b"wopi-validator: before the save\n", b"wopi-validator: after the save\n"
+    client = wopi_new_file(before).client
+    url = _file_url(client, wopi_check, "CheckFileInfo of a new file")
+    wopi_check.must(_fetch(client, wopi_check, url, "download before the save") == before, "GETFILE.FILEURL",
+                    "FileUrl does not serve the file's content")
+    lock = lock_if_supported(wopi_target, client, wopi_check)
+    wopi_check.status(client.put_file(after, lock), 200, "PUTFILE.LOCKED.200", "PutFile of new content")
+    if lock:
+        wopi_check.status(client.unlock(lock), 200, "LOCK.ACQUIRE", "Unlock after the save")
+    fresh = _file_url(client, wopi_check, "CheckFileInfo after the save")
+    served = _fetch(client, wopi_check, fresh, "download after the save")
+    wopi_check.must(served == after, "GETFILE.FILEURL",
+                    f"after a PutFile, the FileUrl of a new CheckFileInfo serves {served[:60]!r}; expected the new "
+                    f"content {after!r}")
+    if fresh != url:
+        # Microsoft's validator downloads the FileUrl it read before the save; a host may hand out
+        # version-pinned URLs instead, which is why this half is a SHOULD.
+        served = _fetch(client, wopi_check, url, "download after the save through the FileUrl read before it")
+        wopi_check.should(served == after, "GETFILE.FILEURL",
+                          f"after a PutFile, the FileUrl read before it serves {served[:60]!r}; Microsoft's "
+                          f"validator expects the new content {after!r}")
