@@ -80,3 +80,28 @@ def test_utf7_encodes_non_ascii_and_keeps_ascii():
 def test_tokens_in_response_urls_are_learned_for_redaction():
     REDACTOR.learn_from_body(b'{"Url": "http://h/wopi/files/b?access_token=learned-secret-123&x=1"}')
     assert "learned-secret-123" not in REDACTOR.text("the token learned-secret-123 leaked")
+
+
+@pytest.mark.parametrize("raw_server", [rawserver.html_500], indirect=True)
+def test_fileurl_is_fetched_verbatim_unsigned_and_its_signature_redacted(raw_server):
+    from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner, ephemeral_keys
+
+    client = client_for(raw_server)
+    client.signer = ProofSigner(ephemeral_keys())
+    file_url = f"{raw_server.wopi_src}/download?sig=fileurl-signature-0123456789"
+    client.get_from_file_url(file_url)
+    exchange = client.transcript.exchanges[-1]
+    assert exchange.url == file_url  # nothing appended, not even the access token
+    sent = {name.lower() for name, _ in exchange.request_headers}
+    assert not sent & {name.lower() for name in PROOF_HEADERS}
+    assert "fileurl-signature-0123456789" not in REDACTOR.text(file_url)
+
+
+@pytest.mark.parametrize("raw_server", [rawserver.html_500], indirect=True)
+def test_add_activities_posts_the_json_body_with_its_override(raw_server):
+    client = client_for(raw_server)
+    client.add_activities({"Activities": []})
+    exchange = client.transcript.exchanges[-1]
+    assert ("X-WOPI-Override", "ADD_ACTIVITIES") in exchange.request_headers
+    assert ("Content-Type", "application/json") in exchange.request_headers
+    assert exchange.request_body == b'{"Activities": []}'

@@ -62,13 +62,13 @@ _ECO = "test_ecosystem.py::"
 _IN_SANDBOX = ("Microsoft's case works directly in the seed's parent container; ours in a fresh container of the "
                "test's own made there (so nothing the run did not create is touched)")
 _CREATE_CHILD_RENAME = f"{_CONT}test_renamefile_on_a_file_made_by_createchildfile"
-_ACTIVITIES = ("not yet covered: AddActivities is in neither Microsoft's public REST pages nor the rules of "
-               "wopi-spec.md (wopi-reference.md section 2.10 describes it); no rule or test yet")
+_ACTIVITIES = "test_activities.py::"
+_ACTIVITIES_NOTE = ("runs when CheckFileInfo declares SupportsAddActivities, on a sandbox file; as in Microsoft's "
+                    "validator, a valid comment passes with Status 0 (success) or 3 (type ignored)")
 _PROOF = ("from the proof-key work of issue 3: runs when the suite signs its requests (--proof-keys); "
           "unlike Microsoft's validator, which never signs, the valid cases are really signed")
 _PROOF_TESTS = "test_proofkeys.py::"
-_FILE_URL = ("not yet covered: downloading through CheckFileInfo FileUrl has no rule in wopi-spec.md yet; "
-             "GetFile is tested by GETFILE.200")
+_FILE_URL_NOTE = "skipped when CheckFileInfo gives no FileUrl (it is optional)"
 
 
 def _renames(group: str, reason: str = "", extra: tuple[str, ...] = ()) -> list[Parity]:
@@ -307,8 +307,13 @@ PARITY: list[Parity] = [
            ("test_licensing_properties_of_children_match_their_container",)),
       )],
     # -- FileUrl
-    _not_yet("FileUrlUsage.GetFromFileUrlAfterPutFile", _FILE_URL),
-    _not_yet("FileUrlViewOnly.GetFromFileUrl", _FILE_URL),
+    _covered("FileUrlUsage.GetFromFileUrlAfterPutFile", "GETFILE.FILEURL PUTFILE.LOCKED.200",
+             f"{_GETFILE}test_fileurl_serves_the_new_content_after_a_putfile",
+             note=_FILE_URL_NOTE + "; the FileUrl of a CheckFileInfo after the save must serve the new content, and "
+                  "the one read before it (Microsoft's validator's URL) should: a SHOULD, failed when strict, so a "
+                  "host may hand out version-pinned URLs"),
+    _covered("FileUrlViewOnly.GetFromFileUrl", "GETFILE.FILEURL",
+             f"{_GETFILE}test_fileurl_serves_the_bytes_getfile_serves", note=_FILE_URL_NOTE),
     # -- GetShareUrl
     _covered("GetSharingUrlForFileWithTypeReadOnly.files.GetShareUrlForReadOnlyUrlType", "SHAREURL.TYPES",
              "test_shareurl.py::test_getshareurl_of_a_listed_type_answers_an_absolute_url[ReadOnly]"),
@@ -323,11 +328,21 @@ PARITY: list[Parity] = [
     _covered("GetSharingUrlForContainerWithUnknownType.containers.GetShareUrlForUnknownUrlType", "CONT.SHAREURL",
              f"{_CONT}test_container_getshareurl_of_an_unknown_type_gets_501"),
     # -- AddActivities
-    *[_not_yet(f"AddActivities.files.AddActivities{case}", _ACTIVITIES) for case in (
-        "SingleMinimalComment", "SingleFullComment", "AllCapsID", "MaxLengthContentID", "MaxLengthNavigationId",
-        "CommentUpdate", "CommentDelete", "WithBonusToplevelProperty", "WithBonusDataProperty", "CommentAndPerson",
-        "CommentWithThreePeople", "CommentWithPersonBonusProperty", "CommentWithNonWopiPerson", "UnknownActivityType",
-        "UnknownNoDataActivity", "TwoActivitiesOneUnknown", "ThreeComments")],
+    *[_covered(f"AddActivities.files.AddActivities{case}", "ACTIVITIES.COMMENT ACTIVITIES.RESPONSE",
+               f"{_ACTIVITIES}test_valid_comments_get_status_0_or_3[{case}]", note=_ACTIVITIES_NOTE)
+      for case in ("SingleMinimalComment", "SingleFullComment", "AllCapsID", "MaxLengthContentID",
+                   "MaxLengthNavigationId", "CommentUpdate", "CommentDelete", "CommentAndPerson",
+                   "CommentWithThreePeople", "ThreeComments")],
+    _covered("AddActivities.files.AddActivitiesWithBonusToplevelProperty", "ACTIVITIES.TOLERANT ACTIVITIES.RESPONSE",
+             f"{_ACTIVITIES}test_unknown_properties_are_ignored[WithBonusToplevelProperty]",
+             f"{_ACTIVITIES}test_unknown_top_level_property_of_the_request_is_ignored",
+             note=_ACTIVITIES_NOTE + "; the bonus property is tried on the activity and on the request object"),
+    *[_covered(f"AddActivities.files.AddActivities{case}", "ACTIVITIES.TOLERANT ACTIVITIES.RESPONSE",
+               f"{_ACTIVITIES}test_unknown_properties_are_ignored[{case}]", note=_ACTIVITIES_NOTE)
+      for case in ("WithBonusDataProperty", "CommentWithPersonBonusProperty", "CommentWithNonWopiPerson")],
+    *[_covered(f"AddActivities.files.AddActivities{case}", "ACTIVITIES.UNKNOWN.TYPE ACTIVITIES.RESPONSE",
+               f"{_ACTIVITIES}test_unknown_activity_type_gets_status_3[{case}]", note=_ACTIVITIES_NOTE)
+      for case in ("UnknownActivityType", "UnknownNoDataActivity", "TwoActivitiesOneUnknown")],
     # -- Proof keys
     *[_covered(f"ProofKeys.ProofKeys.{case}", "PROOF.ACCEPT",
                f"{_PROOF_TESTS}test_proof_valid_with_current_or_old_key_is_accepted[{case}]", note=_PROOF)

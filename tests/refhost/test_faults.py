@@ -25,6 +25,7 @@ from wopi_validator.refhost import FAULTS, Fault, ReferenceHost
 from .conftest import TIMEOUT, WopiFile, make_file
 from .container_probes import CONTAINER_PROBES
 from .docs_probes import DOCS_PROBES
+from .parity_probes import PARITY_PROBES
 from .security_probes import SECURITY_PROBES
 
 Probe = Callable[[ReferenceHost], bool]
@@ -750,6 +751,7 @@ def _(host):
 PROBES.update(CONTAINER_PROBES)  # the container and ecosystem faults' probes live beside their helpers
 PROBES.update(SECURITY_PROBES)  # the security probes' and the load test's faults
 PROBES.update(DOCS_PROBES)  # the ONLYOFFICE Docs API side's faults
+PROBES.update(PARITY_PROBES)  # AddActivities, FileUrl and illegal container names
 
 
 def test_every_fault_has_a_probe():
