@@ -18,6 +18,8 @@ def oo_run(request: pytest.FixtureRequest) -> OnlyofficeRun:
     run = request.config.stash[RUN_KEY].onlyoffice
     if run is None:
         pytest.skip(NOT_CONFIGURED)
+    if run.unusable is not None:
+        pytest.fail(f"the ONLYOFFICE Docs API side could not be opened: {run.unusable}", pytrace=False)
     return run
 
 

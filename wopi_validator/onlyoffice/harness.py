@@ -40,6 +40,9 @@ class OnlyofficeRun:
         self.decoy: DocumentServer | None = None
         self.first: EditorSession | None = None
         self.original: bytes | None = None
+        self.unusable: str | None = None
+        self.callback_timeout = settings.timeout
+        """Why the bundled host's Docs API side could not be opened; the area's tests fail with it."""
 
     def open(self, on_document_server: Callable[[str], None] | None = None, *, servers: bool = True) -> None:
         """Start the Document Servers (``on_document_server`` is told ours), then the preflight."""
@@ -47,6 +50,8 @@ class OnlyofficeRun:
             if servers:
                 # The integration downloads an edited file while our callback waits: half the timeout each.
                 stall = max(1.0, self.settings.timeout / 2)
+                # A callback's answer waits for the integration's download from us, which may stall that long.
+                self.callback_timeout = self.settings.timeout + stall
                 self.docserver = DocumentServer(self.settings.ds_port, stall_seconds=stall)
                 self.decoy = DocumentServer(0, stall_seconds=stall)
                 if on_document_server is not None:
@@ -95,8 +100,9 @@ class OnlyofficeRun:
                     server.stop()
             self.docserver = self.decoy = None
 
-    def client(self, transcript: Transcript) -> WopiClient:
-        settings = ClientSettings(timeout=self.settings.timeout, max_body=self.settings.max_body, health=self.health)
+    def client(self, transcript: Transcript, timeout: float | None = None) -> WopiClient:
+        settings = ClientSettings(timeout=timeout or self.settings.timeout, max_body=self.settings.max_body,
+                                  health=self.health)
         return WopiClient(make_session(), self.settings.config_source, "", settings, transcript)
 
     def download_headers(self, url: str) -> dict[str, str | None]:
@@ -115,6 +121,7 @@ class Harness:
         self.settings = run.settings
         self.check = check
         self.client = run.client(transcript)
+        self.callback_client = run.client(transcript, run.callback_timeout)
         assert run.docserver is not None and run.decoy is not None, "the area's servers are not running"
         self.docserver = run.docserver
         self.decoy = run.decoy
@@ -159,7 +166,7 @@ class Harness:
     def send(self, session: EditorSession, callback: callbacks.Callback) -> WopiResponse:
         body = json.dumps(callback.body).encode()
         headers: dict[str, str | None] = {"Content-Type": "application/json", **callback.headers}
-        return self.client.request("POST", url=self.callback_url(session), headers=headers, body=body)
+        return self.callback_client.request("POST", url=self.callback_url(session), headers=headers, body=body)
 
     def signed(self, data: dict[str, Any], **options: Any) -> callbacks.Callback:
         return callbacks.signed(data, self.settings.secret, self.settings.header, **options)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 
 from wopi_validator.client import describe_transport_error, make_session
 from wopi_validator.errors import ProviderError
@@ -91,11 +93,11 @@ class ConfigSource:
         try:
             response = session.get(self.spec, timeout=(self.timeout, self.timeout), allow_redirects=False,
                                    stream=True)
-            body = response.raw.read(self.max_body + 1, decode_content=True)
+            body = self._read_body(response, where)
         except requests.RequestException as exc:
             raise ConfigSourceError(f"{where}: {describe_transport_error(exc, self.timeout)}") from None
-        except OSError as exc:
-            raise ConfigSourceError(f"{where}: the answer broke off ({exc})") from None
+        except (OSError, urllib3.exceptions.HTTPError) as exc:
+            raise ConfigSourceError(f"{where}: the answer broke off ({type(exc).__name__})") from None
         finally:
             session.close()
         if response.status_code != 200:
@@ -103,6 +105,18 @@ class ConfigSource:
         if len(body) > self.max_body:
             raise ConfigSourceError(f"{where}: the answer is larger than {self.max_body} bytes")
         return body.decode(response.encoding or "utf-8", "replace")
+
+    def _read_body(self, response: requests.Response, where: str) -> bytes:
+        """At most max_body + 1 bytes, within the timeout for the whole body (a dripping answer is cut)."""
+        deadline = time.monotonic() + self.timeout
+        chunks: list[bytes] = []
+        size = 0
+        while size <= self.max_body and (chunk := response.raw.read1(64 * 1024, decode_content=True)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() > deadline:
+                raise ConfigSourceError(f"{where}: the answer was still arriving after {self.timeout:g} s")
+        return b"".join(chunks)
 
     def _run_command(self) -> str:
         where = f"config source command {shlex.join(self.command)}"

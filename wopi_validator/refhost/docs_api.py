@@ -207,10 +207,14 @@ def _fetch(ctx: HostContext, url: object) -> bytes:
             if answer.status != 200:
                 raise ValueError(f"the Document Server answered {answer.status}")
             body = answer.read(ctx.max_put_size + 1)
+            promised = answer.headers.get("Content-Length")
     except (urllib.error.URLError, HTTPException, OSError) as exc:
         raise ValueError(f"downloading the edited file failed: {exc}") from None
     if len(body) > ctx.max_put_size:
         raise ValueError("the edited file is too large")
+    # read(n) returns what arrived when the server closes early: a cut-off download must not be saved.
+    if promised is not None and promised.isdigit() and len(body) != int(promised):
+        raise ValueError(f"the download broke off after {len(body)} of {promised} bytes")
     return body
 
 
