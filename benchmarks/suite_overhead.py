@@ -5,11 +5,16 @@ reference token provider, proof keys and all three reports, exactly as a user ge
 measures, side by side in one process:
 
 (a) wall time of the run, and the same without the deliberate waits (token and lock expiry
-    tests sleep on purpose; every main-thread `time.sleep` is summed);
+    tests sleep on purpose: every main-thread `time.sleep` is summed; and a Docs API callback
+    whose download hangs on purpose waits for the integration to give up);
 (b) the overhead ratio: (wall time - waits) divided by the time a bare `requests.Session`
     loop takes to replay the very same requests (every exchange of every test, Hypothesis
     examples included, with the headers and bodies that were sent, proof headers included)
-    against the same host instance, kept alive for the replay;
+    against the same host instance, kept alive for the replay. That host has lived through
+    the run (files deleted, tokens revoked), so many replayed requests get a quicker answer
+    (a 404 instead of a save): the share answered with the run's own status is printed, and
+    two figures that do not depend on the replay beside it: the host's own time, measured
+    server side during the run, and the sum of the run's round trips;
 (c) peak memory (RSS) of the process; (d) requests per second; the time spent signing proofs;
 (f) wall time of `wopi-validator -q` in a new process, serial versus `-- -n 2` (pytest-xdist).
 
@@ -46,6 +51,8 @@ from wopi_validator import cli, proofkeys, transcript  # noqa: E402
 from wopi_validator.refhost import ReferenceHost  # noqa: E402
 from wopi_validator.transcript import Exchange  # noqa: E402
 
+STALLING_PATH = b"/cache/files/stall/"  # our Document Server's URL that never finishes (onlyoffice/docserver.py)
+
 
 @dataclass
 class Measured:
@@ -54,17 +61,28 @@ class Measured:
     wall: float = 0.0
     waits: float = 0.0
     signing: float = 0.0
+    host_seconds: float = 0.0
+    stalled: float = 0.0
     exchanges: list[Exchange] = field(default_factory=list)
     hosts: list[ReferenceHost] = field(default_factory=list)
     exit_code: int = 0
 
 
-def with_latency(app: Any, seconds: float) -> Any:
-    """WSGI middleware: the host thinks for ``seconds`` before each answer, as a real host over a network does."""
-    def delayed(environ: dict[str, Any], start_response: Any) -> Any:
-        time.sleep(seconds)
-        return app(environ, start_response)
-    return delayed
+def host_timing(app: Any, measured: Measured, latency: float) -> Any:
+    """WSGI middleware: sums the time the host spends answering (its own time, server side); with ``latency``
+    it thinks that long before each answer, as a real host over a network does."""
+    lock = threading.Lock()
+
+    def timed(environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.perf_counter()
+        if latency:
+            time.sleep(latency)
+        try:
+            return list(app(environ, start_response))
+        finally:
+            with lock:
+                measured.host_seconds += time.perf_counter() - started
+    return timed
 
 
 @contextmanager
@@ -80,6 +98,10 @@ def instrumented(measured: Measured, latency: float = 0.0) -> Iterator[None]:
 
     def append(self: transcript.Transcript, exchange: Exchange) -> None:
         measured.exchanges.append(exchange)
+        if STALLING_PATH in exchange.request_body and exchange.elapsed:
+            # A callback whose download hangs on purpose: the answer waits for the integration to give up.
+            measured.waits += exchange.elapsed
+            measured.stalled += exchange.elapsed
         original_append(self, exchange)
 
     def sleep(seconds: float) -> None:
@@ -99,7 +121,7 @@ def instrumented(measured: Measured, latency: float = 0.0) -> Iterator[None]:
         return original_start(self)
 
     def wsgi_app(self: ReferenceHost, ctx: Any) -> Any:
-        return with_latency(original_app(self, ctx), latency) if latency else original_app(self, ctx)
+        return host_timing(original_app(self, ctx), measured, latency)
 
     transcript.Transcript.append = append  # type: ignore[method-assign]
     ReferenceHost._wsgi_app = wsgi_app  # type: ignore[method-assign]
@@ -129,23 +151,37 @@ def timed_run(latency: float = 0.0) -> Measured:
     return measured
 
 
-def replay(exchanges: list[Exchange]) -> float:
-    """The same requests, in order, from a bare session: what the host's own time costs."""
+@dataclass
+class Replayed:
+    seconds: float
+    sent: int
+    same_status: int
+
+
+def replay(exchanges: list[Exchange]) -> Replayed:
+    """The same requests, in order, from a bare session: what the host's own time costs.
+
+    The host has lived through the run by then (files deleted, locks released), so some answers differ
+    from the run's; how many answered with the same status is reported beside the time.
+    """
     session = requests.Session()
     session.trust_env = False
+    sent = same = 0
     start = time.perf_counter()
     for exchange in exchanges:
         if exchange.status is None:
             continue
+        sent += 1
         try:
             response = session.request(exchange.method, exchange.url, headers=dict(exchange.request_headers),
                                        data=exchange.request_body or None, timeout=10, allow_redirects=False)
             response.content  # noqa: B018 - read the body, as the suite does
         except requests.RequestException:
             continue  # a request the run meant to fail (a reset, a refused oversized header): cost counted
+        same += response.status_code == exchange.status
     elapsed = time.perf_counter() - start
     session.close()
-    return elapsed
+    return Replayed(elapsed, sent, same)
 
 
 def xdist_wall_time(workers: int | None) -> float:
@@ -159,9 +195,9 @@ def xdist_wall_time(workers: int | None) -> float:
         return time.perf_counter() - start
 
 
-def measure(repeat: int, latency: float) -> list[tuple[Measured, float]] | None:
+def measure(repeat: int, latency: float) -> list[tuple[Measured, Replayed]] | None:
     """``repeat`` instrumented runs after a warm-up run, each with its replay; None if the suite failed."""
-    runs: list[tuple[Measured, float]] = []
+    runs: list[tuple[Measured, Replayed]] = []
     for number in range(repeat + 1):
         measured = timed_run(latency)
         try:
@@ -192,17 +228,25 @@ def main() -> int:
     wall = statistics.median(m.wall for m, _ in runs)
     busy = statistics.median(m.wall - m.waits for m, _ in runs)
     waits = statistics.median(m.waits for m, _ in runs)
-    replayed = statistics.median(r for _, r in runs)
+    replayed = statistics.median(r.seconds for _, r in runs)
+    same = statistics.median(r.same_status / max(1, r.sent) for _, r in runs)
+    host = statistics.median(m.host_seconds for m, _ in runs)
+    round_trips = statistics.median(sum(e.elapsed or 0.0 for e in m.exchanges) - m.stalled for m, _ in runs)
     signing = statistics.median(m.signing for m, _ in runs)
     sent = statistics.median(len(m.exchanges) for m, _ in runs)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [
         ("wall time of a full default run (in process, median)", f"{wall:.2f} s"),
-        ("deliberate waits in it (token and lock expiry)", f"{waits:.2f} s"),
+        ("deliberate waits in it (token expiry; a Docs API download left to hang)", f"{waits:.2f} s"),
         ("wall time without the waits", f"{busy:.2f} s"),
         ("requests in a run (every test and Hypothesis example)", f"{sent:.0f}"),
         ("bare requests.Session replay of the same requests", f"{replayed:.2f} s"),
+        ("replayed requests answered with the run's status", f"{same:.0%}"),
         ("overhead ratio ((wall - waits) / replay)", f"{busy / replayed:.2f}"),
+        ("the host's own time in the run (server side, sum over requests)", f"{host:.2f} s"),
+        ("round trips in the run (client side, sum, without the hanging download)", f"{round_trips:.2f} s"),
+        ("(wall - waits) / round trips: the run's time per second of waiting on the host",
+         f"{busy / round_trips:.2f}"),
         ("time signing proofs (X-WOPI-Proof and ProofOld)", f"{signing:.2f} s"),
         ("requests per second (run)", f"{sent / wall:.0f}"),
         ("peak memory of this process (RSS)", f"{peak_mib:.0f} MiB"),
@@ -212,7 +256,7 @@ def main() -> int:
         if slow is None:
             return 1
         (measured, replayed_slow), = slow
-        ratio = (measured.wall - measured.waits) / replayed_slow
+        ratio = (measured.wall - measured.waits) / replayed_slow.seconds
         rows.append((f"overhead ratio with a host answering {latency_ms:g} ms later", f"{ratio:.2f}"))
     if not options.skip_xdist:
         serial, parallel = xdist_wall_time(None), xdist_wall_time(2)
