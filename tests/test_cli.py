@@ -53,12 +53,14 @@ def test_usage_errors_exit_2_with_one_line(args, fragment):
     assert_one_clear_line(wopi_validator(*args), 2, fragment)
 
 
-def test_refused_token_exits_3_and_names_the_token():
+@pytest.mark.parametrize("token", ["not-the-token", "-a-token-that-begins-with-a-dash"])
+def test_refused_token_exits_3_and_names_the_token(token):
+    """A random token may begin with "-": it is still the value of --token, not an unknown option."""
     from wopi_validator.refhost import ReferenceHost
 
     with ReferenceHost() as host:
         seed = host.create_seed()
-        result = wopi_validator("--target", seed.wopi_src, "--token", "not-the-token")
+        result = wopi_validator("--target", seed.wopi_src, "--token", token)
     assert_one_clear_line(result, 3, "refused the first CheckFileInfo with 401", "token")
 
 

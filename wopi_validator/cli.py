@@ -131,6 +131,20 @@ def _run_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value is a random secret: one may begin with "-", which argparse would take for an option.
+_SECRET_OPTIONS = ("--token", "--oo-secret")
+
+
+def _attach_secret_values(argv: list[str]) -> list[str]:
+    """``--token -abc`` -> ``--token=-abc``: the word after a secret option is always its value."""
+    joined: list[str] = []
+    words = iter(argv)
+    for word in words:
+        value = next(words, None) if word in _SECRET_OPTIONS else None
+        joined.append(f"{word}={value}" if value is not None else word)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
@@ -156,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         index = argv.index("--")
         argv, passthrough = argv[:index], argv[index + 1:]
-    options = _run_parser().parse_args(argv)
+    options = _run_parser().parse_args(_attach_secret_values(argv))
     try:
         pytest_args = _pytest_args(options)
     except UsageError as exc:
