@@ -11,7 +11,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -190,25 +190,21 @@ RUN_KEY = pytest.StashKey[WopiRun]()
 TRANSCRIPT_KEY = pytest.StashKey[Transcript]()
 
 
-def _concurrency(value: str) -> int:
-    """--wopi-concurrency: at least 2 (a race needs two)."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if number < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {number}")
-    return number
+def _whole_number_at_least(minimum: int) -> Callable[[str], int]:
+    """An option type: a whole number no smaller than ``minimum``."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {number}")
+        return number
+    return parse
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
+_concurrency = _whole_number_at_least(2)  # --wopi-concurrency: a race needs two
+_positive_int = _whole_number_at_least(1)
 
 
 def _positive_seconds(value: str) -> float:
@@ -559,12 +555,15 @@ def wopi_transcript(request: pytest.FixtureRequest) -> Transcript:
 @pytest.fixture
 def wopi_check(request: pytest.FixtureRequest, wopi_target: Target) -> Checker:
     """Rule checks for this test; warnings land in the test's user properties."""
-    item = request.node
+    return item_checker(request.node, wopi_target.config.judges_strictly)
 
+
+def item_checker(item: pytest.Item, strict: bool) -> Checker:
+    """A Checker whose warnings and notes land in the test's user properties (and so in every report)."""
     def record(kind: str, text: str) -> None:
         item.user_properties.append((kind, text))
 
-    return Checker(strict=wopi_target.config.judges_strictly, record=record)
+    return Checker(strict=strict, record=record)
 
 
 @pytest.fixture

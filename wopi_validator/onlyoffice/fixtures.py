@@ -26,12 +26,9 @@ def oo_run(request: pytest.FixtureRequest) -> OnlyofficeRun:
 @pytest.fixture
 def oo_check(request: pytest.FixtureRequest, oo_run: OnlyofficeRun) -> Checker:
     """Rule checks for this test (strict like the run); warnings land in the test's user properties."""
-    item = request.node
+    from wopi_validator.plugin import item_checker
 
-    def record(kind: str, text: str) -> None:
-        item.user_properties.append((kind, text))
-
-    return Checker(strict=oo_run.settings.strict, record=record)
+    return item_checker(request.node, oo_run.settings.strict)
 
 
 @pytest.fixture
