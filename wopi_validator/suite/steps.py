@@ -82,6 +82,20 @@ def track_created_file(files: SandboxFiles, response: WopiResponse) -> SandboxFi
     return files.track_url(body.get("Url"), body.get("Name"))
 
 
+def exact_name_or_400(check: Checker, response: WopiResponse, created: SandboxFile | None, name: str,
+                      rule_id: str, action: str) -> bool:
+    """Specific mode with a name most file systems refuse: a 200 must have used the name exactly (a host whose
+    names may hold these characters), anything else must be 400. True when the host answered 200."""
+    if response.status == 200:
+        returned = response.json().get("Name") if created is not None else None
+        check.must(returned == name, rule_id,
+                   f"{action} answered 200 with Name {returned!r}; specific mode must use the name exactly "
+                   "or answer 400", response)
+        return True
+    check.status(response, 400, rule_id, action)
+    return False
+
+
 def put_relative(
     files: SandboxFiles, client: WopiClient, check: Checker, rule_id: str, action: str, content: bytes,
     **options: Any,
