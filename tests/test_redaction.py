@@ -74,3 +74,23 @@ def test_the_signature_of_a_fileurl_is_learned_from_checkfileinfo():
     text = redactor.text(f"GET https://h/download/7?expires=1&sig={signature}")
     assert signature not in text
     assert "expires=1" in text
+
+
+def test_overlapping_secrets_leave_no_fragment_either_side_of_the_automaton():
+    # Past the pending list: the secrets are matched by the automaton, the last few by plain search.
+    redactor = Redactor()
+    secrets = [f"token-{number:04d}-xyz" for number in range(150)]
+    for secret in secrets:
+        redactor.add(secret)
+    redactor.add("abcdEFGH")
+    redactor.add("EFGHijkl")  # overlaps the previous one in "abcdEFGHijkl"
+    text = redactor.text(f"x{secrets[3]}y {secrets[149]}{secrets[0]} abcdEFGHijkl tail")
+    assert text == f"x{PLACEHOLDER}y {PLACEHOLDER} {PLACEHOLDER} tail"
+    assert redactor.text("nothing secret here") == "nothing secret here"
+
+
+def test_a_secret_inside_a_longer_word_is_still_masked():
+    redactor = Redactor()
+    for number in range(70):
+        redactor.add(f"secret{number:03d}value")
+    assert redactor.text("prefixsecret042valuesuffix") == f"prefix{PLACEHOLDER}suffix"

@@ -37,4 +37,4 @@ def test_two_workers_give_one_report_with_the_same_verdicts_as_a_serial_run(tmp_
     html = (tmp_path / "parallel" / "report.html").read_text(encoding="utf-8")
     assert "WOPI results by area and rule" in html
     # Each worker keeps its own ledger of the files it made; all are removed, so none is left.
-    assert not list((tmp_path / "parallel").glob("ledger*.json"))
+    assert not list((tmp_path / "parallel").glob("ledger*.jsonl"))

@@ -60,7 +60,7 @@ other commands:
   wopi-validator parity [--output FILE]    Microsoft's validator cases mapped to our tests (docs/parity.md)
   wopi-validator serve-reference [--help]  run the reference host for your own experiments
   wopi-validator diff OLD.json NEW.json    compare two summary.json files; exit 1 on a regression
-  wopi-validator cleanup LEDGER            remove the files an interrupted run left (reports/ledger.json)
+  wopi-validator cleanup LEDGER            remove the files an interrupted run left (reports/ledger.jsonl)
   wopi-validator keys generate DIR         current and old proof-key pairs for --proof-keys
   wopi-validator discovery --keys DIR ...  serve (--serve) or write (--discovery-file) a discovery XML with them
 
@@ -374,7 +374,7 @@ def _diff(argv: list[str]) -> int:
 def _cleanup(argv: list[str]) -> int:
     parser = _Parser(prog="wopi-validator cleanup",
                      description="Unlock and delete the files an interrupted run left on the host, as listed in "
-                                 "its ledger (reports/ledger.json). Exits 0 when everything is gone, 1 otherwise.")
+                                 "its ledger (reports/ledger.jsonl). Exits 0 when everything is gone, 1 otherwise.")
     parser.add_argument("ledger", metavar="LEDGER", help="the ledger file the run left in its reports folder")
     parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds (default 10)")
     options = parser.parse_args(argv)

@@ -130,12 +130,12 @@ class WopiRun:
                                           wopi_values=values, reference=self.reference, strict=strict)
 
     def ledger_path(self) -> Path | None:
-        """--wopi-ledger, else ledger.json beside --wopi-summary; a worker of xdist adds its id."""
+        """--wopi-ledger, else ledger.jsonl beside --wopi-summary; a worker of xdist adds its id."""
         explicit = self.option("wopi_ledger")
         summary = self.option("wopi_summary")
         if not explicit and not summary:
             return None
-        path = Path(explicit) if explicit else Path(summary).with_name("ledger.json")
+        path = Path(explicit) if explicit else Path(summary).with_name("ledger.jsonl")
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         return path.with_name(f"{path.stem}-{worker}{path.suffix}") if worker else path
 
@@ -253,7 +253,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run only tests of rules matching these comma-separated patterns, e.g. 'LOCK.*,PUTFILE.*'")
     group.addoption("--wopi-summary", metavar="PATH", help="write summary.json here")
     group.addoption("--wopi-ledger", metavar="PATH",
-                    help="record created files here until deleted (default: ledger.json beside --wopi-summary)")
+                    help="record created files here until deleted (default: ledger.jsonl beside --wopi-summary)")
     group.addoption("--wopi-expected", metavar="FILE",
                     help="file of expected failures (one test ID per line): fail only on changes")
     group.addoption("--wopi-hypothesis-profile", choices=HYPOTHESIS_PROFILES, default=DEFAULT_HYPOTHESIS_PROFILE,

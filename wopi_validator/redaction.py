@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import ahocorasick
+
 PLACEHOLDER = "<redacted>"
 SECRET_HEADERS = frozenset(
     {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-wopi-proof", "x-wopi-proofold"}
@@ -28,7 +30,7 @@ _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)?
 _MAX_SCANNED_BODY = 1024 * 1024
 # A FileUrl's query values this long are taken for signatures or tokens (an expiry in ms has 13 digits).
 _MIN_SIGNED_VALUE_LENGTH = 16
-_SECRETS_PER_PATTERN = 64
+_PENDING_SECRETS = 64
 
 
 class Redactor:
@@ -37,10 +39,11 @@ class Redactor:
     def __init__(self) -> None:
         self._secrets: set[str] = set()
         self._lock = threading.Lock()
-        # A run learns hundreds of tokens, one at a time, between redactions: recompiling one regex of
-        # all of them at each new token costs seconds. New secrets wait in a short list (plain replace)
-        # until there are enough of them to compile into one more pattern.
-        self._patterns: list[re.Pattern[str]] = []
+        # A run learns a thousand tokens or more, one at a time, between redactions, and masks millions
+        # of characters. Known secrets are found in one pass by an Aho-Corasick automaton (its cost does
+        # not grow with the number of secrets); rebuilding it at each new token would cost seconds, so new
+        # secrets wait in a short list (plain substring search) until there are enough to rebuild it.
+        self._automaton: ahocorasick.Automaton | None = None
         self._pending: list[str] = []
 
     def add(self, secret: str | None) -> None:
@@ -51,9 +54,8 @@ class Redactor:
                 return
             self._secrets.add(secret)
             self._pending.append(secret)
-            if len(self._pending) >= _SECRETS_PER_PATTERN:
-                ordered = sorted(self._pending, key=len, reverse=True)
-                self._patterns.append(re.compile("|".join(re.escape(s) for s in ordered)))
+            if len(self._pending) >= _PENDING_SECRETS:
+                self._automaton = _automaton_of(self._secrets)
                 self._pending = []
 
     def add_tokens_from_url(self, url: str) -> None:
@@ -114,20 +116,47 @@ class Redactor:
         text = _QUERY_TOKEN.sub(lambda m: m.group(1) + PLACEHOLDER, text)
         text = _JWT.sub(PLACEHOLDER, text)
         with self._lock:
-            patterns = list(self._patterns)
-            pending = sorted(self._pending, key=len, reverse=True)
-        for pattern in patterns:
-            text = pattern.sub(PLACEHOLDER, text)
+            automaton, pending = self._automaton, list(self._pending)
+        spans: list[tuple[int, int]] = []
+        if automaton is not None:
+            spans.extend((end + 1 - length, end + 1) for end, length in automaton.iter(text))
         for secret in pending:
-            if secret in text:
-                text = text.replace(secret, PLACEHOLDER)
-        return text
+            start = text.find(secret)
+            while start >= 0:
+                spans.append((start, start + len(secret)))
+                start = text.find(secret, start + 1)
+        return _mask(text, spans) if spans else text
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         items = headers.items() if isinstance(headers, Mapping) else headers
         return [
             (name, PLACEHOLDER if name.lower() in SECRET_HEADERS else self.text(value)) for name, value in items
         ]
+
+
+def _automaton_of(secrets: Iterable[str]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for secret in secrets:
+        automaton.add_word(secret, len(secret))
+    automaton.make_automaton()
+    return automaton
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every span replaced; overlapping or touching spans become one placeholder, so no part of
+    a secret that overlaps another survives."""
+    spans.sort()
+    pieces: list[str] = []
+    kept_from = 0
+    span_start, span_end = spans[0]
+    for start, end in spans[1:]:
+        if start <= span_end:
+            span_end = max(span_end, end)
+            continue
+        pieces += (text[kept_from:span_start], PLACEHOLDER)
+        kept_from, span_start, span_end = span_end, start, end
+    pieces += (text[kept_from:span_start], PLACEHOLDER, text[span_end:])
+    return "".join(pieces)
 
 
 REDACTOR = Redactor()

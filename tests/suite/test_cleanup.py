@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import time
 
 import pytest
 
+from wopi_validator.ledger import load_ledger
 from wopi_validator.refhost import ReferenceHost
 
 SLOW_TEST = ["--lock-ttl", "30", "--rules", "LOCK.EXPIRY"]  # holds a locked sandbox file for 30 s
@@ -42,7 +42,7 @@ def test_an_interrupted_run_removes_its_files_and_locks(tmp_path, signum):
     with ReferenceHost() as host:
         run = start_run(host, tmp_path, *SLOW_TEST)
         try:
-            wait_for_a_locked_sandbox_file(host, tmp_path / "ledger.json")
+            wait_for_a_locked_sandbox_file(host, tmp_path / "ledger.jsonl")
             run.send_signal(signum)
             output, _ = run.communicate(timeout=30)
         finally:
@@ -50,11 +50,11 @@ def test_an_interrupted_run_removes_its_files_and_locks(tmp_path, signum):
         assert run.returncode == 130, output[-2000:]
         assert "Traceback" not in output
         assert only_the_seed_is_left(host)
-    assert not (tmp_path / "ledger.json").exists()
+    assert not (tmp_path / "ledger.jsonl").exists()
 
 
 def test_cleanup_removes_what_a_killed_run_left(tmp_path):
-    ledger = tmp_path / "ledger.json"
+    ledger = tmp_path / "ledger.jsonl"
     with ReferenceHost() as host:
         run = start_run(host, tmp_path, *SLOW_TEST)
         try:
@@ -64,7 +64,7 @@ def test_cleanup_removes_what_a_killed_run_left(tmp_path):
         finally:
             run.kill()
         assert not only_the_seed_is_left(host)
-        assert len(json.loads(ledger.read_text())["files"]) == 1
+        assert len(load_ledger(ledger).entries) == 1
         assert ledger.stat().st_mode & 0o077 == 0, "the ledger holds tokens: it must be private"
         result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(ledger)],
                                 capture_output=True, text=True, timeout=60)
@@ -88,4 +88,4 @@ def test_failing_runs_leave_nothing_behind(tmp_path, fault):
         output, _ = run.communicate(timeout=300)
         assert run.returncode == 1, output[-2000:]
         assert only_the_seed_is_left(host)
-    assert not (tmp_path / "ledger.json").exists()
+    assert not (tmp_path / "ledger.jsonl").exists()
