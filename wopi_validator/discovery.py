@@ -87,7 +87,7 @@ class DiscoveryServer:
         return self.base_url + DISCOVERY_PATH
 
     def serve_forever(self) -> None:
-        self._server.serve_forever(poll_interval=0.2)
+        self._server.serve_forever(poll_interval=0.05)  # shutdown() waits one poll
 
     def start(self) -> DiscoveryServer:
         self._thread = threading.Thread(target=self.serve_forever, name="wopi-discovery", daemon=True)

@@ -43,7 +43,9 @@ class DocumentServer:
         self._signing_key = secrets.token_bytes(32)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="oo-docserver", daemon=True)
+        # shutdown() waits for the serving loop's next poll: a short interval keeps the end of a run quick.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="oo-docserver", daemon=True)
         self._thread.start()
 
     @property
