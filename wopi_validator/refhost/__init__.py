@@ -13,6 +13,7 @@ Modules, from the outside in:
 * ``containers``, ``ecosystem`` (routes: ``container_routes``)   containers and the ecosystem
 * ``names``      UTF-7 and file-name rules; ``timefmt`` LastModifiedTime
 * ``store``      SQLite state and content blobs; ``tokens`` ids and tokens
+* ``randomness`` every random id, token and key (seedable for reproducible benchmark replays)
 * ``faults``     the catalogue of named faults; ``standalone`` the CLI
 """
 

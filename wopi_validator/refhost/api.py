@@ -20,12 +20,12 @@ the PDS shape also takes the bare key) and act for the user ``alice``.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 from urllib.parse import quote, unquote
 
 from flask import Flask, Response, request
 
+from . import randomness
 from .context import HostContext
 from .sessions import SessionError, open_session, refresh_session, revoke
 
@@ -85,7 +85,7 @@ def register(app: Flask, ctx: HostContext) -> None:
             # Cloudreve reports a missing object in the envelope, under HTTP 200.
             return _json({"code": 40016, "msg": "Object not exist", "data": None})
         session = open_session(ctx, file_id, API_USER, ctx.token_ttl)
-        data = {"session": {"id": str(uuid.uuid4()), "access_token": session.access_token,
+        data = {"session": {"id": str(randomness.uuid4()), "access_token": session.access_token,
                             "expires": session.access_token_ttl},
                 "wopi_src": _client_url(ctx, file_id)}
         return _json({"code": 0, "msg": "", "data": data})

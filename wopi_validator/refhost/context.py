@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from . import randomness
 from .docs_state import DocsSide
 from .faults import FAULTS
 from .store import FileRow, Store
@@ -46,7 +46,7 @@ class HostContext:
     in_flight: dict[str, int] = field(default_factory=dict)
     """File id -> WOPI requests on it being served now (fault putfile-write-behind-under-load)."""
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
-    download_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    download_key: bytes = field(default_factory=lambda: randomness.token_bytes(32))
     """Signs the FileUrl download URLs (``downloads.py``): new for every host, so URLs die with it."""
 
     @contextmanager

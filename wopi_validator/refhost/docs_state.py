@@ -9,9 +9,10 @@ document is edited and saved, the key must be generated anew").
 
 from __future__ import annotations
 
-import secrets
 import threading
 from dataclasses import dataclass, field
+
+from . import randomness
 
 DEFAULT_HEADER = "Authorization"
 DEFAULT_DOCUMENT_SERVER = "http://127.0.0.1:8765"
@@ -29,7 +30,7 @@ class DocumentKey:
 
 @dataclass
 class DocsSide:
-    secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    secret: str = field(default_factory=lambda: randomness.token_urlsafe(24))
     document_server: str = DEFAULT_DOCUMENT_SERVER
     """Origin (scheme://host:port) of the Document Server whose files the host downloads; nothing else."""
     header: str = DEFAULT_HEADER
@@ -46,7 +47,7 @@ class DocsSide:
             for entry in reversed(list(self.keys.values())):
                 if entry.file_id == file_id and entry.version == version and not entry.saved:
                     return entry.key
-            key = secrets.token_urlsafe(15)
+            key = randomness.token_urlsafe(15)
             self.keys[key] = DocumentKey(key, file_id, version)
             return key
 

@@ -8,9 +8,9 @@ working at once (this host's policy; others keep it until it expires).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
+from . import randomness
 from .context import HostContext
 from .tokens import mint_token, now_ms
 
@@ -44,7 +44,7 @@ def open_session(ctx: HostContext, file_id: str, user_id: str, ttl_seconds: floa
             raise KeyError(f"no file with id {file_id!r}")
         expires_at_ms = now_ms() + int(ttl_seconds * 1000)
         access_token = mint_token(tx, file_id, user_id, expires_at_ms)
-        refresh_token = secrets.token_urlsafe(24)
+        refresh_token = randomness.token_urlsafe(24)
         tx.insert_refresh_token(refresh_token, access_token, now_ms() + REFRESH_TTL_SECONDS * 1000)
     return Session(file_id, access_token, reported_ttl(ctx, expires_at_ms), refresh_token)
 
@@ -62,7 +62,7 @@ def refresh_session(ctx: HostContext, access_token: str, refresh_token: str, ttl
             expires_at_ms = now_ms() + int(ttl_seconds * 1000)
         new_token = mint_token(tx, old.file_id, old.user_id, expires_at_ms)
         tx.delete_token(access_token)
-        new_refresh = secrets.token_urlsafe(24)
+        new_refresh = randomness.token_urlsafe(24)
         tx.insert_refresh_token(new_refresh, new_token, now_ms() + REFRESH_TTL_SECONDS * 1000)
     return Session(old.file_id, new_token, reported_ttl(ctx, expires_at_ms), new_refresh)
 

@@ -13,7 +13,6 @@ the bytes that match that row's Version (see :meth:`Store.read_content`).
 from __future__ import annotations
 
 import hashlib
-import secrets
 import sqlite3
 import threading
 import time
@@ -21,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import randomness
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
@@ -365,7 +366,7 @@ class Store:
         row = conn.execute("SELECT id FROM containers WHERE parent IS NULL").fetchone()
         if row is not None:
             return row[0]
-        root_id = secrets.token_urlsafe(12)
+        root_id = randomness.token_urlsafe(12)
         conn.execute(f"INSERT INTO containers ({_CONTAINER_COLUMNS}) VALUES (?, ?, NULL, ?)",
                      (root_id, ROOT_CONTAINER_NAME, "alice"))
         return root_id

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 
+from . import randomness
 from .store import Transaction
 
 
 def new_file_id() -> str:
-    return secrets.token_urlsafe(12)
+    return randomness.token_urlsafe(12)
 
 
 def now_ms() -> int:
@@ -18,6 +18,6 @@ def now_ms() -> int:
 
 def mint_token(tx: Transaction, file_id: str, user_id: str, expires_at_ms: int) -> str:
     """A token that opens only ``file_id``, as ``user_id``, until ``expires_at_ms``."""
-    token = secrets.token_urlsafe(24)
+    token = randomness.token_urlsafe(24)
     tx.insert_token(token, file_id, user_id, expires_at_ms)
     return token
