@@ -193,16 +193,7 @@ def recording(rec: Recording) -> Iterator[None]:
         return started
 
     def wsgi_app(self: ReferenceHost, ctx: Any) -> Any:
-        app = original_app(self, ctx)
-
-        def stamped(environ: dict[str, Any], start_response: Any) -> Any:
-            body = environ["wsgi.input"].read()
-            environ["wsgi.input"] = io.BytesIO(body)
-            try:
-                return list(app(environ, start_response))
-            finally:
-                rec.add_served(_environ_fingerprint(environ, body))
-        return stamped
+        return stamped(original_app(self, ctx), rec)
 
     def keep_server(self: DocumentServer) -> None:
         rec.servers.append(self)
@@ -263,6 +254,19 @@ def recording(rec: Recording) -> Iterator[None]:
             setattr(ReferenceHost, name, original)
 
 
+def stamped(app: Any, rec: Recording) -> Any:
+    """WSGI middleware: notes in ``rec`` when the host finished serving each request. The replay's fresh hosts
+    carry it too (into a recording nobody reads), so the host does the same work in the run and in the replay."""
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            return list(app(environ, start_response))
+        finally:
+            rec.add_served(_environ_fingerprint(environ, body))
+    return serve
+
+
 def _index(hosts: list[ReferenceHost], host: ReferenceHost) -> int:
     return next(number for number, known in enumerate(hosts) if known is host)
 
@@ -291,7 +295,8 @@ class Replayed:
 def replay(events: list[Event], seed: int | str, *, wrap_app: Any = None) -> Replayed:
     """Replay ``events`` (recorded with ``randomness.seeded(seed)``) on fresh hosts seeded the same way.
 
-    ``wrap_app(app) -> app`` wraps each fresh host's WSGI app (the benchmark adds the run's latency with it).
+    ``wrap_app(app) -> app`` wraps each fresh host's WSGI app as the run's was (the benchmark's timing and latency
+    middleware); the serving stamps of :func:`recording` are added here, so both hosts do the same work.
     Call it once the run's hosts are stopped, so the fresh ones can take their ports.
     """
     ports = {event.host: urlsplit(event.base_url).port for event in events if isinstance(event, HostStarted)}
@@ -301,8 +306,9 @@ def replay(events: list[Event], seed: int | str, *, wrap_app: Any = None) -> Rep
     session = requests.Session()
     session.trust_env = False
     original_app = ReferenceHost._wsgi_app
-    if wrap_app is not None:
-        ReferenceHost._wsgi_app = lambda self, ctx: wrap_app(original_app(self, ctx))  # type: ignore[method-assign]
+    wrap = wrap_app or (lambda app: app)
+    unread = Recording()
+    ReferenceHost._wsgi_app = lambda self, ctx: wrap(stamped(original_app(self, ctx), unread))  # type: ignore
     try:
         with randomness.seeded(seed):
             for event in events:

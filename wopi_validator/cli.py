@@ -242,6 +242,9 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
         f"--junitxml={reports / 'junit.xml'}",
         f"--wopi-summary={reports / 'summary.json'}",
         "-p", "no:cacheprovider",
+        # It runs a full garbage collection several times at the end of a run (about 0.25 s), to report exceptions
+        # raised in __del__ methods as warnings; those are not part of any verdict here.
+        "-p", "no:unraisableexception",
         # Our checks report through wopi_check, not assert: rewriting every module of the package on import
         # cost about 2 s and 28 MB per run (benchmarks/README.md).
         "--assert=plain",

@@ -7,6 +7,7 @@ It does nothing unless asked: without ``--wopi-target`` / ``WOPI_TARGET`` /
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import signal
@@ -465,6 +466,11 @@ class RunReporter:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.run.collector.add(report)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # What exists now (collected tests, the suite's modules, the bundled host) lives to the end of the run:
+        # kept out of the cyclic garbage collector's full passes, which would scan it again and again.
+        gc.freeze()
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         collector = self.run.collector
         if not collector.results:
@@ -524,6 +530,7 @@ class RunReporter:
                 write_summary(Path(summary_path), summary)
         finally:
             run.stop()
+            gc.unfreeze()
 
 
 # -- fixtures --------------------------------------------------------------------------------
