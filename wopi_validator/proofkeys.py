@@ -23,7 +23,6 @@ import struct
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -202,8 +201,6 @@ def verifies(key: rsa.RSAPublicKey, signature_b64: str, message: bytes) -> bool:
 # reused for a minute for the same token and URL: RSA signing was the largest cost of a run of ours
 # (two signatures per request), and the stateful test sends the same few URLs hundreds of times.
 SIGNATURE_REUSE_SECONDS = 60.0
-# Its thread starts at the first signature.
-_OLD_KEY_SIGNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wopi-proof-old")
 _SIGNATURE_CACHE_LIMIT = 4096
 
 
@@ -241,8 +238,8 @@ class ProofSigner:
 
     def _signed(self, access_token: str, url: str, stamp: int) -> dict[str, str]:
         message = proof_message(access_token, url, stamp)
-        # RSA signing releases the GIL: the old key's signature is made on a second thread meanwhile.
-        old = _OLD_KEY_SIGNER.submit(sign, self.keys.old, message)
-        current = sign(self.keys.current, message)
-        return {"X-WOPI-TimeStamp": str(stamp), "X-WOPI-Proof": current, "X-WOPI-ProofOld": old.result()}
-
+        return {
+            "X-WOPI-TimeStamp": str(stamp),
+            "X-WOPI-Proof": sign(self.keys.current, message),
+            "X-WOPI-ProofOld": sign(self.keys.old, message),
+        }
