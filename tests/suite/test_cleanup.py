@@ -21,7 +21,14 @@ def start_run(host: ReferenceHost, reports, *extra: str) -> subprocess.Popen[str
         [sys.executable, "-m", "wopi_validator.cli", "--target", seed.wopi_src, "--token", seed.access_token,
          "--reports", str(reports), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # A job a shell starts in the background inherits SIGINT ignored, and Python then installs no Ctrl-C
+        # handler: the run must get SIGINT as a user's terminal delivers it.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_a_locked_sandbox_file(host: ReferenceHost, ledger) -> None:
