@@ -468,8 +468,10 @@ class RunReporter:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # What exists now (collected tests, the suite's modules, the bundled host) lives to the end of the run:
-        # kept out of the cyclic garbage collector's full passes, which would scan it again and again.
-        gc.freeze()
+        # kept out of the cyclic garbage collector's full passes, which would scan it again and again. Only in a
+        # WOPI run: the plugin is loaded in every pytest session of its environment, other projects' too.
+        if self.run.requested:
+            gc.freeze()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         collector = self.run.collector
@@ -530,7 +532,8 @@ class RunReporter:
                 write_summary(Path(summary_path), summary)
         finally:
             run.stop()
-            gc.unfreeze()
+            if run.requested:
+                gc.unfreeze()
 
 
 # -- fixtures --------------------------------------------------------------------------------
