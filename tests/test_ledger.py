@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from wopi_validator.errors import UsageError
@@ -33,11 +35,18 @@ def test_a_run_that_removed_everything_deletes_its_ledger(tmp_path):
     assert not path.exists()
 
 
-def test_cleanup_of_a_loaded_ledger_strikes_off_what_it_removed(tmp_path):
+@pytest.fixture
+def two_files(tmp_path) -> Path:
+    """A run's ledger, still open, holding two files."""
     path = tmp_path / "ledger.jsonl"
     ledger = Ledger(path, "target")
     ledger.add("a", "token-a", "a.docx")
     ledger.add("b", "token-b", "b.docx")
+    return path
+
+
+def test_cleanup_of_a_loaded_ledger_strikes_off_what_it_removed(two_files):
+    path = two_files
     loaded = load_ledger(path)
     loaded.remove("a")
     assert [entry.wopi_src for entry in load_ledger(path).entries] == ["b"]
@@ -46,11 +55,8 @@ def test_cleanup_of_a_loaded_ledger_strikes_off_what_it_removed(tmp_path):
     assert not path.exists()
 
 
-def test_a_line_cut_short_at_the_end_is_ignored_but_one_in_the_middle_is_an_error(tmp_path):
-    path = tmp_path / "ledger.jsonl"
-    ledger = Ledger(path, "target")
-    ledger.add("a", "token-a", "a.docx")
-    ledger.add("b", "token-b", "b.docx")
+def test_a_line_cut_short_at_the_end_is_ignored_but_one_in_the_middle_is_an_error(two_files):
+    path = two_files
     whole = path.read_text()
     path.write_text(whole + '{"add": {"wopi_src": "c", "tok')
     assert [entry.wopi_src for entry in load_ledger(path).entries] == ["a", "b"]
