@@ -3,14 +3,15 @@ import time
 import pytest
 
 from tests import rawserver
-from wopi_validator.client import ClientSettings, WopiClient, make_session, utf7, with_token
+from wopi_validator.client import ClientSettings, WopiClient, utf7, with_token
 from wopi_validator.errors import BodyTooLarge, TransportError
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Transcript
+from wopi_validator.transport import HttpTransport
 
 
 def client_for(server: rawserver.RawServer, **settings) -> WopiClient:
-    return WopiClient(make_session(), server.wopi_src, "client-test-token", ClientSettings(**settings), Transcript())
+    return WopiClient(HttpTransport(), server.wopi_src, "client-test-token", ClientSettings(**settings), Transcript())
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_an_html_error_page_is_a_response_not_a_crash(raw_server):
 
 
 def test_connection_refused_is_described():
-    client = WopiClient(make_session(), "http://127.0.0.1:9/wopi/files/x", "tok-refused", ClientSettings(timeout=2),
+    client = WopiClient(HttpTransport(), "http://127.0.0.1:9/wopi/files/x", "tok-refused", ClientSettings(timeout=2),
                         Transcript())
     with pytest.raises(TransportError, match="connection refused"):
         client.check_file_info()

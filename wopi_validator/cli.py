@@ -400,7 +400,7 @@ def _cleanup(argv: list[str]) -> int:
         except WopiValidatorError as exc:
             problem = REDACTOR.text(str(exc))
         finally:
-            target.session.close()
+            target.transport.close()
         if problem:
             failures += 1
             print(f"could not remove {entry.name}: {problem}")

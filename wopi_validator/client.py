@@ -24,6 +24,7 @@ from wopi_validator.errors import BodyStalled, BodyTooLarge, HostUnresponsive, T
 from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange, Transcript
+from wopi_validator.transport import HttpTransport, SendFailed, last_reason
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
@@ -113,7 +114,7 @@ def describe_transport_error(exc: requests.RequestException, timeout: float) -> 
     """One line saying why a request got no answer."""
     text = str(exc)
     if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS error: {_last_reason(text)}"
+        return f"TLS error: {last_reason(text)}"
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return f"could not connect within {timeout:g} s"
     if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -127,27 +128,14 @@ def describe_transport_error(exc: requests.RequestException, timeout: float) -> 
             return "connection refused (nothing listens on that port)"
         if "reset by peer" in lowered or "remotedisconnected" in lowered or "connection aborted" in lowered:
             return "the host closed the connection without a complete answer"
-        return f"connection failed: {_last_reason(text)}"
+        return f"connection failed: {last_reason(text)}"
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return "too many redirects"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "the host broke off the response body (invalid chunked encoding or reset)"
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return "the response body could not be decoded (Content-Encoding)"
-    return f"{type(exc).__name__}: {_last_reason(text)}"
-
-
-def _describe_body_error(exc: Exception, timeout: float) -> str:
-    if isinstance(exc, requests.RequestException):
-        return describe_transport_error(exc, timeout)
-    if isinstance(exc, urllib3.exceptions.DecodeError):
-        return "the response body could not be decoded (Content-Encoding)"
-    return "the host broke off the response body (connection closed or reset before the end)"
-
-
-def _last_reason(text: str) -> str:
-    reason = text.rsplit(": ", 1)[-1].strip(" ')\"")
-    return reason[:200] or text[:200]
+    return f"{type(exc).__name__}: {last_reason(text)}"
 
 
 def file_id_of(wopi_src: str) -> str:
@@ -167,14 +155,14 @@ class WopiClient:
 
     def __init__(
         self,
-        session: requests.Session,
+        transport: HttpTransport,
         wopi_src: str,
         token: str,
         settings: ClientSettings,
         transcript: Transcript,
         signer: ProofSigner | None = None,
     ) -> None:
-        self.session = session
+        self.transport = transport
         self.wopi_src = wopi_src
         self.token = token
         self.settings = settings
@@ -186,7 +174,7 @@ class WopiClient:
         REDACTOR.add(token)
 
     def for_file(self, wopi_src: str, token: str) -> WopiClient:
-        return WopiClient(self.session, wopi_src, token, self.settings, self.transcript, self.signer)
+        return WopiClient(self.transport, wopi_src, token, self.settings, self.transcript, self.signer)
 
     def with_token(self, token: str) -> WopiClient:
         return self.for_file(self.wopi_src, token)
@@ -225,19 +213,19 @@ class WopiClient:
         start = time.monotonic()
         timeout = self.settings.timeout
         try:
-            response = self.session.request(
-                method, url, headers=sent, data=body if body is not None else (b"" if method == "POST" else None),
-                timeout=(timeout, timeout), allow_redirects=False, stream=True,
+            response = self.transport.send(
+                method, url, sent, body if body is not None else (b"" if method == "POST" else None), timeout
             )
-        except requests.RequestException as exc:
+        except SendFailed as exc:
             exchange.elapsed = time.monotonic() - start
-            exchange.error = describe_transport_error(exc, timeout)
+            exchange.error = exc.reason
             self.transcript.append(exchange)
-            if isinstance(exc, requests.exceptions.Timeout):
+            if exc.timed_out:
                 self.settings.health.missed(exchange.error)
             raise TransportError(f"{exchange.error}: {exchange.summary_line()}") from None
-        exchange.status = response.status_code
-        exchange.response_headers = list(response.headers.items())
+        headers = CaseInsensitiveDict(response.headers)  # a header sent twice reads as one, values joined by ", "
+        exchange.status = response.status
+        exchange.response_headers = list(headers.items())
         try:
             body_bytes = self._read_body(response, start + timeout)
         except TransportError as exc:
@@ -248,7 +236,8 @@ class WopiClient:
                 self.settings.health.missed(exchange.error)
             raise type(exc)(f"{exc}: {exchange.summary_line()}") from None
         finally:
-            response.close()
+            response.close()  # a body read to its end has already given its connection back to the pool
+            response.release_conn()
         self.settings.health.answered()
         REDACTOR.learn_from_body(body_bytes)
         for _name, value in exchange.response_headers:
@@ -258,30 +247,29 @@ class WopiClient:
         exchange.elapsed = time.monotonic() - start
         self.transcript.append(exchange)
         return WopiResponse(
-            status=response.status_code,
-            headers=CaseInsensitiveDict(response.headers),
-            body=body_bytes,
-            elapsed=exchange.elapsed,
-            exchange=exchange,
+            status=response.status, headers=headers, body=body_bytes, elapsed=exchange.elapsed, exchange=exchange
         )
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+    def _read_body(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
         cap = self.settings.max_body
         chunks: list[bytes] = []
         size = 0
         try:
             # read1 returns whatever has arrived, so a body dripping in byte by byte still meets the deadline.
-            while chunk := response.raw.read1(_CHUNK, decode_content=True):
+            while chunk := response.read1(_CHUNK, decode_content=True):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > cap:
                     raise BodyTooLarge(f"the response body exceeded the cap of {cap} bytes")
                 if time.monotonic() > deadline:
                     raise BodyStalled(f"the response body was still arriving after {self.settings.timeout:g} s")
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
                 raise BodyStalled(f"the response body stalled for {self.settings.timeout:g} s") from None
-            raise TransportError(_describe_body_error(exc, self.settings.timeout)) from None
+            if isinstance(exc, urllib3.exceptions.DecodeError):
+                raise TransportError("the response body could not be decoded (Content-Encoding)") from None
+            raise TransportError(
+                "the host broke off the response body (connection closed or reset before the end)") from None
         return b"".join(chunks)
 
     # -- file operations -------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Sending requests to one file at the same moment, each on its own connection.
 
 A race needs the requests to reach the host together: every thread opens its own
-``requests.Session`` (a shared session would queue them on one connection pool) and
+connection pool (a shared pool would queue them on its connections) and
 waits at a barrier until all are ready.
 """
 
@@ -11,7 +11,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from wopi_validator.client import WopiClient, WopiResponse, make_session
+from wopi_validator.client import WopiClient, WopiResponse
+from wopi_validator.transport import HttpTransport
 
 Result = TypeVar("Result")
 Call = Callable[[WopiClient], WopiResponse]
@@ -29,16 +30,16 @@ def simultaneously(
     results: list[Result | Exception] = [RuntimeError("the request was not sent")] * len(calls)
 
     def run(index: int) -> None:
-        session = make_session()
+        transport = HttpTransport()
         try:
             own = client.for_file(client.wopi_src, client.token)
-            own.session = session
+            own.transport = transport
             barrier.wait(timeout=timeout)
             results[index] = calls[index](own)
         except Exception as exc:  # the caller reports it with the other answers
             results[index] = exc
         finally:
-            session.close()
+            transport.close()
 
     threads = [threading.Thread(target=run, args=(index,), name=f"wopi-race-{index}") for index in range(len(calls))]
     for thread in threads:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import pytest
 
-from wopi_validator.client import ClientSettings, WopiClient, file_id_of, make_session
+from wopi_validator.client import ClientSettings, WopiClient, file_id_of
 from wopi_validator.config import TargetConfig
 from wopi_validator.containers import is_container_url, remove_container_tree
 from wopi_validator.errors import ProviderError, SandboxError, TargetUnusable, TransportError
@@ -27,6 +27,7 @@ from wopi_validator.providers.static import StaticProvider
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.tokens import CREATE_FILE, FileToken, TokenProvider
 from wopi_validator.transcript import Transcript
+from wopi_validator.transport import HttpTransport
 
 DEFAULT_CONTENT = b"wopi-validator sandbox file\n"
 
@@ -100,7 +101,7 @@ class Target:
         self.signer = signer
         """Signs every request when the host validates proofs (None: it does not, as far as we know)."""
         self.settings = ClientSettings(timeout=config.timeout, max_body=config.max_body)
-        self.session = make_session()
+        self.transport = HttpTransport()
         self.run_id = secrets.token_hex(4)
         self.seed_cfi: dict[str, Any] = {}
         self.seed_cfi_problem: str | None = None
@@ -117,7 +118,7 @@ class Target:
 
     def client(self, transcript: Transcript, wopi_src: str | None = None, token: str | None = None) -> WopiClient:
         return WopiClient(
-            self.session, wopi_src or self.config.target, token or self.config.token, self.settings, transcript,
+            self.transport, wopi_src or self.config.target, token or self.config.token, self.settings, transcript,
             self.signer,
         )
 
@@ -331,7 +332,7 @@ class Target:
                 with self._seed_lock:
                     self._write(self.client(Transcript()), self._seed_original)
         finally:
-            self.session.close()
+            self.transport.close()
             self.provider.close()
 
 

@@ -11,11 +11,12 @@ from types import ModuleType
 
 import pytest
 
-from wopi_validator.client import ClientSettings, WopiClient, file_id_of, make_session
+from wopi_validator.client import ClientSettings, WopiClient, file_id_of
 from wopi_validator.discovery import discovery_xml
 from wopi_validator.proofkeys import ProofSigner, ephemeral_keys
 from wopi_validator.refhost import ReferenceHost, randomness
 from wopi_validator.transcript import Exchange, Transcript
+from wopi_validator.transport import HttpTransport
 
 REPLAYING = Path(__file__).resolve().parents[2] / "benchmarks" / "replaying.py"
 SEED = 11
@@ -38,7 +39,7 @@ def replaying() -> Iterator[ModuleType]:
 def _scenario(host: ReferenceHost) -> list[int]:
     """A little run: HTTP requests that make and use ids and tokens, between in-process host calls."""
     seed = host.create_seed()
-    client = WopiClient(make_session(), seed.wopi_src, seed.access_token, ClientSettings(timeout=5), Transcript(),
+    client = WopiClient(HttpTransport(), seed.wopi_src, seed.access_token, ClientSettings(timeout=5), Transcript(),
                         ProofSigner(ephemeral_keys()))
     statuses = [client.check_file_info().status, client.lock("one").status, client.lock("two").status,
                 client.unlock("one").status]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from wopi_validator.checks import Checker
-from wopi_validator.client import ClientSettings, HostHealth, WopiClient, WopiResponse, make_session
+from wopi_validator.client import ClientSettings, HostHealth, WopiClient, WopiResponse
 from wopi_validator.errors import TargetUnusable, TransportError
 from wopi_validator.onlyoffice import callbacks, jwt_checks
 from wopi_validator.onlyoffice.docserver import DocumentServer
@@ -25,6 +25,7 @@ from wopi_validator.onlyoffice.settings import OnlyofficeSettings
 from wopi_validator.onlyoffice.source import ConfigSource, EditorSession, describe
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Transcript
+from wopi_validator.transport import HttpTransport
 
 DOWNLOAD_TOKEN_LIFETIME = 300
 
@@ -103,7 +104,7 @@ class OnlyofficeRun:
     def client(self, transcript: Transcript, timeout: float | None = None) -> WopiClient:
         settings = ClientSettings(timeout=timeout or self.settings.timeout, max_body=self.settings.max_body,
                                   health=self.health)
-        return WopiClient(make_session(), self.settings.config_source, "", settings, transcript)
+        return WopiClient(HttpTransport(), self.settings.config_source, "", settings, transcript)
 
     def download_headers(self, url: str) -> dict[str, str | None]:
         """The Document Server's token for downloading ``url`` (DOCS token-in-header.md, "File download")."""

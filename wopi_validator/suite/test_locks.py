@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from wopi_validator.client import make_session
 from wopi_validator.suite.steps import current_version, new_lock_id, still_locked_with, take_lock
+from wopi_validator.transport import HttpTransport
 
 pytestmark = pytest.mark.wopi_requires("SupportsLocks")
 
@@ -277,16 +277,16 @@ def test_concurrent_locks_with_different_ids_have_at_most_one_winner(request, wo
     client = wopi_file.client
 
     def contend(lock: str) -> None:
-        session = make_session()
+        transport = HttpTransport()
         try:
             own = client.for_file(wopi_file.wopi_src, wopi_file.token)
-            own.session = session
+            own.transport = transport
             barrier.wait(timeout=wopi_target.config.timeout)
             results[lock] = own.lock(lock)
         except Exception as exc:  # reported below as a failure with its reason
             results[lock] = exc
         finally:
-            session.close()
+            transport.close()
 
     threads = [threading.Thread(target=contend, args=(lock,)) for lock in locks]
     for thread in threads:

@@ -1,0 +1,137 @@
+"""HttpTransport: what requests' session did for the client is still done, and failures are one line."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from wopi_validator.client import ClientSettings, WopiClient
+from wopi_validator.errors import TransportError
+from wopi_validator.transcript import Transcript
+from wopi_validator.transport import HttpTransport, SendFailed
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers every request from the server's script (path -> status, headers, body); keeps what it received."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.received.append((self.command, self.path, self.headers, body))  # type: ignore[attr-defined]
+        self.server.ports.append(self.client_address[1])  # type: ignore[attr-defined]
+        status, headers, payload = self.server.script.get(  # type: ignore[attr-defined]
+            self.path.split("?")[0], (200, [], b"{}"))
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadingHTTPServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    httpd.received = []  # type: ignore[attr-defined]
+    httpd.script = {}  # type: ignore[attr-defined]
+    httpd.ports = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _url(server: ThreadingHTTPServer, path: str) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+def _client(server: ThreadingHTTPServer, transport: HttpTransport) -> WopiClient:
+    return WopiClient(transport, _url(server, "/wopi/files/f"), "transport-test-token", ClientSettings(timeout=5),
+                      Transcript())
+
+
+def test_requests_default_headers_are_sent_and_the_callers_win_in_any_case(server):
+    transport = HttpTransport()
+    _client(server, transport).request("GET", headers={"accept": "application/json"})
+    _method, _path, headers, _body = server.received[0]
+    assert headers["User-Agent"] == "wopi-validator"
+    assert "gzip" in headers["Accept-Encoding"]
+    assert headers.get_all("Accept") == ["application/json"]
+    transport.close()
+
+
+def test_a_post_without_a_body_says_content_length_zero_and_a_get_sends_none(server):
+    client = _client(server, HttpTransport())
+    client.request("POST", override="GET_LOCK")
+    client.check_file_info()
+    (_, _, post_headers, _), (_, _, get_headers, _) = server.received
+    assert post_headers["Content-Length"] == "0"
+    assert "Content-Length" not in get_headers
+
+
+def test_cookies_the_host_sets_are_sent_back(server):
+    server.script["/wopi/files/f"] = (200, [("Set-Cookie", "affinity=node-7; Path=/")], b"{}")
+    client = _client(server, HttpTransport())
+    client.check_file_info()
+    client.get_file()
+    assert "Cookie" not in server.received[0][2]
+    assert server.received[1][2]["Cookie"] == "affinity=node-7"
+
+
+def test_redirects_are_answers_not_followed(server):
+    server.script["/wopi/files/f"] = (302, [("Location", "/elsewhere")], b"")
+    response = _client(server, HttpTransport()).check_file_info()
+    assert response.status == 302
+    assert response.header("location") == "/elsewhere"
+    assert [path.split("?")[0] for _, path, _, _ in server.received] == ["/wopi/files/f"]
+
+
+def test_a_gzip_body_is_decoded_and_a_repeated_header_reads_as_one(server):
+    payload = gzip.compress(b'{"BaseFileName": "a.docx"}')
+    server.script["/wopi/files/f"] = (200, [("Content-Encoding", "gzip"), ("X-Twice", "a"), ("X-Twice", "b")], payload)
+    response = _client(server, HttpTransport()).check_file_info()
+    assert response.json() == {"BaseFileName": "a.docx"}
+    assert response.header("x-twice") == "a, b"
+    assert ("X-Twice", "a, b") in response.exchange.response_headers
+
+
+def test_connections_are_kept_alive_between_requests(server):
+    client = _client(server, HttpTransport())
+    for _ in range(3):
+        client.check_file_info()
+    assert len(server.ports) == 3
+    assert len(set(server.ports)) == 1  # one connection, one client port
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("ftp://127.0.0.1/wopi/files/f?access_token=tok-in-url", "not an http(s) URL"),
+    ("/wopi/files/f?access_token=tok-in-url", "not an http(s) URL"),
+    ("http:///wopi/files/f?access_token=tok-in-url", "not a URL that can be requested"),
+    ("http://[::1/wopi/files/f?access_token=tok-in-url", "could not be parsed"),
+])
+def test_a_url_that_cannot_be_requested_fails_in_one_line_without_its_token(url, reason):
+    with pytest.raises(SendFailed) as failed:
+        HttpTransport().send("GET", url, {}, None, 1)
+    assert reason in failed.value.reason
+    assert "tok-in-url" not in failed.value.reason
+    assert not failed.value.timed_out
+
+
+def test_a_header_value_with_a_line_break_is_a_transport_error_not_a_crash(server):
+    client = _client(server, HttpTransport())
+    with pytest.raises(TransportError, match="could not be sent"):
+        client.request("GET", headers={"X-WOPI-Lock": "a\r\nInjected: yes"})
+    assert server.received == []
+    assert client.transcript.exchanges[-1].error
