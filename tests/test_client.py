@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 from tests import rawserver
 from wopi_validator.client import ClientSettings, WopiClient, utf7, with_token
@@ -106,3 +107,13 @@ def test_add_activities_posts_the_json_body_with_its_override(raw_server):
     assert ("X-WOPI-Override", "ADD_ACTIVITIES") in exchange.request_headers
     assert ("Content-Type", "application/json") in exchange.request_headers
     assert exchange.request_body == b'{"Activities": []}'
+
+
+def test_a_json_body_nested_too_deeply_is_a_readable_value_error():
+    from wopi_validator.client import WopiResponse
+    from wopi_validator.transcript import Exchange
+
+    response = WopiResponse(200, CaseInsensitiveDict(), b"[" * 100_000 + b"]" * 100_000, 0.0,
+                            Exchange("GET", "http://h/wopi/files/x", [], b""))
+    with pytest.raises(ValueError, match="too deeply"):
+        response.json()

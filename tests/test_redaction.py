@@ -94,3 +94,18 @@ def test_a_secret_inside_a_longer_word_is_still_masked():
     for number in range(70):
         redactor.add(f"secret{number:03d}value")
     assert redactor.text("prefixsecret042valuesuffix") == f"prefix{PLACEHOLDER}suffix"
+
+
+def test_a_body_nested_too_deeply_for_json_still_has_its_tokens_learned():
+    redactor = Redactor()
+    redactor.learn_from_body(b"[" * 100_000 + b'"https://h/x?access_token=deep-secret-token"' + b"]" * 100_000)
+    assert "deep-secret-token" not in redactor.text("leaked deep-secret-token")
+
+
+def test_a_deeply_nested_json_document_is_walked_without_recursion():
+    redactor = Redactor()
+    document: object = "https://h/x?access_token=nested%2Fsecret"
+    for _ in range(5000):
+        document = {"a": [document]}
+    redactor.add_tokens_from_json(document)
+    assert "nested/secret" not in redactor.text("leaked nested/secret")

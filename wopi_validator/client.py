@@ -21,6 +21,7 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from wopi_validator.errors import BodyStalled, BodyTooLarge, HostUnresponsive, TransportError
+from wopi_validator.json_input import JsonTooDeep, parse_json
 from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange, Transcript
@@ -88,11 +89,13 @@ class WopiResponse:
         if not self.body:
             raise ValueError("the body is empty")
         try:
-            return json.loads(self.body.decode("utf-8"))
+            return parse_json(self.body.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise ValueError(f"the body is not UTF-8 ({exc.reason})") from None
         except json.JSONDecodeError as exc:
             raise ValueError(f"the body is not JSON ({exc.msg} at character {exc.pos})") from None
+        except JsonTooDeep as exc:
+            raise ValueError(f"the body is not JSON that can be read ({exc})") from None
 
     @property
     def request_line(self) -> str:

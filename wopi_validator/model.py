@@ -12,8 +12,9 @@ same operations and compares every answer with the model's.
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, replace
+
+from wopi_validator.json_input import parse_json
 
 DEFAULT_LOCK_TTL = 30 * 60.0
 """Every lock lapses 30 minutes after it was set or last refreshed (LOCK.EXPIRY)."""
@@ -121,7 +122,7 @@ def same_lock_in_another_form(presented: str | None, current: str | None) -> boo
     if presented.lower() == current.lower() or "".join(presented.split()) == "".join(current.split()):
         return True
     try:
-        return bool(json.loads(presented) == json.loads(current))
+        return bool(parse_json(presented) == parse_json(current))
     except ValueError:
         return False
 

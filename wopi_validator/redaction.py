@@ -8,13 +8,14 @@ its value was never seen before, and credential headers are masked by name.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import ahocorasick
+
+from wopi_validator.json_input import parse_json
 
 PLACEHOLDER = "<redacted>"
 SECRET_HEADERS = frozenset(
@@ -82,18 +83,19 @@ class Redactor:
 
     def add_tokens_from_json(self, value: object) -> None:
         """Learn tokens inside every URL-looking string of a JSON document, and the secrets of a FileUrl."""
-        if isinstance(value, str):
-            if "access_token" in value.lower():
-                self.add_tokens_from_url(value)
-        elif isinstance(value, Mapping):
-            file_url = value.get("FileUrl")
-            if isinstance(file_url, str):
-                self.add_secrets_from_signed_url(file_url)
-            for item in value.values():
-                self.add_tokens_from_json(item)
-        elif isinstance(value, list):
-            for item in value:
-                self.add_tokens_from_json(item)
+        pending = [value]  # walked without recursion: a hostile body may nest deeper than the stack allows
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                if "access_token" in item.lower():
+                    self.add_tokens_from_url(item)
+            elif isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, Mapping):
+                file_url = item.get("FileUrl")
+                if isinstance(file_url, str):
+                    self.add_secrets_from_signed_url(file_url)
+                pending.extend(item.values())
 
     def learn_from_body(self, body: bytes) -> None:
         """Learn every access token a response body carries (JSON or text)."""
@@ -104,7 +106,7 @@ class Redactor:
             return
         text = body.decode("utf-8", "replace")
         try:
-            self.add_tokens_from_json(json.loads(text))
+            self.add_tokens_from_json(parse_json(text))
         except ValueError:
             pass
         for match in _QUERY_TOKEN.finditer(text):

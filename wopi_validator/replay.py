@@ -9,13 +9,13 @@ takes every other file's URL (with its token) from the host's own answers while 
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from wopi_validator.json_input import parse_json
 from wopi_validator.redaction import SECRET_HEADERS
 from wopi_validator.transcript import Exchange, Transcript
 
@@ -138,7 +138,7 @@ def _created_url(exchange: Exchange) -> str | None:
     if exchange.override != "PUT_RELATIVE" or exchange.status != 200:
         return None
     try:
-        url = json.loads(exchange.response_body.decode("utf-8")).get("Url")
+        url = parse_json(exchange.response_body.decode("utf-8")).get("Url")
     except (ValueError, UnicodeDecodeError, AttributeError):
         return None
     return url if isinstance(url, str) else None

@@ -16,6 +16,8 @@ from typing import Any
 
 import jwt
 
+from wopi_validator.json_input import parse_json
+
 DOCUMENTED_ALG = "HS256"
 HMAC_ALGS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 WEAK_KEYS = ("", "secret")
@@ -57,8 +59,8 @@ def decode_unverified(token: object) -> Decoded:
     if len(parts) != 3:
         raise TokenFormatError(f"the token has {len(parts)} dot-separated parts, not 3")
     try:
-        header = json.loads(_b64decode(parts[0]))
-        claims = json.loads(_b64decode(parts[1]))
+        header = parse_json(_b64decode(parts[0]))
+        claims = parse_json(_b64decode(parts[1]))
     except (ValueError, UnicodeDecodeError):
         raise TokenFormatError("the token's header or payload is not base64url-encoded JSON") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):

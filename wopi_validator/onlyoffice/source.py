@@ -11,7 +11,6 @@ Every fetch asks again: after a save the integration must render a config with a
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
 import time
@@ -23,6 +22,7 @@ import urllib3
 
 from wopi_validator.client import describe_transport_error, make_session
 from wopi_validator.errors import ProviderError
+from wopi_validator.json_input import parse_json
 from wopi_validator.onlyoffice.jsliteral import editor_config_from_html
 from wopi_validator.redaction import REDACTOR
 
@@ -141,7 +141,7 @@ class ConfigSource:
             except ValueError as exc:
                 raise ConfigSourceError(f"{where}: no editor config in the page: {exc}") from None
         try:
-            data = json.loads(text)
+            data = parse_json(text)
         except ValueError:
             preview = REDACTOR.text(stripped[:_PREVIEW]) or "nothing"
             raise ConfigSourceError(f"{where}: neither JSON nor an HTML page (it starts with {preview!r})") from None

@@ -30,6 +30,7 @@ from typing import Any
 
 from wopi_validator.client import file_id_of
 from wopi_validator.errors import ProviderError, UsageError
+from wopi_validator.json_input import parse_json
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.tokens import (
     CAPABILITIES,
@@ -136,7 +137,7 @@ class CommandProvider(TokenProvider):
         where = self._where(action)
         output = self._run(action, request)
         try:
-            answer = json.loads(output)
+            answer = parse_json(output)
         except ValueError:
             answer = None
         if not isinstance(answer, dict):

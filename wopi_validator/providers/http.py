@@ -31,6 +31,7 @@ import requests
 
 from wopi_validator.client import describe_transport_error, file_id_of, make_session
 from wopi_validator.errors import ProviderError, UsageError
+from wopi_validator.json_input import parse_json
 from wopi_validator.providers.templates import (
     FieldMissing,
     check_field_path,
@@ -330,7 +331,7 @@ def _number(value: Any, where: str, key: str) -> int:
 
 def _json_or_none(response: requests.Response) -> Any:
     try:
-        return response.json()
+        return parse_json(response.content)
     except ValueError:
         return None
 

@@ -21,6 +21,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _CHECK_FILE_INFO = re.compile(r"/wopi/files/[^/]+$")
 _HUGE_LENGTH = 10 * 1024**3
 _CHUNK = b"\0" * 65536
+_DEEP_NESTING = 100_000
 _WAITRESS_LOG = logging.getLogger("waitress")
 
 
@@ -38,6 +39,8 @@ CHAOS_FAULTS: dict[str, ChaosFault] = {
         ChaosFault("hang", "every request but CheckFileInfo gets no answer at all", 1),
         ChaosFault("slow-drip", "every answer but CheckFileInfo's body arrives one byte a second", 1),
         ChaosFault("garbage-json", "CheckFileInfo answers 200 application/json with a cut-off JSON text", 1),
+        ChaosFault("deep-json", "CheckFileInfo answers 200 application/json with arrays nested 100 000 deep "
+                   "around a URL carrying an access token (deeper than Python's JSON parser reads)", 1),
         ChaosFault("html-500", "every request but CheckFileInfo gets a 500 HTML error page", 1),
         ChaosFault("huge-body", "every answer but CheckFileInfo claims and streams 10 GiB", 1),
         ChaosFault("reset", "every answer but CheckFileInfo's connection closes mid-body", 1),
@@ -80,6 +83,13 @@ class ChaosMiddleware:
                 return self.app(environ, start_response)
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b'{"BaseFileName": "seed.wopitest", "Size": 25, "OwnerId": "alice", "Vers']
+        if fault == "deep-json":
+            if not cfi:
+                return self.app(environ, start_response)
+            body = b"[" * _DEEP_NESTING + b'"http://127.0.0.1/wopi/files/x?access_token=chaos-deep-json-token"' \
+                + b"]" * _DEEP_NESTING
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         if fault == "wrong-content-type":
             return self.app(environ, _replace_header(start_response, "Content-Type", "text/html; charset=utf-8"))
         if fault == "no-content-length":

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wopi_validator.errors import UsageError
+from wopi_validator.json_input import parse_json
 from wopi_validator.report.results import FAIL, SKIP
 from wopi_validator.report.summary import SUMMARY_FORMAT_VERSION
 
@@ -31,7 +31,7 @@ class Comparison:
 def load_summary(path: str | Path) -> dict[str, Any]:
     file = Path(path)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = parse_json(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"summary file {file} does not exist") from None
     except (OSError, ValueError) as exc:
