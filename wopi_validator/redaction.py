@@ -136,6 +136,11 @@ class Redactor:
         ]
 
 
+def mask_secret_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers with the values of credential headers (by name) replaced; other values left as they are."""
+    return [(name, PLACEHOLDER if name.lower() in SECRET_HEADERS else value) for name, value in headers]
+
+
 def _automaton_of(secrets: Iterable[str]) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for secret in secrets:

@@ -24,7 +24,6 @@ _DEFAULT_HEADERS = {
     "Accept": "*/*",
     "Connection": "keep-alive",
 }
-_DEFAULT_HEADER_NAMES = {name.lower(): name for name in _DEFAULT_HEADERS}
 _POOL_SIZE = 10
 """Hosts kept, and connections kept per host, as requests' adapter keeps them."""
 
@@ -64,19 +63,22 @@ class HttpTransport:
             )
         except urllib3.exceptions.HTTPError as exc:
             raise SendFailed(describe_send_error(exc, timeout), timed_out=_timed_out(exc)) from None
-        except (OSError, ValueError) as exc:  # http.client refuses a header value with a line break, or not Latin-1
-            raise SendFailed(f"the request could not be sent: {_short(str(exc)) or type(exc).__name__}",
-                             timed_out=False) from None
+        except (OSError, ValueError) as exc:
+            # http.client refuses a header with a line break or a character outside Latin-1; its message quotes
+            # the value, which may be a credential, so it is not repeated.
+            what = "a header name or value is not valid in HTTP" if "header" in str(exc).lower() or isinstance(
+                exc, UnicodeEncodeError) else type(exc).__name__
+            raise SendFailed(f"the request could not be sent: {what}", timed_out=False) from None
         if "set-cookie" in response.headers:
             extract_cookies_to_jar(self.cookies, SimpleNamespace(url=url, headers=sent), response)
         return response
 
     def _headers(self, url: str, headers: dict[str, str]) -> dict[str, str]:
         """requests' default headers under the caller's (a header the caller names wins, in any case)."""
-        merged = {name: value for name, value in _DEFAULT_HEADERS.items()
-                  if not any(given.lower() == name.lower() for given in headers)}
+        given = {name.lower() for name in headers}
+        merged = {name: value for name, value in _DEFAULT_HEADERS.items() if name.lower() not in given}
         merged.update(headers)
-        if len(self.cookies) and not any(given.lower() == "cookie" for given in headers):
+        if len(self.cookies) and "cookie" not in given:
             cookie = get_cookie_header(self.cookies, SimpleNamespace(url=url, headers=merged))
             if cookie:
                 merged["Cookie"] = cookie
@@ -107,7 +109,7 @@ def describe_send_error(exc: Exception, timeout: float) -> str:
     if isinstance(exc, urllib3.exceptions.LocationParseError):
         return "the URL could not be parsed"  # the error's text repeats the URL, token and all
     if isinstance(exc, urllib3.exceptions.LocationValueError):
-        return f"not a URL that can be requested ({_short(text)})"
+        return "not a URL that can be requested" + (" (it names no host)" if "host" in lowered else "")
     return f"{type(exc).__name__}: {last_reason(text)}"
 
 
@@ -121,6 +123,3 @@ def last_reason(text: str) -> str:
     reason = text.rsplit(": ", 1)[-1].strip(" ')\"")
     return reason[:200] or text[:200]
 
-
-def _short(text: str) -> str:
-    return text.strip()[:200]
