@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests import rawserver
 from wopi_validator.client import ClientSettings, WopiClient
 from wopi_validator.errors import TransportError
 from wopi_validator.transcript import Transcript
@@ -137,3 +139,26 @@ def test_a_header_value_http_cannot_carry_is_a_transport_error_that_does_not_rep
     assert "secret-lock" not in str(raised.value)
     assert server.received == []
     assert "secret-lock" not in str(client.transcript.exchanges[-1].error)
+
+
+def _answering(payload: bytes):
+    def behaviour(conn) -> None:
+        conn.recv(65536)
+        conn.sendall(payload)
+    return behaviour
+
+
+@pytest.mark.parametrize(("payload", "reason"), [
+    (b"HELLO\r\n\r\n", "not valid HTTP (BadStatusLine)"),
+    (b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % n for n in range(200)) + b"\r\n", "not valid HTTP"),
+    (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", "not valid HTTP (LineTooLong)"),
+    (b"", "closed the connection without a complete answer"),
+])
+def test_an_answer_that_is_not_http_fails_in_one_line(payload, reason):
+    server = rawserver.RawServer(_answering(payload))
+    try:
+        with pytest.raises(SendFailed, match=re.escape(reason)) as failed:
+            HttpTransport().send("GET", f"{server.wopi_src}?access_token=t", {}, None, 2)
+        assert not failed.value.timed_out
+    finally:
+        server.close()

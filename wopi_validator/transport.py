@@ -12,6 +12,7 @@ Nothing here reads the body: the caller reads it with its own cap and deadline.
 
 from __future__ import annotations
 
+import http.client
 from types import SimpleNamespace
 
 import urllib3
@@ -105,6 +106,10 @@ def describe_send_error(exc: Exception, timeout: float) -> str:
     if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
         return f"no answer within {timeout:g} s (read timeout)"
     if isinstance(exc, urllib3.exceptions.ProtocolError):
+        cause = exc.args[1] if len(exc.args) > 1 else None
+        if isinstance(cause, http.client.HTTPException) and not isinstance(cause, http.client.RemoteDisconnected):
+            # A status line that is not HTTP, a header line over 64 KiB, more than 100 headers.
+            return f"the host's answer is not valid HTTP ({type(cause).__name__})"
         return "the host closed the connection without a complete answer"
     if isinstance(exc, urllib3.exceptions.LocationParseError):
         return "the URL could not be parsed"  # the error's text repeats the URL, token and all
