@@ -162,3 +162,39 @@ def test_an_answer_that_is_not_http_fails_in_one_line(payload, reason):
         assert not failed.value.timed_out
     finally:
         server.close()
+
+
+def test_a_certificate_no_authority_signed_is_a_tls_error(tmp_path):
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+
+    def handshake(conn) -> None:
+        try:
+            context.wrap_socket(conn, server_side=True).recv(65536)
+        except (ssl.SSLError, OSError):
+            pass
+
+    server = rawserver.RawServer(handshake)
+    try:
+        with pytest.raises(SendFailed, match="TLS error") as failed:
+            HttpTransport().send("GET", f"https://127.0.0.1:{server.port}/wopi/files/x", {}, None, 2)
+        assert not failed.value.timed_out
+    finally:
+        server.close()

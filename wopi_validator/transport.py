@@ -4,8 +4,9 @@ It is urllib3's PoolManager, the transport under ``requests``, used directly: a
 ``requests.Session`` adds ~0.3 ms of its own machinery to every request (settings
 merged, the URL prepared twice, hooks, adapters), a quarter of a run's time against
 a host that answers in about a millisecond. What the session did that matters here
-is kept: requests' default headers, cookies the host sets, proxy settings and
-.netrc of the environment ignored, redirects not followed, no retries.
+is kept: requests' default headers, cookies the host sets, certificates checked
+against certifi's authorities, proxy settings and .netrc of the environment
+ignored, redirects not followed, no retries.
 
 Nothing here reads the body: the caller reads it with its own cap and deadline.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import http.client
 from types import SimpleNamespace
 
+import certifi
 import urllib3
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar, get_cookie_header
 from urllib3.util import make_headers
@@ -43,7 +45,9 @@ class HttpTransport:
     """Sends requests over kept-alive connections; safe to share between threads."""
 
     def __init__(self) -> None:
-        self._pool = urllib3.PoolManager(num_pools=_POOL_SIZE, maxsize=_POOL_SIZE)
+        # Certificates are checked against certifi's authorities, as requests checks them.
+        self._pool = urllib3.PoolManager(num_pools=_POOL_SIZE, maxsize=_POOL_SIZE, cert_reqs="CERT_REQUIRED",
+                                         ca_certs=certifi.where())
         self.cookies = RequestsCookieJar()
         """Cookies the host set, sent back as a browser (and requests' session) would."""
 
