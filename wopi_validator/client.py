@@ -226,9 +226,9 @@ class WopiClient:
             if exc.timed_out:
                 self.settings.health.missed(exchange.error)
             raise TransportError(f"{exchange.error}: {exchange.summary_line()}") from None
-        headers = CaseInsensitiveDict(response.headers)  # a header sent twice reads as one, values joined by ", "
+        answer_headers = CaseInsensitiveDict(response.headers)  # a header sent twice reads as one: "a, b"
         exchange.status = response.status
-        exchange.response_headers = list(headers.items())
+        exchange.response_headers = list(answer_headers.items())
         try:
             body_bytes = self._read_body(response, start + timeout)
         except TransportError as exc:
@@ -250,7 +250,8 @@ class WopiClient:
         exchange.elapsed = time.monotonic() - start
         self.transcript.append(exchange)
         return WopiResponse(
-            status=response.status, headers=headers, body=body_bytes, elapsed=exchange.elapsed, exchange=exchange
+            status=response.status, headers=answer_headers, body=body_bytes, elapsed=exchange.elapsed,
+            exchange=exchange,
         )
 
     def _read_body(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
