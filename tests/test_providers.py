@@ -177,6 +177,13 @@ def test_http_provider_failures_name_the_status_or_the_field(stub, status, body,
     assert "\n" not in str(caught.value) and "token provider http (issue)" in str(caught.value)
 
 
+def test_http_provider_reads_at_most_a_mebibyte_of_an_answer(stub):
+    stub.status, stub.body = 200, b'{"data": {"token": "' + b"x" * (2 * 1024 * 1024) + b'"}}'
+    with pytest.raises(ProviderError, match="answered more than 1048576 bytes") as caught:
+        _stub_provider(stub).issue()
+    assert len(str(caught.value)) < 400
+
+
 def test_http_provider_that_cannot_connect_says_so():
     options = {"issue": {"url": "http://127.0.0.1:9/session", "access_token": "token"}}
     with pytest.raises(ProviderError, match="cannot reach .*connection refused"):

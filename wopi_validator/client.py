@@ -25,11 +25,10 @@ from wopi_validator.json_input import JsonTooDeep, parse_json
 from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange, Transcript
-from wopi_validator.transport import HttpTransport, SendFailed, last_reason
+from wopi_validator.transport import HttpTransport, SendFailed, StillArriving, last_reason, read_at_most
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
-_CHUNK = 64 * 1024
 _PROOF_HEADER_NAMES = frozenset(name.lower() for name in PROOF_HEADERS)
 
 
@@ -256,17 +255,10 @@ class WopiClient:
 
     def _read_body(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
         cap = self.settings.max_body
-        chunks: list[bytes] = []
-        size = 0
         try:
-            # read1 returns whatever has arrived, so a body dripping in byte by byte still meets the deadline.
-            while chunk := response.read1(_CHUNK, decode_content=True):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > cap:
-                    raise BodyTooLarge(f"the response body exceeded the cap of {cap} bytes")
-                if time.monotonic() > deadline:
-                    raise BodyStalled(f"the response body was still arriving after {self.settings.timeout:g} s")
+            body = read_at_most(response, cap, deadline)
+        except StillArriving:
+            raise BodyStalled(f"the response body was still arriving after {self.settings.timeout:g} s") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
                 raise BodyStalled(f"the response body stalled for {self.settings.timeout:g} s") from None
@@ -274,7 +266,9 @@ class WopiClient:
                 raise TransportError("the response body could not be decoded (Content-Encoding)") from None
             raise TransportError(
                 "the host broke off the response body (connection closed or reset before the end)") from None
-        return b"".join(chunks)
+        if len(body) > cap:
+            raise BodyTooLarge(f"the response body exceeded the cap of {cap} bytes")
+        return body
 
     # -- file operations -------------------------------------------------------------
 

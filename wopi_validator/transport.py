@@ -14,6 +14,7 @@ Nothing here reads the body: the caller reads it with its own cap and deadline.
 from __future__ import annotations
 
 import http.client
+import time
 from types import SimpleNamespace
 
 import certifi
@@ -27,6 +28,7 @@ _DEFAULT_HEADERS = {
     "Accept": "*/*",
     "Connection": "keep-alive",
 }
+_READ_CHUNK = 64 * 1024
 _POOL_SIZE = 10
 """Hosts kept, and connections kept per host, as requests' adapter keeps them."""
 
@@ -39,6 +41,10 @@ class SendFailed(Exception):
         self.reason = reason
         self.timed_out = timed_out
         """The host did not answer in time (rather than refusing, resetting or failing TLS)."""
+
+
+class StillArriving(Exception):
+    """The body was still coming in at its deadline."""
 
 
 class HttpTransport:
@@ -91,6 +97,23 @@ class HttpTransport:
 
     def close(self) -> None:
         self._pool.clear()
+
+
+def read_at_most(response: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> bytes:
+    """The body, or its first ``limit + 1`` bytes when it is longer (so the caller can tell it is).
+
+    Raises StillArriving once ``time.monotonic()`` passes ``deadline`` with bytes still coming in (an answer
+    dripping in byte by byte meets the deadline all the same: ``read1`` returns whatever has arrived), and
+    urllib3's errors or OSError when the answer stalls or breaks off.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit and (chunk := response.read1(min(_READ_CHUNK, limit + 1 - size), decode_content=True)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if time.monotonic() > deadline:
+            raise StillArriving("the answer was still arriving at the deadline")
+    return b"".join(chunks)
 
 
 def describe_send_error(exc: Exception, timeout: float) -> str:

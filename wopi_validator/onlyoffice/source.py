@@ -25,6 +25,7 @@ from wopi_validator.errors import ProviderError
 from wopi_validator.json_input import parse_json
 from wopi_validator.onlyoffice.jsliteral import editor_config_from_html
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.transport import StillArriving, read_at_most
 
 COMMAND_PREFIX = "cmd:"
 METHODS = ("insertImage", "refreshFile", "setHistoryData", "setMailMergeRecipients", "setReferenceData",
@@ -108,15 +109,10 @@ class ConfigSource:
 
     def _read_body(self, response: requests.Response, where: str) -> bytes:
         """At most max_body + 1 bytes, within the timeout for the whole body (a dripping answer is cut)."""
-        deadline = time.monotonic() + self.timeout
-        chunks: list[bytes] = []
-        size = 0
-        while size <= self.max_body and (chunk := response.raw.read1(64 * 1024, decode_content=True)):
-            chunks.append(chunk)
-            size += len(chunk)
-            if time.monotonic() > deadline:
-                raise ConfigSourceError(f"{where}: the answer was still arriving after {self.timeout:g} s")
-        return b"".join(chunks)
+        try:
+            return read_at_most(response.raw, self.max_body, time.monotonic() + self.timeout)
+        except StillArriving:
+            raise ConfigSourceError(f"{where}: the answer was still arriving after {self.timeout:g} s") from None
 
     def _run_command(self) -> str:
         where = f"config source command {shlex.join(self.command)}"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 
 from wopi_validator.client import describe_transport_error, file_id_of, make_session
 from wopi_validator.errors import ProviderError, UsageError
@@ -51,6 +52,7 @@ from wopi_validator.tokens import (
     ProviderContext,
     TokenProvider,
 )
+from wopi_validator.transport import StillArriving, read_at_most
 
 ACTION_CAPABILITY = {"issue": None, "mint": SHORT_LIVED, "refresh": REFRESH, "revoke": REVOKE,
                      "create_file": CREATE_FILE}
@@ -71,6 +73,8 @@ _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 # Header names whose values are credentials: they are masked in every output.
 _SECRET_HEADER_WORDS = ("auth", "token", "key", "cookie", "secret")
 _ERROR_DETAIL_CHARS = 160
+_MAX_ANSWER = 1024 * 1024
+"""Bytes of a session API's answer read at most (a token and a few fields; a hostile host may send gigabytes)."""
 
 
 @dataclass(frozen=True)
@@ -249,13 +253,27 @@ class HttpProvider(TokenProvider):
                 action.method, url, headers=fill(action.headers, variables),
                 params=fill(action.query, variables) if action.query else None,
                 json=fill(action.json, variables) if action.json is not None else None,
-                timeout=(self.timeout, self.timeout), allow_redirects=False,
+                timeout=(self.timeout, self.timeout), allow_redirects=False, stream=True,
             )
         except requests.RequestException as exc:
             raise ProviderError(REDACTOR.text(
                 f"{where}: cannot reach {url}: {describe_transport_error(exc, self.timeout)}")) from None
-        document = _json_or_none(response)
-        detail = _detail(action, document, response)
+        try:
+            body = read_at_most(response.raw, _MAX_ANSWER, time.monotonic() + self.timeout)
+        except StillArriving:
+            raise ProviderError(REDACTOR.text(
+                f"{where}: {action.method} {url}: the answer was still arriving after {self.timeout:g} s")) from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            raise ProviderError(REDACTOR.text(
+                f"{where}: {action.method} {url}: the answer stalled or broke off")) from None
+        finally:
+            response.close()
+        if len(body) > _MAX_ANSWER:
+            raise ProviderError(REDACTOR.text(
+                f"{where}: {action.method} {url} answered more than {_MAX_ANSWER} bytes; a session API "
+                "answers with a token and a few fields"))
+        document = _json_or_none(body)
+        detail = _detail(action, document, body)
         if not 200 <= response.status_code < 300:
             raise ProviderError(REDACTOR.text(
                 f"{where}: {action.method} {url} answered {response.status_code}{detail}"))
@@ -329,19 +347,19 @@ def _number(value: Any, where: str, key: str) -> int:
         raise ProviderError(f"{where}: the {key} field is {value!r}, not a number") from None
 
 
-def _json_or_none(response: requests.Response) -> Any:
+def _json_or_none(body: bytes) -> Any:
     try:
-        return parse_json(response.content)
+        return parse_json(body)
     except ValueError:
         return None
 
 
-def _detail(action: Action, document: Any, response: requests.Response) -> str:
+def _detail(action: Action, document: Any, body: bytes) -> str:
     """Why the host said no: its error message field, else the start of the body."""
     if action.error_message and isinstance(document, dict):
         try:
             return f": {read_field(document, action.error_message)}"[:_ERROR_DETAIL_CHARS]
         except FieldMissing:
             pass
-    text = response.text.strip().replace("\n", " ")
+    text = body.decode("utf-8", "replace").strip().replace("\n", " ")
     return f": {text[:_ERROR_DETAIL_CHARS]}" if text else ""
