@@ -1,8 +1,8 @@
 """Sending requests to one file at the same moment, each on its own connection.
 
-A race needs the requests to reach the host together: every thread opens its own
-connection pool (a shared pool would queue them on its connections) and
-waits at a barrier until all are ready.
+A race needs the requests to reach the host together: every thread sends over a
+connection of its own (its own HttpTransport) and waits at a barrier until all are
+ready.
 """
 
 from __future__ import annotations
