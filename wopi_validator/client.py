@@ -25,7 +25,14 @@ from wopi_validator.json_input import JsonTooDeep, parse_json
 from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange, Transcript
-from wopi_validator.transport import HttpTransport, SendFailed, StillArriving, last_reason, read_at_most
+from wopi_validator.transport import (
+    HttpTransport,
+    SendFailed,
+    StillArriving,
+    describe_send_error,
+    last_reason,
+    read_at_most,
+)
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
@@ -113,31 +120,23 @@ def make_session() -> requests.Session:
 
 
 def describe_transport_error(exc: requests.RequestException, timeout: float) -> str:
-    """One line saying why a request got no answer."""
-    text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS error: {last_reason(text)}"
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"could not connect within {timeout:g} s"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer within {timeout:g} s (read timeout)"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        lowered = text.lower()
-        if "name or service not known" in lowered or "nameresolutionerror" in lowered or "getaddrinfo" in lowered \
-                or "nodename nor servname" in lowered or "temporary failure in name resolution" in lowered:
-            return "the host name could not be resolved (DNS failure)"
-        if "connection refused" in lowered:
-            return "connection refused (nothing listens on that port)"
-        if "reset by peer" in lowered or "remotedisconnected" in lowered or "connection aborted" in lowered:
-            return "the host closed the connection without a complete answer"
-        return f"connection failed: {last_reason(text)}"
+    """One line saying why a request of a ``requests.Session`` got no answer.
+
+    requests wraps the urllib3 error that says why (directly, or as a MaxRetryError's reason): that one is
+    described as the WOPI client's transport describes its own failures.
+    """
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return "too many redirects"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "the host broke off the response body (invalid chunked encoding or reset)"
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return "the response body could not be decoded (Content-Encoding)"
-    return f"{type(exc).__name__}: {last_reason(text)}"
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, urllib3.exceptions.MaxRetryError):
+        cause = cause.reason
+    if isinstance(cause, urllib3.exceptions.HTTPError):
+        return describe_send_error(cause, timeout)
+    return f"{type(exc).__name__}: {last_reason(str(exc))}"
 
 
 def file_id_of(wopi_src: str) -> str:
