@@ -8,13 +8,12 @@ opaque string compared exactly, and every mismatch is a 409 naming the current l
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
 
+from wopi_validator.concurrency import simultaneously
 from wopi_validator.suite.steps import current_version, new_lock_id, still_locked_with, take_lock
-from wopi_validator.transport import HttpTransport
 
 pytestmark = pytest.mark.wopi_requires("SupportsLocks")
 
@@ -272,27 +271,9 @@ def test_lock_and_unlock_itemversion_equals_version(wopi_file, wopi_check):
 def test_concurrent_locks_with_different_ids_have_at_most_one_winner(request, wopi_target, wopi_file, wopi_check):
     contenders = request.config.getoption("wopi_concurrency")
     locks = [new_lock_id(f"contender{n}") for n in range(contenders)]
-    barrier = threading.Barrier(contenders)
-    results: dict[str, object] = {}
     client = wopi_file.client
-
-    def contend(lock: str) -> None:
-        transport = HttpTransport()
-        try:
-            own = client.for_file(wopi_file.wopi_src, wopi_file.token)
-            own.transport = transport
-            barrier.wait(timeout=wopi_target.config.timeout)
-            results[lock] = own.lock(lock)
-        except Exception as exc:  # reported below as a failure with its reason
-            results[lock] = exc
-        finally:
-            transport.close()
-
-    threads = [threading.Thread(target=contend, args=(lock,)) for lock in locks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    calls = [lambda own, lock=lock: own.lock(lock) for lock in locks]
+    results = dict(zip(locks, simultaneously(client, calls, wopi_target.config.timeout), strict=True))
     client.locks_sent.extend(locks)
     errors = [f"{lock}: {result}" for lock, result in results.items() if isinstance(result, Exception)]
     wopi_check.must(not errors, "LOCK.CONCURRENT.ONE", "concurrent Lock requests got no answer: " + "; ".join(errors))
