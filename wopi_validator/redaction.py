@@ -131,9 +131,7 @@ class Redactor:
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         items = headers.items() if isinstance(headers, Mapping) else headers
-        return [
-            (name, PLACEHOLDER if name.lower() in SECRET_HEADERS else self.text(value)) for name, value in items
-        ]
+        return [(name, self.text(value)) for name, value in mask_secret_headers(items)]
 
 
 def mask_secret_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
