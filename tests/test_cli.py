@@ -138,3 +138,87 @@ def test_a_relative_config_file_works_from_the_command_line_and_the_environment(
     assert by_env.returncode == 0, by_env.stdout[-2000:] + by_env.stderr
     assert (tmp_path / "out1" / "summary.json").is_file() and (tmp_path / "out2" / "summary.json").is_file()
     assert "test_checkfileinfo.py ." in by_option.stdout
+
+
+# -- inputs that must not turn CI green: one line and exit 2 each --------------------------------------------------
+# Each case carries --rules and --reports so that, were it not refused, it would be a short run in tmp_path.
+
+UNREACHABLE = "http://127.0.0.1:9/wopi/files/x"
+
+
+@pytest.mark.parametrize("args, env, fragment", [
+    (["--target", ""], {}, "--target is empty"),
+    (["--target", " "], {}, "--target is empty"),
+    (["--target", UNREACHABLE, "--token", ""], {}, "--token is empty"),
+    (["--config", ""], {}, "--config is empty"),
+    (["--provider", ""], {}, "--provider is empty"),
+    (["--proof-keys", ""], {}, "--proof-keys is empty"),
+    ([], {"WOPI_TARGET": ""}, "WOPI_TARGET is set but empty"),
+    ([], {"WOPI_TOKEN": ""}, "WOPI_TOKEN is set but empty"),
+    ([], {"WOPI_CONFIG": ""}, "WOPI_CONFIG is set but empty"),
+    ([], {"WOPI_PROVIDER": ""}, "WOPI_PROVIDER is set but empty"),
+])
+def test_an_empty_target_token_or_path_is_refused_not_replaced_by_the_bundled_host(tmp_path, args, env, fragment):
+    result = wopi_validator(*args, "--rules", "CFI.*", "--reports", str(tmp_path / "out"), env=env, cwd=tmp_path)
+    assert_one_clear_line(result, 2, fragment)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--run-deadline"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", "-1", "0", "soon"])
+def test_seconds_that_are_not_a_positive_finite_number_are_refused(tmp_path, option, value):
+    result = wopi_validator("--target", UNREACHABLE, "--token", "t", f"{option}={value}", cwd=tmp_path)
+    assert_one_clear_line(result, 2, option.lstrip("-").replace("-", "_"))
+
+
+@pytest.mark.parametrize("env", [{"WOPI_TIMEOUT": "nan"}, {"WOPI_RUN_DEADLINE": "inf"}])
+def test_bad_seconds_for_the_bundled_host_are_refused_before_pytest_starts(tmp_path, env):
+    result = wopi_validator("--rules", "CFI.*", "--reports", str(tmp_path / "out"), env=env, cwd=tmp_path)
+    assert_one_clear_line(result, 2, "must be a finite number of seconds")
+
+
+def test_a_timeout_beyond_what_a_socket_takes_is_refused(tmp_path):
+    result = wopi_validator("--target", UNREACHABLE, "--token", "t", "--timeout", "1e12", cwd=tmp_path)
+    assert_one_clear_line(result, 2, "timeout must be at most 3600")
+
+
+def test_reports_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    for reports in ("afile", "afile/sub"):
+        result = wopi_validator("--rules", "CFI.*", "--reports", reports, cwd=tmp_path)
+        assert_one_clear_line(result, 2, "--reports", "afile", "not a folder")
+        assert "INTERNALERROR" not in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_reports_in_an_unwritable_folder_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        result = wopi_validator("--rules", "CFI.*", "--reports", str(locked / "out"), cwd=tmp_path)
+    finally:
+        locked.chmod(0o700)
+    assert_one_clear_line(result, 2, "--reports", "cannot write")
+    assert "INTERNALERROR" not in result.stdout
+
+
+@pytest.mark.parametrize("rules, named", [("NOPE.*", "NOPE.*"), ("LOCK.*,LOKC.*", "LOKC.*")])
+def test_rules_that_match_nothing_are_named_with_how_to_list_the_rules(tmp_path, rules, named):
+    result = wopi_validator("--rules", rules, "--reports", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_clear_line(result, 2, f"--rules pattern(s) {named} match no rule", "wopi-validator rules")
+
+
+def test_the_password_in_a_target_url_is_not_in_the_exit_3_line():
+    result = wopi_validator("--target", "http://alice:pw-Secret9@127.0.0.1:9/wopi/files/x", "--token", "t")
+    assert_one_clear_line(result, 3, "connection refused", "http://<redacted>@127.0.0.1:9/wopi/files/x")
+    assert "pw-Secret9" not in result.stderr + result.stdout
+
+
+def test_the_run_deadline_reaches_pytest(monkeypatch):
+    from wopi_validator import cli
+
+    for name in [name for name in os.environ if name.startswith("WOPI_")]:
+        monkeypatch.delenv(name)
+    options = cli._run_parser().parse_args(["--run-deadline", "90", "--rules", "CFI.*"])
+    args = cli._pytest_args(options)
+    assert "--wopi-run-deadline=90" in args and "--wopi-reference" in args

@@ -1,3 +1,5 @@
+import pytest
+
 from wopi_validator.redaction import PLACEHOLDER, Redactor
 
 
@@ -109,3 +111,60 @@ def test_a_deeply_nested_json_document_is_walked_without_recursion():
         document = {"a": [document]}
     redactor.add_tokens_from_json(document)
     assert "nested/secret" not in redactor.text("leaked nested/secret")
+
+
+# -- credentials in URLs (user-info) -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("http://alice:pw@host/wopi/files/x", f"http://{PLACEHOLDER}@host/wopi/files/x"),
+    ("https://:pw@host:8443/x", f"https://{PLACEHOLDER}@host:8443/x"),
+    ("https://ghp_tokenasuser@host/x", f"https://{PLACEHOLDER}@host/x"),
+    ("http://alice:p@ss@host/x?y=1", f"http://{PLACEHOLDER}@host/x?y=1"),
+])
+def test_the_user_info_of_any_url_is_masked_even_when_never_seen(url, shown):
+    assert Redactor().text(f"GET {url} -> 200") == f"GET {shown} -> 200"
+
+
+def test_an_at_sign_after_the_host_is_not_user_info():
+    text = "GET http://host/wopi/files/a@b -> mail bob@example.com"
+    assert Redactor().text(text) == text
+
+
+def test_the_password_of_a_given_url_is_masked_everywhere():
+    redactor = Redactor()
+    redactor.add_url_credentials("http://alice:p%40ss-w0rd@host/wopi/files/x")
+    text = redactor.text("Basic alice:p@ss-w0rd, raw p%40ss-w0rd, decoded p@ss-w0rd, by alice")
+    assert "ss-w0rd" not in text
+    assert text.endswith("by alice")  # the user name alone is not a secret when a password goes with it
+
+
+def test_a_url_without_user_info_teaches_nothing():
+    redactor = Redactor()
+    redactor.add_url_credentials("http://host/wopi/files/x")
+    redactor.add_url_credentials("not a url ::: [")
+    assert redactor.text("host wopi files") == "host wopi files"
+
+
+# -- control characters from a host never reach a terminal --------------------------------------------------------
+
+
+def test_control_characters_are_escaped_and_layout_characters_kept():
+    text = Redactor().text("Server: \x1b[31mred\x00 nul\x7f del\x9b csi\x85 nel\r back\ttab\r\nnext\n")
+    assert text == ("Server: \\u001b[31mred\\u0000 nul\\u007f del\\u009b csi\\u0085 nel\\u000d back\ttab\r\nnext\n")
+
+
+def test_escaping_is_idempotent_and_keeps_json_valid():
+    import json
+
+    document = json.dumps({"server": "\x1b[2J\x00\x7f\x9b\x85 é"}, ensure_ascii=False)
+    once = Redactor().text(document)
+    assert Redactor().text(once) == once
+    assert json.loads(once) == {"server": "\x1b[2J\x00\x7f\x9b\x85 é"}
+    assert not any(ord(char) < 32 or 127 <= ord(char) < 160 for char in once)
+
+
+def test_printable_escapes_without_redacting():
+    from wopi_validator.redaction import printable
+
+    assert printable("a\x1bb access_token=x") == "a\\u001bb access_token=x"

@@ -6,6 +6,7 @@ Every key has one name in the TOML file, ``WOPI_<KEY>`` in the environment and
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -17,7 +18,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from wopi_validator.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from wopi_validator.errors import UsageError
-from wopi_validator.rules import PROFILES
+from wopi_validator.redaction import REDACTOR
+from wopi_validator.rules import PROFILES, RULES
 
 _FILES_PATH = re.compile(r"/files/[^/]+$")
 WOPISRC_EXAMPLE = "https://host.example/wopi/files/FILE_ID"
@@ -43,20 +45,33 @@ class TargetConfig:
     """The host's lock expiry in seconds, when the user declares it (enables LOCK.EXPIRY)."""
     proof_keys: str | None = None
     """Folder of the proof keys the host trusts: requests are signed and the proof tests run."""
+    run_deadline: float | None = None
+    """Seconds the whole run may take (None: no limit): a bound on a run against a host that answers
+    each request just within the timeout."""
 
     @property
     def judges_strictly(self) -> bool:
         return self.strict or self.profile == "microsoft"
 
 
-def _positive_float(key: str) -> Callable[[Any], float]:
+# The socket layer takes a timeout as a C time value: "inf" or 1e12 seconds end in an OverflowError deep in urllib3.
+MAX_TIMEOUT = 3600.0
+
+
+def _positive_float(key: str, maximum: float | None = None) -> Callable[[Any], float]:
+    """A number of seconds: finite (``nan`` compares false with everything, ``inf`` overflows a socket timeout),
+    greater than 0, and at most ``maximum``."""
     def convert(value: Any) -> float:
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise UsageError(f"{key} must be a number of seconds, got {value!r}") from None
+        if not math.isfinite(number):
+            raise UsageError(f"{key} must be a finite number of seconds, got {value!r}")
         if number <= 0:
             raise UsageError(f"{key} must be greater than 0, got {value!r}")
+        if maximum is not None and number > maximum:
+            raise UsageError(f"{key} must be at most {maximum:g} seconds, got {value!r}")
         return number
 
     return convert
@@ -99,7 +114,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "target": str,
     "token": str,
     "token_ttl": _int("token_ttl", 0),
-    "timeout": _positive_float("timeout"),
+    "timeout": _positive_float("timeout", MAX_TIMEOUT),
     "max_body": _int("max_body", 1024),
     "profile": _profile,
     "strict": _bool("strict"),
@@ -107,6 +122,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "max_put_size": _int("max_put_size", 1),
     "lock_ttl": _positive_float("lock_ttl"),
     "proof_keys": str,
+    "run_deadline": _positive_float("run_deadline"),
 }
 # Tables of the config file that other modules read (the token provider); not TargetConfig keys.
 OTHER_TABLES = ("provider", "onlyoffice")  # onlyoffice: wopi_validator/onlyoffice/settings.py
@@ -122,6 +138,46 @@ def convert(key: str, value: Any) -> Any:
 def env_values(environ: Mapping[str, str]) -> dict[str, str]:
     """The WOPI_<KEY> variables that are set (and not empty)."""
     return {key: environ[f"WOPI_{key.upper()}"] for key in KEYS if environ.get(f"WOPI_{key.upper()}")}
+
+
+# Inputs an empty value of which is a mistake, not a choice: `--target "$WOPISRC"` with the CI variable unset
+# must not read as "no target", which validates the bundled host and passes. Key -> what to give instead.
+NOT_EMPTY = {
+    "target": "the WOPISrc of the seed file",
+    "token": "the seed file's access token",
+    "config": "the path of a TOML config file",
+    "provider": "a provider type or the path of a provider TOML file",
+    "proof_keys": "the folder of the proof keys",
+}
+
+
+def reject_empty(given: Mapping[str, Any], environ: Mapping[str, str], option_name: Callable[[str], str]) -> None:
+    """A UsageError for the first of :data:`NOT_EMPTY` given as an empty (or blank) string in ``given`` (named by
+    ``option_name(key)``), or set but empty in the environment (``WOPI_<KEY>``)."""
+    for key, what in NOT_EMPTY.items():
+        value = given.get(key)
+        if isinstance(value, str) and not value.strip():
+            raise UsageError(f"{option_name(key)} is empty (an unset variable?): give {what}, or leave the option out")
+    for key, what in NOT_EMPTY.items():
+        name = f"WOPI_{key.upper()}"
+        if name in environ and not environ[name].strip():
+            raise UsageError(f"{name} is set but empty (an unset CI variable?): give it {what}, or unset {name}")
+
+
+def _plugin_option(key: str) -> str:
+    flag = key.replace("_", "-")
+    return f"--wopi-{flag} (CLI: --{flag})"
+
+
+def rule_patterns(text: str, option: str = "--rules") -> list[str]:
+    """The comma-separated patterns of ``option``; a UsageError names those that match no rule of the catalogue
+    (a typo would otherwise select nothing, or less than asked, without a word)."""
+    patterns = [pattern.strip() for pattern in text.split(",") if pattern.strip()]
+    unmatched = [pattern for pattern in patterns if not any(rule.matches([pattern]) for rule in RULES.values())]
+    if unmatched:
+        raise UsageError(f"{option} pattern(s) {', '.join(unmatched)} match no rule in the catalogue; "
+                         "list the rules with `wopi-validator rules`")
+    return patterns
 
 
 def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -158,6 +214,8 @@ def merge(
     cli: Mapping[str, Any], environ: Mapping[str, str], config_file: str | os.PathLike[str] | None = None
 ) -> dict[str, Any]:
     """The raw values of the three sources, CLI over environment over file (not validated yet)."""
+    reject_empty({"target": cli.get("target"), "token": cli.get("token"), "proof_keys": cli.get("proof_keys"),
+                  "config": config_file}, environ, _plugin_option)
     merged: dict[str, Any] = {}
     file_path = config_file or environ.get("WOPI_CONFIG")
     if file_path:
@@ -185,6 +243,7 @@ def validate(merged: Mapping[str, Any]) -> TargetConfig:
         )
     target, token_in_url = split_wopi_src(str(merged["target"]))
     merged["target"] = target
+    REDACTOR.add_url_credentials(target)  # a password in the URL is a secret, masked everywhere like a token
     if not merged.get("token"):
         if not token_in_url:
             raise UsageError(

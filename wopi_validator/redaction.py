@@ -1,9 +1,15 @@
-"""Removing secrets from everything we print or write.
+"""Removing secrets from everything we print or write, and making it safe to print.
 
 Redaction is by *value*: once a token is known (configured, or seen in a URL
 the host returned) every occurrence of it is replaced, wherever it appears.
-On top of that, any ``access_token=...`` query parameter is masked even when
-its value was never seen before, and credential headers are masked by name.
+On top of that, any ``access_token=...`` query parameter and the user-info of
+any URL (``user:password@``) are masked even when never seen before, and
+credential headers are masked by name.
+
+:meth:`Redactor.text` is the one funnel text from a host passes through on its
+way to a terminal or a report, so it also escapes control characters
+(:func:`printable`): a host's ``Server`` header cannot move the cursor, change
+colours or retitle the terminal of whoever reads the run.
 """
 
 from __future__ import annotations
@@ -32,6 +38,14 @@ _MAX_SCANNED_BODY = 1024 * 1024
 # A FileUrl's query values this long are taken for signatures or tokens (an expiry in ms has 13 digits).
 _MIN_SIGNED_VALUE_LENGTH = 16
 _PENDING_SECRETS = 64
+# The user-info of a URL: what lies between "://" and the last "@" before the path (RFC 3986 3.2.1). It
+# stops at a character that ends the authority or the URL in a text, and never starts with "<": a URL already
+# masked ("http://<redacted>@host") is left as it is.
+_URL_USER_INFO = re.compile(r"://[^/?#\s\"'<>\\]+@")
+# C0 controls but tab and newline, a carriage return not followed by a newline (it would let a line overwrite
+# itself), DEL and C1 controls: each becomes a \u00XX escape, which reads clearly and is also a valid escape inside
+# a JSON string (summary.json is redacted as a whole text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
 
 
 class Redactor:
@@ -68,6 +82,24 @@ class Redactor:
         for key, value in parse_qsl(query, keep_blank_values=False):
             if key.lower() == "access_token":
                 self.add(value)
+
+    def add_url_credentials(self, url: str) -> None:
+        """Learn the credentials in the user-info of a URL we were given (``http://user:password@host/``): the
+        password, alone and as ``user:password`` (raw and percent-decoded), or the user name when no password
+        goes with it (a token passed as the user). In a URL they are masked by shape anyway; learned, they are
+        masked wherever else they turn up (a host echoing them, a Basic header)."""
+        try:
+            netloc = urlsplit(url.strip()).netloc
+        except ValueError:
+            return
+        user_info, at, _host = netloc.rpartition("@")
+        if not at or not user_info:
+            return
+        user, colon, password = user_info.partition(":")
+        credential = password if colon else user
+        for secret in (user_info, credential):
+            self.add(secret)
+            self.add(unquote(secret))
 
     def add_secrets_from_signed_url(self, url: str) -> None:
         """Learn the credentials of a URL that is its own credential (CheckFileInfo FileUrl, used without a
@@ -114,8 +146,12 @@ class Redactor:
             self.add(match.group(2))
 
     def text(self, text: str) -> str:
+        """``text`` without any secret we know or recognise by its shape, and with control characters escaped
+        (:func:`printable`): safe to print and to write to a report."""
         # Query parameters first, so a known token inside one is not masked twice.
         text = _QUERY_TOKEN.sub(lambda m: m.group(1) + PLACEHOLDER, text)
+        if "@" in text:
+            text = _URL_USER_INFO.sub(f"://{PLACEHOLDER}@", text)
         text = _JWT.sub(PLACEHOLDER, text)
         with self._lock:
             automaton, pending = self._automaton, list(self._pending)
@@ -127,11 +163,22 @@ class Redactor:
             while start >= 0:
                 spans.append((start, start + len(secret)))
                 start = text.find(secret, start + 1)
-        return _mask(text, spans) if spans else text
+        return printable(_mask(text, spans) if spans else text)
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         items = headers.items() if isinstance(headers, Mapping) else headers
         return [(name, self.text(value)) for name, value in mask_secret_headers(items)]
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character that could drive a terminal escaped as ``\\u00XX`` (ESC, NUL,
+    BEL, a lone carriage return, DEL, the C1 range); tab, newline and CRLF line ends are kept for the layout.
+    Escaping twice changes nothing more."""
+    return _CONTROL.sub(_escape_control, text)
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def mask_secret_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

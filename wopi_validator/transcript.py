@@ -1,4 +1,9 @@
-"""Request/response records of one test, rendered without secrets."""
+"""Request/response records of one test, rendered without secrets and without control characters.
+
+Every rendering goes through :meth:`Redactor.text`, which masks secrets and escapes control characters
+(:func:`wopi_validator.redaction.printable`): header names and values, URLs and errors come from the host
+and are printed to a terminal.
+"""
 
 from __future__ import annotations
 
