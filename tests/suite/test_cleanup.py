@@ -1,4 +1,5 @@
-"""Nothing the run created stays on the host: after failures, Ctrl-C, SIGTERM, or a kill plus `cleanup`."""
+"""Nothing the run created stays on the host: after failures, Ctrl-C, SIGTERM, or a kill plus `cleanup`;
+also when two runs share a reports folder (each keeps its own ledger)."""
 
 from __future__ import annotations
 
@@ -31,13 +32,19 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def wait_for_a_locked_sandbox_file(host: ReferenceHost, ledger) -> None:
-    deadline = time.monotonic() + 30
+def wait_for_locked_sandbox_files(host: ReferenceHost, reports, runs: int = 1) -> None:
+    """Until ``runs`` runs each have a ledger in ``reports`` and a locked sandbox file on the host."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if ledger.exists() and any(f.lock for f in host.list_files() if f.name != "seed.wopitest"):
+        locked = [f for f in host.list_files() if f.name != "seed.wopitest" and f.lock]
+        if len(ledgers(reports)) >= runs and len(locked) >= runs:
             return
         time.sleep(0.05)
-    raise AssertionError("the run never created and locked its sandbox file")
+    raise AssertionError("the run(s) never created and locked their sandbox files")
+
+
+def ledgers(reports) -> list:
+    return sorted(reports.glob("ledger*.jsonl"))
 
 
 def only_the_seed_is_left(host: ReferenceHost) -> bool:
@@ -49,7 +56,7 @@ def test_an_interrupted_run_removes_its_files_and_locks(tmp_path, signum):
     with ReferenceHost() as host:
         run = start_run(host, tmp_path, *SLOW_TEST)
         try:
-            wait_for_a_locked_sandbox_file(host, tmp_path / "ledger.jsonl")
+            wait_for_locked_sandbox_files(host, tmp_path)
             run.send_signal(signum)
             output, _ = run.communicate(timeout=30)
         finally:
@@ -57,20 +64,21 @@ def test_an_interrupted_run_removes_its_files_and_locks(tmp_path, signum):
         assert run.returncode == 130, output[-2000:]
         assert "Traceback" not in output
         assert only_the_seed_is_left(host)
-    assert not (tmp_path / "ledger.jsonl").exists()
+    assert not ledgers(tmp_path)
 
 
 def test_cleanup_removes_what_a_killed_run_left(tmp_path):
-    ledger = tmp_path / "ledger.jsonl"
     with ReferenceHost() as host:
         run = start_run(host, tmp_path, *SLOW_TEST)
         try:
-            wait_for_a_locked_sandbox_file(host, ledger)
+            wait_for_locked_sandbox_files(host, tmp_path)
             run.kill()  # no chance to clean up
             run.wait(timeout=30)
         finally:
             run.kill()
         assert not only_the_seed_is_left(host)
+        [ledger] = ledgers(tmp_path)
+        assert ledger.name.startswith("ledger-"), "each run has its own ledger"
         assert len(load_ledger(ledger).entries) == 1
         assert ledger.stat().st_mode & 0o077 == 0, "the ledger holds tokens: it must be private"
         result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(ledger)],
@@ -95,4 +103,47 @@ def test_failing_runs_leave_nothing_behind(tmp_path, fault):
         output, _ = run.communicate(timeout=300)
         assert run.returncode == 1, output[-2000:]
         assert only_the_seed_is_left(host)
-    assert not (tmp_path / "ledger.jsonl").exists()
+    assert not ledgers(tmp_path)
+
+
+def test_cleanup_of_something_that_is_not_a_ledger_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a ledger")
+    result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(tmp_path / "notes.txt")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "not a wopi-validator ledger" in result.stderr
+
+
+def test_two_killed_runs_sharing_a_reports_folder_both_leave_ledgers_and_cleanup_removes_both(tmp_path):
+    with ReferenceHost() as host:
+        runs = [start_run(host, tmp_path, *SLOW_TEST) for _ in range(2)]
+        try:
+            wait_for_locked_sandbox_files(host, tmp_path, runs=2)
+            for run in runs:
+                run.kill()
+            for run in runs:
+                run.wait(timeout=30)
+        finally:
+            for run in runs:
+                run.kill()
+        assert len(ledgers(tmp_path)) == 2, "one ledger per run: neither overwrote the other's"
+        assert sum(len(load_ledger(ledger).entries) for ledger in ledgers(tmp_path)) == 2
+        result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(tmp_path)],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.count("removed wopi-validator-") == 2
+        assert only_the_seed_is_left(host)
+    assert not ledgers(tmp_path)
+
+
+def test_two_runs_sharing_a_reports_folder_both_clean_up_after_themselves(tmp_path):
+    with ReferenceHost() as host:
+        runs = [start_run(host, tmp_path, "--rules", "LOCK.*,PUTFILE.*") for _ in range(2)]
+        try:
+            outputs = [run.communicate(timeout=300)[0] for run in runs]
+        finally:
+            for run in runs:
+                run.kill()
+        assert [run.returncode for run in runs] == [0, 0], "\n".join(output[-2000:] for output in outputs)
+        assert only_the_seed_is_left(host)
+    assert not ledgers(tmp_path)
