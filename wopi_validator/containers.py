@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from wopi_validator.client import WopiClient, file_id_of, split_token_url
 from wopi_validator.errors import SandboxError, TransportError
+from wopi_validator.leftovers import Leftover
+from wopi_validator.redaction import REDACTOR
 
 if TYPE_CHECKING:
     from wopi_validator.target import SandboxFiles, Target
@@ -132,7 +134,8 @@ class SandboxContainers:
                 problems.append(f"container {sandbox.name}: {exc}")
                 continue
             if not gone:
-                self.target.leftovers.append(sandbox.name)
+                self.target.leftovers.append(Leftover(sandbox.name, REDACTOR.text(sandbox.src), None,
+                                                      "the host refused to delete the container"))
                 problems.append(f"container {sandbox.name}: the host refused to delete it")
             elif self.target.ledger is not None:
                 self.target.ledger.remove(sandbox.src)

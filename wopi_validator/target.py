@@ -1,35 +1,49 @@
 """The Target: the host under test, what it declares, and the files the run creates.
 
-A run never modifies files it did not create: tests get fresh sandbox files made
-with PutRelativeFile from the seed file. When the host cannot create files, the
-tests that write run on the seed file only with ``allow_seed_writes``, and the
-seed's bytes are restored at the end of the run.
+A run never modifies files it did not create. Tests get fresh sandbox files from a
+chain of ways to make one, tried in order until one works and then kept for the run:
+PutRelativeFile with a specific name, PutRelativeFile with a suggested name,
+CreateChildFile in the seed's container, the token provider's ``create_file``, and
+last the seed file itself (only with ``allow_seed_writes``; its bytes are journaled
+and restored). When none works, the tests that need a file are *blocked* with the
+one cause, never failed. A file is deleted only when every check agrees it is the
+run's own: never the seed in any spelling, only through the host's own origin, and
+only when its CheckFileInfo name carries the run's prefix.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-import pytest
-
-from wopi_validator.client import ClientSettings, WopiClient, file_id_of
+from wopi_validator import identity
+from wopi_validator.client import ClientSettings, WopiClient, WopiResponse
 from wopi_validator.config import TargetConfig
 from wopi_validator.containers import is_container_url, remove_container_tree
 from wopi_validator.errors import ProviderError, SandboxError, TargetUnusable, TransportError
 from wopi_validator.ledger import Ledger
+from wopi_validator.leftovers import Leftover
 from wopi_validator.proofkeys import ProofSigner
 from wopi_validator.providers.static import StaticProvider
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.seedguard import SeedGuard
 from wopi_validator.tokens import CREATE_FILE, FileToken, TokenProvider
 from wopi_validator.transcript import Transcript
 from wopi_validator.transport import HttpTransport
+from wopi_validator.verdicts import block
 
 DEFAULT_CONTENT = b"wopi-validator sandbox file\n"
+REISSUE_MARGIN_MS = 60_000
+"""The seed's token is re-issued when the host's access_token_ttl is less than this away."""
+TYPICAL_RUN_SECONDS = 600
+SEED_WRITES = "the seed file (seed writes allowed)"
+"""The last way to get a writable file, named in notes and causes."""
 
 
 @dataclass
@@ -42,6 +56,55 @@ class SandboxFile:
     client: WopiClient
     is_seed: bool = False
     extra_tokens: list[str] = field(default_factory=list)
+    made_by: str = ""
+    """How the file came to be (the provisioning step that made it), for notes and reports."""
+
+
+RELATIVE = "PutRelativeFile (specific name)"
+SUGGESTED = "PutRelativeFile (suggested name)"
+CREATE_CHILD = "CreateChildFile in the seed's container"
+PROVIDER = "the token provider's create_file"
+PROVISIONING_STEPS = (RELATIVE, SUGGESTED, CREATE_CHILD, PROVIDER, SEED_WRITES)
+"""The ways of making a file for a test, in the order they are tried."""
+
+
+class _StepFailed(Exception):
+    """One way of making a file did not work; the message says what the host (or provider) answered."""
+
+    def __init__(self, reason: str, response: WopiResponse | None = None) -> None:
+        super().__init__(reason)
+        self.response = response
+
+
+class SeedClient(WopiClient):
+    """The client of a test that borrowed the seed file: any RenameFile or DeleteFile it would send to the seed
+    blocks the test instead (the seed is written and restored, never renamed or deleted)."""
+
+    _REFUSED = {"RENAME_FILE": "renames", "DELETE": "deletes"}
+
+    @classmethod
+    def guarding(cls, client: WopiClient) -> SeedClient:
+        guarded = cls(client.transport, client.wopi_src, client.token, client.settings, client.transcript,
+                      client.signer)
+        guarded.locks_sent = client.locks_sent
+        return guarded
+
+    def for_file(self, wopi_src: str, token: str) -> WopiClient:
+        client = super().for_file(wopi_src, token)
+        return SeedClient.guarding(client) if identity.same_file(wopi_src, self.wopi_src) else client
+
+    def request(self, method: str, path_suffix: str = "", *, override: str | None = None,
+                **kwargs: Any) -> WopiResponse:
+        if method == "POST" and override in self._REFUSED and not path_suffix:
+            block(f"the test {self._REFUSED[override]} its file, and the only file it may change is the seed "
+                  "(seed writes): the seed is never renamed or deleted",
+                  "a token provider that can create files, or a host whose PutRelativeFile works, runs it")
+        return super().request(method, path_suffix, override=override, **kwargs)
+
+
+def option_name(name: str) -> str:
+    """An option as the user gave options: ``--name`` from the CLI, ``--wopi-name`` from pytest."""
+    return f"--{name}" if os.environ.get("WOPI_VALIDATOR_CLI") else f"--wopi-{name}"
 
 
 class Capabilities:
@@ -107,8 +170,23 @@ class Target:
         self.seed_cfi_problem: str | None = None
         self._counter = itertools.count(1)
         self._seed_lock = threading.Lock()
-        self._seed_original: bytes | None = None
-        self.leftovers: list[str] = []
+        self._seed_guard: SeedGuard | None = None
+        """Journals and restores the seed when tests write to it (seed writes); made at the first write."""
+        self.leftovers: list[Leftover] = []
+        """What the run made and could not remove, each with the host's answer (console, summary.json, HTML)."""
+        self._provision_lock = threading.Lock()
+        self.provisioning: str | None = None
+        """The way of making files that worked for this run (one of PROVISIONING_STEPS), once one did."""
+        self.provisioning_failures: list[str] = []
+        """What each way that was tried answered, in order (the cause of blocked tests when none worked)."""
+        self._blocked_cause: str | None = None
+        self._blocked_detail = ""
+        self._seed_container: WopiClient | None | bool = None
+        self._token_lock = threading.Lock()
+        self.name_probe_controls: dict[str, str | None] = {}
+        """Per way of naming a new file (the security name probes' modes): None when a plain name works there,
+        else what the host answered (the probes through that mode are then blocked)."""
+        self._token_issued_ms = time.time() * 1000
         self.ledger: Ledger | None = None
         """Where created files are recorded until they are deleted (for `wopi-validator cleanup`)."""
         self.host_identity: dict[str, str] = {}
@@ -118,9 +196,46 @@ class Target:
 
     def client(self, transcript: Transcript, wopi_src: str | None = None, token: str | None = None) -> WopiClient:
         return WopiClient(
-            self.transport, wopi_src or self.config.target, token or self.config.token, self.settings, transcript,
-            self.signer,
+            self.transport, wopi_src or self.config.target, token or self.seed_access_token(), self.settings,
+            transcript, self.signer,
         )
+
+    def seed_access_token(self) -> str:
+        """The seed's token, re-issued by the provider shortly before the host said it expires.
+
+        A host whose tokens live minutes would otherwise answer 401 to the later tests of a run, as if it were
+        wrong. A static token cannot be re-issued: :meth:`token_warning` says so at the start.
+        """
+        current = self.seed_token
+        now_ms = time.time() * 1000
+        # Within a minute of the end, or within the last half of a shorter life: never a re-issue per request.
+        margin = min(REISSUE_MARGIN_MS, (current.ttl - self._token_issued_ms) / 2)
+        if not current.ttl or current.ttl - now_ms > margin or self.provider.name == "static":
+            return self.config.token
+        with self._token_lock:
+            if self.seed_token is current:
+                try:
+                    fresh = self.provider.issue(None)
+                except ProviderError:
+                    fresh = None
+                if fresh is not None and fresh.token and identity.same_file(fresh.wopi_src, self.config.target):
+                    REDACTOR.add(fresh.token)
+                    self.seed_token = fresh
+                    self._token_issued_ms = now_ms
+                    self.config = replace(self.config, token=fresh.token, token_ttl=fresh.ttl)
+        return self.config.token
+
+    def token_warning(self) -> str | None:
+        """One line when the seed's token will expire before a run can end and cannot be re-issued."""
+        ttl = self.seed_token.ttl
+        if not ttl or self.provider.name != "static":
+            return None
+        left = (ttl - time.time() * 1000) / 1000
+        if left > TYPICAL_RUN_SECONDS:
+            return None
+        return (f"the access token expires in {max(left, 0):.0f} s (access_token_ttl), before a run usually ends "
+                f"(~{TYPICAL_RUN_SECONDS // 60} min); later tests would then fail with 401: give a fresh token, or a "
+                f"token provider that can issue one ({option_name('provider')})")
 
     @property
     def capabilities(self) -> Capabilities:
@@ -176,69 +291,215 @@ class Target:
     # -- sandbox files ---------------------------------------------------------------------
 
     def new_file(self, transcript: Transcript, content: bytes = DEFAULT_CONTENT) -> SandboxFile:
-        """A file this run may change, holding ``content``; release it with :meth:`release`."""
+        """A file this run may change, holding ``content``; release it with :meth:`release`.
+
+        The first call tries each way of making a file in turn and keeps the first that works for the
+        rest of the run; when none does, this and every later call is *blocked* with the one cause.
+        """
+        with self._provision_lock:
+            step = self.provisioning
+            if step is None and self._blocked_cause is None:
+                return self._first_file(transcript, content)
+        if step is None:
+            block(self._blocked_cause or "no file could be created", self._blocked_detail)
+        try:
+            return self._make(step, transcript, content)
+        except _StepFailed as exc:
+            raise SandboxError(f"could not make a file with {step}, which worked earlier in this run: {exc}") from None
+
+    def _first_file(self, transcript: Transcript, content: bytes) -> SandboxFile:
+        detail = ""
+        for step in PROVISIONING_STEPS:
+            reason = self._unavailable(step)
+            if reason is not None:
+                self.provisioning_failures.append(f"{step}: {reason}")
+                continue
+            try:
+                sandbox = self._make(step, transcript, content)
+            except _StepFailed as exc:
+                self.provisioning_failures.append(f"{step}: {exc}")
+                if exc.response is not None and not detail:
+                    detail = exc.response.exchange.render()
+                continue
+            self.provisioning = step
+            return sandbox
+        self._blocked_cause = "no file could be created: " + "; ".join(self.provisioning_failures)
+        self._blocked_detail = detail + ("\n" if detail else "") + self._how_to_unblock()
+        block(self._blocked_cause, self._blocked_detail)
+
+    def _how_to_unblock(self) -> str:
+        seed_writes = option_name("allow-seed-writes")
+        return (f"to run the tests that need a file: a token provider that can create files (create_file), "
+                f"or {seed_writes} (tests then write to the seed one at a time; its bytes are journaled and "
+                "restored, and it is never renamed or deleted)")
+
+    def _unavailable(self, step: str) -> str | None:
+        """Why a way of making files does not apply to this host (None: try it)."""
         caps = self.capabilities
-        if caps.can_create_files:
-            return self._create_with_put_relative(transcript, content)
-        if self.provider.can(CREATE_FILE):
-            return self._create_with_provider(transcript, content)
+        if step in {RELATIVE, SUGGESTED}:
+            if not caps.declares("SupportsUpdate"):
+                return "not tried: CheckFileInfo does not declare SupportsUpdate"
+            if caps.declares("UserCanNotWriteRelative"):
+                return "not tried: CheckFileInfo declares UserCanNotWriteRelative"
+            return None
+        if step == CREATE_CHILD:
+            return None if caps.declares("SupportsContainers") else \
+                "not tried: CheckFileInfo does not declare SupportsContainers"
+        if step == PROVIDER:
+            return None if self.provider.can(CREATE_FILE) else \
+                f"the token provider {self.provider.name!r} cannot create files"
         if not self.config.allow_seed_writes:
-            pytest.skip(
-                "the host cannot create files (CheckFileInfo declares no SupportsUpdate, or "
-                "UserCanNotWriteRelative=true, and the token provider cannot create files), "
-                "and writing to the seed file needs --wopi-allow-seed-writes"
-            )
-        return self._borrow_seed(transcript, content)
+            return f"not allowed ({option_name('allow-seed-writes')} is off)"
+        return None
+
+    def _make(self, step: str, transcript: Transcript, content: bytes) -> SandboxFile:
+        if step == RELATIVE:
+            return self._create_with_put_relative(transcript, content, suggested=False)
+        if step == SUGGESTED:
+            return self._create_with_put_relative(transcript, content, suggested=True)
+        if step == CREATE_CHILD:
+            return self._create_child_file(transcript, content)
+        if step == PROVIDER:
+            return self._create_with_provider(transcript, content)
+        sandbox = self._borrow_seed(transcript, content)
+        sandbox.client = SeedClient.guarding(sandbox.client)
+        sandbox.made_by = SEED_WRITES
+        return sandbox
 
     def _create_with_provider(self, transcript: Transcript, content: bytes) -> SandboxFile:
         name = self.unique_name()
         try:
             created = self.provider.create_file(name, content)
         except ProviderError as exc:
-            raise SandboxError(f"could not create a sandbox file named {name!r}: {exc}") from None
-        self.record_created(created.wopi_src, created.token, name)
-        return SandboxFile(created.wopi_src, created.token, name,
-                           self.client(transcript, created.wopi_src, created.token))
+            raise _StepFailed(f"create_file({name!r}) failed: {exc}") from None
+        if self.is_seed(created.wopi_src):
+            raise _StepFailed("the provider answered with the seed file's WOPISrc")
+        return self._created(transcript, created.wopi_src, created.token, name, PROVIDER)
 
     def unique_name(self, label: str = "", extension: str | None = None) -> str:
         """A file name no other run uses: ``wopi-validator-<run>-<n>[-label]<ext>`` (ext: the seed's)."""
         suffix = f"-{label}" if label else ""
         ext = self.extension if extension is None else extension
-        return f"wopi-validator-{self.run_id}-{next(self._counter)}{suffix}{ext}"
+        return f"{identity.run_prefix(self.run_id)}-{next(self._counter)}{suffix}{ext}"
 
     def is_seed(self, wopi_src: str) -> bool:
-        return file_id_of(wopi_src) == file_id_of(self.config.target)
+        """Whether a URL may name the seed file, in any spelling (percent-encoding, dot segments, trailing
+        slashes, case, another origin): such a file is never tracked, deleted or renamed."""
+        return identity.same_file(wopi_src, self.config.target)
 
     def adopt(self, transcript: Transcript, wopi_src: str, token: str, name: str) -> SandboxFile:
         """A file some test made the host create (PutRelativeFile), to be released like a sandbox file."""
-        self.record_created(wopi_src, token, name)
-        return SandboxFile(wopi_src, token, name, self.client(transcript, wopi_src, token))
+        return self._created(transcript, wopi_src, token, name, "a test")
 
-    def _create_with_put_relative(self, transcript: Transcript, content: bytes) -> SandboxFile:
+    def _create_with_put_relative(self, transcript: Transcript, content: bytes, *, suggested: bool) -> SandboxFile:
         name = self.unique_name()
-        response = self.client(transcript).put_relative_file(content, relative=name)
-        problem = None
-        url = None
+        client = self.client(transcript)
+        mode = "suggested name" if suggested else "specific name"
+        response = client.put_relative_file(content, suggested=name) if suggested else \
+            client.put_relative_file(content, relative=name)
         if response.status != 200:
-            problem = f"PutRelativeFile answered {response.status}"
-        else:
-            try:
-                body = response.json()
-                url = body.get("Url") if isinstance(body, dict) else None
-            except ValueError as exc:
-                problem = f"PutRelativeFile answered 200 but {exc}"
-            if problem is None and not isinstance(url, str):
-                problem = "PutRelativeFile answered 200 without a Url"
-        if problem is not None or url is None:
-            raise SandboxError(
-                f"could not create a sandbox file named {name!r}: {problem}. The host declares SupportsUpdate, "
-                "so PutRelativeFile should work (or declare UserCanNotWriteRelative=true)"
-            )
+            raise _StepFailed(f"PutRelativeFile ({mode}) answered {response.status}", response)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise _StepFailed(f"PutRelativeFile ({mode}) answered 200 but {exc}", response) from None
+        body = body if isinstance(body, dict) else {}
+        created_name = body.get("Name") if isinstance(body.get("Name"), str) and body.get("Name") else name
+        url = body.get("Url")
+        if not isinstance(url, str) or not url:
+            url = self._find_by_name(transcript, created_name)
+            if url is None:
+                self.leftovers.append(Leftover(
+                    created_name, "", 200,
+                    f"PutRelativeFile ({mode}) created it but answered without a Url, and it could not be found "
+                    "in the seed's container: remove it by hand"))
+                raise _StepFailed(f"PutRelativeFile ({mode}) answered 200 without a Url", response)
         wopi_src, token = split_url(url)
         if not token:
-            raise SandboxError(f"PutRelativeFile returned a Url without an access_token for {name!r}")
+            raise _StepFailed(f"PutRelativeFile ({mode}) answered a Url without an access_token", response)
+        if self.is_seed(wopi_src):
+            raise _StepFailed(f"PutRelativeFile ({mode}) answered with a Url naming the seed file", response)
+        return self._created(transcript, wopi_src, token, created_name, SUGGESTED if suggested else RELATIVE)
+
+    def _container_of_seed(self, transcript: Transcript) -> WopiClient | None:
+        """A client for the seed's container (the last of its ancestors), or None; asked once per run."""
+        if self._seed_container is None:
+            self._seed_container = False
+            if self.capabilities.declares("SupportsContainers"):
+                try:
+                    response = self.client(transcript).enumerate_ancestors()
+                    found = response.json().get("AncestorsWithRootFirst") if response.status == 200 else None
+                except (ValueError, AttributeError, TransportError):
+                    found = None
+                url = found[-1].get("Url") if isinstance(found, list) and found and isinstance(found[-1], dict) \
+                    else None
+                src, token = split_url(url) if isinstance(url, str) else ("", None)
+                if token and src.startswith(("http://", "https://")):
+                    self._seed_container = self.client(transcript, src, token)
+        container = self._seed_container
+        if isinstance(container, WopiClient):
+            container.transcript = transcript
+            return container
+        return None
+
+    def _find_by_name(self, transcript: Transcript, name: str) -> str | None:
+        """The Url of a file of the seed's container with this name (a host that answered without one)."""
+        container = self._container_of_seed(transcript)
+        if container is None:
+            return None
+        try:
+            response = container.enumerate_children()
+            files = response.json().get("ChildFiles") if response.status == 200 else None
+        except (ValueError, AttributeError, TransportError):
+            return None
+        for entry in files if isinstance(files, list) else []:
+            if isinstance(entry, dict) and entry.get("Name") == name and isinstance(entry.get("Url"), str):
+                return entry["Url"]
+        return None
+
+    def _create_child_file(self, transcript: Transcript, content: bytes) -> SandboxFile:
+        container = self._container_of_seed(transcript)
+        if container is None:
+            raise _StepFailed("the seed's container could not be found (EnumerateAncestors)")
+        name = self.unique_name()
+        response = container.create_child_file(relative=name)
+        if response.status != 200:
+            raise _StepFailed(f"CreateChildFile answered {response.status}", response)
+        try:
+            url = response.json().get("Url")
+        except (ValueError, AttributeError):
+            url = None
+        wopi_src, token = split_url(url) if isinstance(url, str) else ("", None)
+        if not token or self.is_seed(wopi_src):
+            raise _StepFailed("CreateChildFile answered 200 without a usable Url", response)
+        sandbox = self._created(transcript, wopi_src, token, name, CREATE_CHILD)
+        if content:
+            written = self._write_new(sandbox.client, content)
+            if written.status != 200:
+                self.release(sandbox, transcript)
+                raise _StepFailed(f"CreateChildFile worked but the PutFile of its content answered "
+                                  f"{written.status}", written)
+        return sandbox
+
+    def _write_new(self, client: WopiClient, content: bytes) -> WopiResponse:
+        """PutFile into a file this run just created (under a lock when the host has locks)."""
+        if not self.capabilities.declares("SupportsLocks"):
+            return client.put_file(content)
+        lock = f"wopi-validator-fill-{self.run_id}"
+        client.lock(lock)
+        try:
+            return client.put_file(content, lock=lock)
+        finally:
+            client.unlock(lock)
+
+    def _created(self, transcript: Transcript, wopi_src: str, token: str, name: str, made_by: str) -> SandboxFile:
+        """A file this run made the host create: in the ledger, with a client whose lock ids are journaled
+        before they are sent (after a crash, ``cleanup`` tries each)."""
         self.record_created(wopi_src, token, name)
-        return SandboxFile(wopi_src, token, name, self.client(transcript, wopi_src, token))
+        client = self.client(transcript, wopi_src, token)
+        if self.ledger is not None and not self.is_seed(wopi_src):
+            client.locks_sent = self.ledger.lock_journal(wopi_src, client.locks_sent)
+        return SandboxFile(wopi_src, token, name, client, made_by=made_by)
 
     def record_created(self, wopi_src: str, token: str, name: str) -> None:
         """Note a file this run made the host create, until it is deleted."""
@@ -246,17 +507,13 @@ class Target:
             self.ledger.add(wopi_src, token, name)
 
     def _borrow_seed(self, transcript: Transcript, content: bytes) -> SandboxFile:
+        """The seed as a test's file (seed writes), one test at a time. Its client journals every lock id
+        before sending it, so that `wopi-validator cleanup` or the next run can remove them after a crash."""
         self._seed_lock.acquire()
-        client = self.client(transcript)
         try:
-            if self._seed_original is None:
-                original = client.get_file()
-                if original.status != 200:
-                    raise SandboxError(
-                        f"cannot read the seed file to save its bytes: GetFile answered {original.status}"
-                    )
-                self._seed_original = original.body
-            self._write(client, content)
+            self._write(self.client(transcript), content)
+            assert self._seed_guard is not None  # made by _write
+            client = self._seed_guard.journaled(self.client(transcript))
         except BaseException:
             self._seed_lock.release()
             raise
@@ -264,44 +521,88 @@ class Target:
                            is_seed=True)
 
     def _write(self, client: WopiClient, content: bytes) -> None:
-        lock = f"wopi-validator-restore-{self.run_id}"
-        if self.capabilities.declares("SupportsLocks"):
-            client.lock(lock)
-            response = client.put_file(content, lock=lock)
-            client.unlock(lock)
-        else:
-            response = client.put_file(content)
-        if response.status != 200:
-            raise SandboxError(f"cannot write the seed file: PutFile answered {response.status}")
+        """Write to the seed through its guard: its original bytes, name and token are journaled (fsync'd) before
+        the first write, the lock id before the Lock; SandboxError when the seed cannot be read or written."""
+        if self._seed_guard is None:
+            self._seed_guard = SeedGuard(self.config.target, self.config.token,
+                                         str(self.seed_cfi.get("BaseFileName") or ""), self.run_id, self.ledger)
+        self._seed_guard.write(client, content, self.capabilities.declares("SupportsLocks"))
 
     def release(self, sandbox: SandboxFile, transcript: Transcript) -> None:
-        """Remove the locks the test took and delete the file (or hand the seed back)."""
+        """Remove every lock the test sent and delete the file (or hand the seed back, never deleted).
+
+        A file is deleted only through the host under test's own origin, and only when its CheckFileInfo
+        name carries this run's prefix; what cannot be removed is listed in :attr:`leftovers` with the
+        host's answer, and stays in the ledger for ``wopi-validator cleanup``.
+        """
         client = sandbox.client.for_file(sandbox.wopi_src, sandbox.token)
         client.transcript = transcript
+        if sandbox.is_seed:
+            try:
+                self._remove_locks(client, sandbox.client.locks_sent, follow_reported=False)
+            finally:
+                self._seed_lock.release()
+            return
+        if self.is_seed(sandbox.wopi_src):
+            return  # defensive: a file naming the seed in any spelling is never removed
+        foreign = not identity.same_origin(sandbox.wopi_src, self.config.target)
+        if foreign:
+            # Removed through the host under test, never through whatever server an answer pointed at.
+            client = client.for_file(identity.on_origin(sandbox.wopi_src, self.config.target), sandbox.token)
+            client.locks_sent = sandbox.client.locks_sent
         if is_container_url(sandbox.wopi_src):
             # A container the run created (the ledger holds them too): delete it with what it still holds.
-            if not remove_container_tree(client):
-                self.leftovers.append(sandbox.name)
-            elif self.ledger is not None:
-                self.ledger.remove(sandbox.wopi_src)
+            if remove_container_tree(client):
+                self._forget(sandbox.wopi_src)
+            else:
+                self._left(sandbox, None, "the host refused to delete the container (or something in it)")
             return
+        info = client.check_file_info()
+        if info.status == 404 and not foreign:
+            self._forget(sandbox.wopi_src)  # already gone (a test deleted it)
+            return
+        problem = self._not_ours(info, sandbox.name)
+        if problem is not None:
+            self._left(sandbox, info.status, problem + ": not deleted")
+            return
+        journaled = self.ledger.locks_of(sandbox.wopi_src) if self.ledger is not None else []
+        self._remove_locks(client, [*journaled, *sandbox.client.locks_sent], follow_reported=True)
+        response = client.delete_file()
+        if response.status == 200 or (response.status == 404 and not foreign):
+            self._forget(sandbox.wopi_src)
+        else:
+            self._left(sandbox, response.status, f"DeleteFile answered {response.status}{_server_error(response)}")
+
+    def _not_ours(self, info: WopiResponse, created_name: str) -> str | None:
+        """Why the file a CheckFileInfo describes may not be deleted (None: it carries a name this run gave, or
+        the name the host gave it when the run created it, which is not the seed's)."""
+        if info.status != 200:
+            return f"CheckFileInfo answered {info.status}, so it is not known to be a file of this run"
         try:
-            # On a file the run created, any lock is ours (a faulty host may report it changed);
-            # on the seed, only the locks this run sent are removed.
-            self._remove_locks(client, sandbox.client.locks_sent, follow_reported=not sandbox.is_seed)
-            if sandbox.is_seed:
-                return
-            response = client.delete_file()
-            if response.status not in {200, 404}:
-                self.leftovers.append(sandbox.name)
-            elif self.ledger is not None:
-                self.ledger.remove(sandbox.wopi_src)
-        finally:
-            if sandbox.is_seed:
-                self._seed_lock.release()
+            name = info.json().get("BaseFileName")
+        except (ValueError, AttributeError):
+            return "CheckFileInfo is not a JSON object, so it is not known to be a file of this run"
+        seed_name = self.seed_cfi.get("BaseFileName")
+        if not identity.named_by_run(name, self.run_id) and (name != created_name or name == seed_name):
+            shown = REDACTOR.text(str(name)[:120])
+            return f"CheckFileInfo names it {shown!r}, not a name this run gave"
+        return None
+
+    def _forget(self, wopi_src: str) -> None:
+        if self.ledger is not None:
+            self.ledger.remove(wopi_src)
+
+    def _left(self, sandbox: SandboxFile, status: int | None, detail: str) -> None:
+        """List a leftover once (the end-of-run sweep tries again what the ledger still holds)."""
+        leftover = Leftover(sandbox.name, REDACTOR.text(sandbox.wopi_src), status, detail)
+        self.leftovers[:] = [known for known in self.leftovers if known.wopi_src != leftover.wopi_src]
+        self.leftovers.append(leftover)
 
     @staticmethod
     def _remove_locks(client: WopiClient, locks: list[str], follow_reported: bool) -> None:
+        """Unlock with every lock id the run sent to the file, newest first: a host with shared locks holds
+        several, so a 200 does not end the search; a 409 with an empty X-WOPI-Lock (not locked) or a 404
+        (gone) does."""
         tried: set[str] = set()
         candidates = list(reversed(locks))
         if follow_reported:
@@ -314,23 +615,35 @@ class Target:
                 continue
             tried.add(lock)
             response = client.unlock(lock)
-            if response.status in {200, 404}:
-                return  # unlocked, or the file is gone
+            if response.status == 404:
+                return  # the file is gone
             current = response.header("X-WOPI-Lock")
             if response.status == 409:
                 if not current or not current.strip():
-                    return  # not locked at all
+                    return  # not locked (any more)
                 if follow_reported:
                     candidates.insert(0, current)
-            # Any other answer (a 400 for a lock ID the host never took, say) says nothing about the
-            # lock the file holds: try the next candidate.
+            # A 200 released one lock (a host with shared locks may hold more); any other answer (a 400 for a
+            # lock ID the host never took, say) says nothing about the lock the file holds: try the next.
 
     def close(self) -> None:
-        """Restore the seed's bytes if the run wrote to it; close connections."""
+        """Restore the seed if the run wrote to it (bytes, name, every journaled lock); close connections.
+
+        A seed that cannot be restored is listed in :attr:`leftovers` and stays journaled in the ledger for
+        ``wopi-validator cleanup`` (or the next run).
+        """
         try:
-            if self._seed_original is not None:
+            guard = self._seed_guard
+            if guard is not None and guard.needs_restore:
                 with self._seed_lock:
-                    self._write(self.client(Transcript()), self._seed_original)
+                    outcome = guard.restore(self.client(Transcript()))
+                if outcome is not None and not outcome.done:
+                    self.leftovers.append(Leftover(
+                        outcome.name, REDACTOR.text(self.config.target), None,
+                        f"the seed is not restored ({outcome.problem}); its journal in the ledger is kept for "
+                        "wopi-validator cleanup"))
+                if self.ledger is not None:
+                    self.ledger.close()  # the sweep closed it already: deleted now if nothing is left
         finally:
             self.transport.close()
             self.provider.close()
@@ -352,6 +665,9 @@ class SandboxFiles:
         return self.new(content)
 
     def new(self, content: bytes = DEFAULT_CONTENT) -> SandboxFile:
+        if self.target.provisioning == SEED_WRITES and any(known.is_seed for known in self._files):
+            block("the test needs two files it may change, and the only one is the seed (seed writes)",
+                  "a token provider that can create files, or a host whose PutRelativeFile works, runs it")
         sandbox = self.target.new_file(self.transcript, content)
         self._files.append(sandbox)
         return sandbox
@@ -359,7 +675,7 @@ class SandboxFiles:
     def track(self, wopi_src: str, token: str, name: str) -> SandboxFile:
         """Register a file the host created for this test; the same file twice gives the first registration."""
         for known in self._files:
-            if not known.is_seed and file_id_of(known.wopi_src) == file_id_of(wopi_src):
+            if not known.is_seed and identity.same_file(known.wopi_src, wopi_src):
                 return known
         sandbox = self.target.adopt(self.transcript, wopi_src, token, name)
         if not self.target.is_seed(wopi_src):
@@ -373,7 +689,7 @@ class SandboxFiles:
         wopi_src, token = split_url(url)
         if not token or not wopi_src.startswith(("http://", "https://")):
             return None
-        return self.track(wopi_src, token, name if isinstance(name, str) and name else file_id_of(wopi_src))
+        return self.track(wopi_src, token, name if isinstance(name, str) and name else identity.file_key(wopi_src))
 
     def release_all(self) -> None:
         """Release every file, newest first; raise SandboxError naming those that could not be released."""
@@ -386,3 +702,8 @@ class SandboxFiles:
         self._files.clear()
         if problems:
             raise SandboxError("clean-up failed: " + "; ".join(problems))
+
+
+def _server_error(response: WopiResponse) -> str:
+    detail = response.header("X-WOPI-ServerError")
+    return f" (X-WOPI-ServerError: {REDACTOR.text(detail[:200])})" if detail else ""

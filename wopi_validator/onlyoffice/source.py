@@ -78,6 +78,7 @@ class ConfigSource:
                 raise ConfigSourceError("config source cmd: names no command")
         elif self.spec.startswith(("http://", "https://")):
             self.command = []
+            REDACTOR.add_url_credentials(self.spec)
         else:
             raise ConfigSourceError(f"config source {describe(self.spec)!r} is neither an http(s) URL nor "
                                     "cmd:COMMAND")

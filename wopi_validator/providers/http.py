@@ -150,6 +150,7 @@ def _action(name: str, table: Any, shared: dict[str, Any], shared_headers: dict[
         raise UsageError(f"{where}: give url, or path together with base_url in [provider]")
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"{where}: {url!r} is not an http(s) URL")
+    REDACTOR.add_url_credentials(url)
     headers = {**shared_headers, **_string_table(table.get("headers", {}), f"{where} headers")}
     _learn_credentials(headers)
     query = table.get("query")

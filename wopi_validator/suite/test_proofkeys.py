@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 import pytest
 
 from wopi_validator.checks import Checker
-from wopi_validator.client import WopiClient, WopiResponse, with_token
+from wopi_validator.client import WopiClient, WopiResponse, file_id_of, with_token
 from wopi_validator.proofkeys import ProofSigner, ticks
-from wopi_validator.target import file_id_of
 
 # How each proof header is made: signed with the current or old key, a signature that does not
 # verify ("invalid"), or left out (None).

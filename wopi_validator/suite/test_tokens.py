@@ -61,9 +61,12 @@ def _token_file(provider: TokenProvider, files: SandboxFiles) -> SandboxFile | N
     if not provider.can(ANY_FILE):
         return None
     try:
-        return files.new()
+        sandbox = files.new()
     except pytest.skip.Exception:
-        return None  # the host cannot create files: tokens for the seed, tried on reading operations only
+        return None  # no file can be created (blocked): tokens for the seed, tried on reading operations only
+    # With seed writes the file is the seed itself: dead tokens are tried on reading operations only there too
+    # (a host that wrongly accepted a dead token's RenameFile or DeleteFile would take the user's file).
+    return None if sandbox.is_seed else sandbox
 
 
 def _provider(check: Checker, rule_id: str, action: str, call: Callable[[], T]) -> T:
