@@ -5,6 +5,7 @@ from wopi_validator.checks import Checker, WopiShouldWarning
 from wopi_validator.client import WopiResponse
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange
+from wopi_validator.verdicts import Blocked, RuleFailed, block
 
 
 def response(status=200, headers=None, body=b"") -> WopiResponse:
@@ -71,3 +72,46 @@ def test_tokens_in_messages_are_redacted():
     with pytest.raises(pytest.fail.Exception) as failure:
         check.must(False, "CFI.SCHEMA", "HostEditUrl carries token-in-a-message")
     assert "token-in-a-message" not in str(failure.value)
+
+
+def judged(recorded):
+    return [text for kind, text in recorded if kind == "wopi_judged"]
+
+
+def test_each_distinct_judgment_is_recorded_once_passes_included():
+    check, recorded = checker()
+    check.must(True, "LOCK.ACQUIRE", "x")
+    check.must(True, "LOCK.ACQUIRE", "y")
+    check.status(response(409, {"X-WOPI-Lock": "abc"}), 409, "LOCK.MISMATCH.409", "Lock")
+    check.lock_header(response(409, {"X-WOPI-Lock": "abc"}), "abc", "LOCK.MISMATCH.409", "Lock")
+    check.json_object(response(200, body=b"{}"), "CFI.200.JSON", "CheckFileInfo")
+    check.should(True, "PUTFILE.VERSION", "x")
+    check.per_rule(True, "LOCK.OPAQUE", "x")
+    with pytest.warns(WopiShouldWarning):
+        check.should(False, "PUTFILE.VERSION", "no ItemVersion")
+    check.note("LOCK.OPAQUE", "a remark")
+    assert judged(recorded) == ["LOCK.ACQUIRE pass", "LOCK.MISMATCH.409 pass", "CFI.200.JSON pass",
+                                "PUTFILE.VERSION pass", "LOCK.OPAQUE pass", "PUTFILE.VERSION warn", "LOCK.OPAQUE info"]
+
+
+def test_a_failed_check_raises_rule_failed_naming_its_rule_and_records_the_failure():
+    check, recorded = checker()
+    with pytest.raises(RuleFailed) as failure:
+        check.status(response(200), 409, "LOCK.MISMATCH.409", "Lock with another lock")
+    assert failure.value.rule_id == "LOCK.MISMATCH.409"
+    assert str(failure.value).startswith("[LOCK.MISMATCH.409] Lock with another lock: expected status 409")
+    assert failure.value.pytrace is False
+    assert judged(recorded) == ["LOCK.MISMATCH.409 fail"]
+    strict, recorded = checker(strict=True)
+    with pytest.raises(RuleFailed):
+        strict.should(False, "PUTFILE.VERSION", "no ItemVersion")
+    assert judged(recorded) == ["PUTFILE.VERSION fail"]
+
+
+def test_block_raises_a_skip_that_carries_its_cause_and_detail():
+    with pytest.raises(pytest.skip.Exception) as stopped:
+        block("no file could be created:\n PutRelativeFile answered 501", "POST ... -> 501")
+    assert isinstance(stopped.value, Blocked)
+    assert stopped.value.msg == "blocked: no file could be created: PutRelativeFile answered 501"
+    assert stopped.value.cause == "no file could be created: PutRelativeFile answered 501"
+    assert stopped.value.detail == "POST ... -> 501"

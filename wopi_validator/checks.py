@@ -3,6 +3,12 @@ back, and the request that caused it (with secrets redacted).
 
 ``must`` fails the test; ``should`` fails only when the run judges strictly and
 otherwise records a warning; ``note`` records information that never fails.
+
+Every check is also a judgment, recorded as data: each distinct (rule, outcome) of a
+checker goes once through its ``record`` callback as ``("wopi_judged", "RULE outcome")``,
+passes included, so a rule's verdict comes from the checks actually made (a test tagged
+with a rule it never reached says nothing about it). A failure raises
+:class:`~wopi_validator.verdicts.RuleFailed`, which names its rule.
 """
 
 from __future__ import annotations
@@ -11,11 +17,11 @@ import warnings
 from collections.abc import Callable, Collection
 from typing import Any, NoReturn
 
-import pytest
-
 from wopi_validator.client import WopiResponse
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.rules import INFO, SHOULD, rule
+from wopi_validator.verdicts import FAIL, JUDGED_PROPERTY, PASS, WARN, RuleFailed, judged_record
+from wopi_validator.verdicts import INFO as NOTED
 
 
 class WopiShouldWarning(UserWarning):
@@ -29,11 +35,20 @@ def _expected_text(expected: int | Collection[int]) -> str:
 
 
 class Checker:
-    """The checks of one test. ``record`` receives (kind, text) for warnings and notes."""
+    """The checks of one test. ``record`` receives (kind, text) for warnings, notes and judgments."""
 
     def __init__(self, *, strict: bool, record: Callable[[str, str], None]) -> None:
         self.strict = strict
         self._record = record
+        self._judged: set[tuple[str, str]] = set()
+
+    def judged(self, rule_id: str, outcome: str) -> None:
+        """Record that ``rule_id`` was judged with ``outcome`` (once per checker for each pair)."""
+        if (rule_id, outcome) in self._judged:
+            return
+        rule(rule_id)  # an unknown ID is a bug in our suite: fail loudly
+        self._judged.add((rule_id, outcome))
+        self._record(JUDGED_PROPERTY, judged_record(rule_id, outcome))
 
     @staticmethod
     def _message(rule_id: str, message: str, response: WopiResponse | None) -> str:
@@ -44,15 +59,19 @@ class Checker:
         return REDACTOR.text(text)
 
     def fail(self, rule_id: str, message: str, response: WopiResponse | None = None) -> NoReturn:
-        pytest.fail(self._message(rule_id, message, response), pytrace=False)
+        text = self._message(rule_id, message, response)
+        self.judged(rule_id, FAIL)
+        raise RuleFailed(rule_id, text)
 
     def must(self, condition: bool, rule_id: str, message: str, response: WopiResponse | None = None) -> None:
         if not condition:
             self.fail(rule_id, message, response)
+        self.judged(rule_id, PASS)
 
     def should(self, condition: bool, rule_id: str, message: str, response: WopiResponse | None = None) -> None:
         """A SHOULD-level check: a failure when strict, otherwise a warning."""
         if condition:
+            self.judged(rule_id, PASS)
             return
         if self.strict:
             self.fail(rule_id, message + " (a SHOULD rule, failed because the run is strict)", response)
@@ -62,6 +81,7 @@ class Checker:
         """Record behaviour the spec allows but discourages; never fails, not even when strict."""
         text = self._message(rule_id, message, response)
         self._record("wopi_warning", text)
+        self.judged(rule_id, WARN)
         warnings.warn(WopiShouldWarning(text), stacklevel=3)
 
     def per_rule(self, condition: bool, rule_id: str, message: str, response: WopiResponse | None = None) -> None:
@@ -70,13 +90,16 @@ class Checker:
         if level == SHOULD:
             self.should(condition, rule_id, message, response)
         elif level == INFO:
-            if not condition:
+            if condition:
+                self.judged(rule_id, PASS)
+            else:
                 self.note(rule_id, message)
         else:
             self.must(condition, rule_id, message, response)
 
     def note(self, rule_id: str, message: str) -> None:
         self._record("wopi_note", self._message(rule_id, message, None))
+        self.judged(rule_id, NOTED)
 
     # -- common shapes -------------------------------------------------------------------
 
@@ -91,6 +114,7 @@ class Checker:
                 f"{action}: expected status {_expected_text(expected)}, got {response.status}{_server_error(response)}",
                 response,
             )
+        self.judged(rule_id, PASS)
 
     def json_object(self, response: WopiResponse, rule_id: str, action: str) -> dict[str, Any]:
         """The body as a JSON object, or a failure saying what came instead."""
@@ -100,6 +124,7 @@ class Checker:
             self.fail(rule_id, f"{action}: {exc}; body starts with {_body_start(response)}", response)
         if not isinstance(data, dict):
             self.fail(rule_id, f"{action}: expected a JSON object, got a JSON {type(data).__name__}", response)
+        self.judged(rule_id, PASS)
         return data
 
     def lock_header(self, response: WopiResponse, current_lock: str, rule_id: str, action: str) -> None:

@@ -22,6 +22,19 @@ def test_compare_finds_regressions_fixes_and_changed_skips():
     assert result.removed == ["a.py::gone"]
 
 
+def test_an_error_counts_as_a_failure_and_a_blocked_test_as_a_skip_also_against_a_format_1_summary():
+    old = summary(("a.py::t1", "fail", "TransportError"), ("a.py::t2", "pass", ""), ("a.py::t3", "skip", "x"))
+    new = {"format_version": 2, "tests": [
+        {"id": "a.py::t1", "verdict": "error", "message": "TransportError"},
+        {"id": "a.py::t2", "verdict": "blocked", "message": "blocked: no file could be created"},
+        {"id": "a.py::t3", "verdict": "blocked", "message": "blocked: no lock"}]}
+    result = compare(old, new)
+    assert result.regressions == [] and result.fixes == []
+    assert result.changed_skips == ["a.py::t2: pass -> blocked blocked: no file could be created",
+                                    "a.py::t3: blocked reason changed to: blocked: no lock"]
+    assert compare(new, summary(("a.py::t1", "pass", ""))).fixes == ["a.py::t1 (now pass)"]
+
+
 def test_diff_command_exits_1_on_a_regression_and_0_otherwise(tmp_path):
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     old.write_text(json.dumps(summary(("a.py::t1", "pass", ""))))
@@ -44,8 +57,12 @@ def test_expected_failures_turn_known_failures_into_passes_and_catch_stale_entri
     fault = ["--fault", "putfile-409-without-lock-header", "--rules", "PUTFILE.MISMATCH.409"]
     first = wopi_validator(*fault, "--reports", str(tmp_path / "r1"), cwd=tmp_path)
     assert first.returncode == 1
-    # Every test tagged with the rule that fails (the PutFile tests, and the stateful machine, which checks it too).
-    pasted = [line.strip() for line in first.stdout.splitlines() if line.startswith("  test_") and "::" in line]
+    # One line of advice, in the CLI's option names; the entries are in a file beside summary.json.
+    written = (tmp_path / "r1" / "expected-failures.txt").resolve()
+    advice = [line for line in first.stdout.splitlines() if "to accept them as known" in line]
+    assert len(advice) == 1 and advice[0].endswith(f"--expected {written}"), advice
+    assert not [line for line in first.stdout.splitlines() if line.startswith("  test_")]
+    pasted = [line for line in written.read_text().splitlines() if not line.startswith("#")]
     assert any(line.startswith("test_putfile.py::") for line in pasted)
     expected = tmp_path / "expected.txt"
     expected.write_text("\n".join(pasted) + "\n")

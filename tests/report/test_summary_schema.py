@@ -11,6 +11,14 @@ def test_summary_json_follows_its_schema(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     errors = [error.message for error in validator("summary").iter_errors(summary)]
     assert errors == []
+    assert summary["format_version"] == 2
     assert summary["rules"]["LOCK.OPAQUE"]["verdict"] == "fail"
+    # Per-rule verdicts are data: each test that failed LOCK.OPAQUE judged it so, and no test's failure is booked
+    # against a rule its checks did not fail.
+    opaque = [t for t in summary["tests"] if t["rule_verdicts"].get("LOCK.OPAQUE") == "fail"]
+    assert opaque and all(t["verdict"] == "fail" for t in opaque)
+    assert {t["id"] for t in summary["tests"] if t["verdict"] == "fail"} <= {
+        t["id"] for t in summary["tests"] if "fail" in t["rule_verdicts"].values()}
     assert summary["host"]["product"] == "wopi-validator reference host"
     assert {test["verdict"] for test in summary["tests"]} >= {"pass", "fail", "skip"}
+    assert summary["blocked"] == [] and summary["leftovers"] == []

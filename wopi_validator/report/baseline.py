@@ -8,8 +8,11 @@ from typing import Any
 
 from wopi_validator.errors import UsageError
 from wopi_validator.json_input import parse_json
-from wopi_validator.report.results import FAIL, SKIP
-from wopi_validator.report.summary import SUMMARY_FORMAT_VERSION
+from wopi_validator.report.results import BLOCKED, FAILED_VERDICTS, SKIP
+from wopi_validator.report.summary import READABLE_FORMAT_VERSIONS
+
+_NOT_RUN = frozenset({SKIP, BLOCKED})
+"""Verdicts of a test that did not run to a judgment: a change between these and a result is a changed skip."""
 
 
 @dataclass
@@ -36,8 +39,9 @@ def load_summary(path: str | Path) -> dict[str, Any]:
         raise UsageError(f"summary file {file} does not exist") from None
     except (OSError, ValueError) as exc:
         raise UsageError(f"{file} is not a readable summary.json ({exc})") from None
-    if not isinstance(data, dict) or data.get("format_version") != SUMMARY_FORMAT_VERSION or "tests" not in data:
-        raise UsageError(f"{file} is not a wopi-validator summary.json (format {SUMMARY_FORMAT_VERSION})")
+    if not isinstance(data, dict) or data.get("format_version") not in READABLE_FORMAT_VERSIONS or "tests" not in data:
+        raise UsageError(f"{file} is not a wopi-validator summary.json (format "
+                         f"{' or '.join(str(version) for version in READABLE_FORMAT_VERSIONS)})")
     return data
 
 
@@ -57,14 +61,14 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
         was = before.get(test_id)
         old_verdict = was["verdict"] if was else None
         verdict = now["verdict"]
-        if verdict == FAIL and old_verdict != FAIL:
+        if verdict in FAILED_VERDICTS and old_verdict not in FAILED_VERDICTS:
             origin = f"was {old_verdict}" if was else "new test"
             result.regressions.append(f"{test_id} ({origin}): {_describe(now)}")
-        elif old_verdict == FAIL and verdict != FAIL:
+        elif old_verdict in FAILED_VERDICTS and verdict not in FAILED_VERDICTS:
             result.fixes.append(f"{test_id} (now {verdict})")
-        elif was and (verdict == SKIP) != (old_verdict == SKIP):
+        elif was and (verdict in _NOT_RUN) != (old_verdict in _NOT_RUN):
             result.changed_skips.append(f"{test_id}: {old_verdict} -> {verdict} {_describe(now)}".rstrip())
-        elif was and verdict == SKIP and _describe(now) != _describe(was):
-            result.changed_skips.append(f"{test_id}: skip reason changed to: {_describe(now)}")
+        elif was and verdict in _NOT_RUN and (verdict, _describe(now)) != (old_verdict, _describe(was)):
+            result.changed_skips.append(f"{test_id}: {verdict} reason changed to: {_describe(now)}")
     result.removed = sorted(set(before) - set(after))
     return result

@@ -52,3 +52,17 @@ def entry_line(test_id: str, message: str) -> str:
     """A ready-to-paste line for a new failure."""
     first = message.strip().splitlines()[0] if message.strip() else ""
     return f"{test_id}  # {first[:150]}" if first else test_id
+
+
+EXPECTED_FAILURES_FILE = "expected-failures.txt"
+"""Written beside summary.json after a run with failures: the expected-failures file that accepts them."""
+
+
+def accepting_file_text(new_failures: list[tuple[str, str]], still_expected: dict[str, str], option: str) -> str:
+    """An expected-failures file that accepts this run's failures: the entries of the file in use whose tests
+    failed as expected (with their comments), then a line per new failure (test ID, message)."""
+    lines = [f"# The failures of a wopi-validator run, as known failures: pass this file with {option} FILE",
+             "# (one test ID per line, '#' starts a comment; remove a line once its test passes)."]
+    lines += [f"{test_id}  # {comment}" if comment else test_id for test_id, comment in still_expected.items()]
+    lines += [entry_line(test_id, message) for test_id, message in new_failures]
+    return "\n".join(lines) + "\n"

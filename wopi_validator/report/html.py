@@ -1,16 +1,17 @@
-"""pytest-html additions: a Rules column with links to the spec, a summary by area and rule,
-and the run's environment. Registered only when pytest-html is loaded."""
+"""pytest-html additions: a Rules column with links to the spec, a summary by area and rule, the blocked tests
+by cause, what the run left on the host, and the run's environment. Registered only when pytest-html is loaded."""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import pytest
 
 from wopi_validator import __version__
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.report.console import area_table
-from wopi_validator.report.results import ResultCollector
+from wopi_validator.report.console import area_table, blocked_paragraphs, leftover_lines
+from wopi_validator.report.results import FAIL, WARN, ResultCollector
 from wopi_validator.rules import RULES
 
 
@@ -42,7 +43,7 @@ class HtmlReportHooks:
         prefix.append("<h2>WOPI results by area and rule</h2>")
         prefix.append(f"<pre>{escape(chr(10).join(area_table(self.collector)))}</pre>")
         problems = [(rule_id, entry) for rule_id, entry in self.collector.by_rule().items()
-                    if entry["verdict"] in {"fail", "warn"}]
+                    if entry["verdict"] in {FAIL, WARN}]
         if problems:
             items = "".join(
                 f"<li>{rule_links([rule_id])}: {escape(entry['verdict'])} "
@@ -50,6 +51,25 @@ class HtmlReportHooks:
                 for rule_id, entry in problems
             )
             prefix.append(f"<p>Rules failed or warned:</p><ul>{items}</ul>")
+        blocked = self.collector.blocked()
+        if blocked:
+            count = sum(len(tests) for _, tests, _ in blocked)
+            prefix.append(f"<h2>Blocked tests ({count}), by cause</h2>")
+            prefix.append(f"<pre>{escape(REDACTOR.text(chr(10).join(blocked_paragraphs(self.collector))))}</pre>")
+        leftovers = leftover_lines(_leftovers(session))
+        if leftovers:
+            prefix.append("<h2>Left on the host</h2>")
+            prefix.append(f"<pre>{escape(REDACTOR.text(chr(10).join(leftovers)))}</pre>")
+
+
+def _leftovers(session: pytest.Session) -> list[Any]:
+    """What the run could not remove so far (the end-of-run sweep comes after this report is written; the
+    console and summary.json list those too)."""
+    from wopi_validator.plugin import RUN_KEY  # the plugin imports this module: only when the report is made
+
+    run = session.config.stash.get(RUN_KEY, None)
+    target = getattr(run, "target", None)
+    return list(getattr(target, "leftovers", None) or [])
 
 
 def add_environment(config: pytest.Config, target: str, host: dict[str, str], profile: str, strict: bool) -> None:

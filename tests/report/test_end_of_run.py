@@ -1,0 +1,138 @@
+"""The end of a run as the plugin writes it: blocked tests grouped by cause, verdicts from the checks made, the
+advice for new failures given once (their entries in a file beside summary.json). Small suites of our own run
+against the bundled host, in this process."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from xml.etree import ElementTree
+
+import pytest
+
+from wopi_validator.jsonschemas import validator
+
+pytest_plugins = ["pytester"]
+
+CAUSE = "no file could be created: PutRelativeFile answered 501 (relative) and 501 (suggested)"
+BLOCKED_SUITE = f"""
+import pytest
+from wopi_validator.verdicts import block
+
+@pytest.fixture
+def sandbox(wopi_target):
+    block({CAUSE!r}, "POST /wopi/files/seed (PutRelativeFile) -> 501 Not Implemented")
+
+@pytest.mark.wopi_rule("LOCK.ACQUIRE")
+@pytest.mark.parametrize("n", range(3))
+def test_needs_a_file(sandbox, n):
+    pass
+
+@pytest.mark.wopi_rule("CFI.200.JSON")
+def test_reads_the_seed(wopi_check):
+    wopi_check.must(True, "CFI.200.JSON", "fine")
+"""
+FAILING_SUITE = """
+import pytest
+
+@pytest.mark.wopi_rule("LOCK.ITEMVERSION")
+def test_breaks_on_an_earlier_step(wopi_check):
+    wopi_check.must(True, "LOCK.ITEMVERSION", "not the point")
+    wopi_check.must(False, "LOCK.ACQUIRE", "Lock answered 500")
+
+@pytest.mark.wopi_rule("LOCK.OPAQUE", "GETLOCK.CURRENT")
+def test_an_error(wopi_check):
+    wopi_check.must(True, "LOCK.OPAQUE", "held")
+    raise ConnectionError("the connection broke")
+
+@pytest.mark.wopi_rule("CFI.200.JSON")
+def test_passes(wopi_check):
+    wopi_check.must(True, "CFI.200.JSON", "held")
+"""
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> tuple[pytest.RunResult, dict]:
+    pytester.makepyfile(test_area=source)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--wopi-reference",
+                                          f"--wopi-summary={pytester.path / 'reports' / 'summary.json'}", *args)
+    summary_file = pytester.path / "reports" / "summary.json"
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    if summary:
+        assert [error.message for error in validator("summary").iter_errors(summary)] == []
+    return result, summary
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_blocked_tests_are_reported_once_per_cause_apart_from_failures_and_skips(pytester, workers):
+    junit, html = pytester.path / "junit.xml", pytester.path / "report.html"
+    result, summary = run(pytester, BLOCKED_SUITE, f"--junitxml={junit}", *(workers or [f"--html={html}"]))
+    text = result.stdout.str()
+    assert result.ret == 0, text
+    assert text.count(f"3 tests blocked: {CAUSE}") == 1
+    assert "rules no other test judged: LOCK.ACQUIRE" in text
+    if not workers:
+        page = html.read_text()
+        assert "Blocked tests (3), by cause" in page and page.count(f"3 tests blocked: {escape(CAUSE)}") == 1
+    assert text.count("POST /wopi/files/seed (PutRelativeFile) -> 501 Not Implemented") == 1
+    last = text.splitlines()[-1]
+    assert "1 passed" in last and "3 blocked" in last and "skipped" not in last
+    assert summary["counts"] == {"pass": 1, "blocked": 3}
+    assert summary["blocked"] == [{"cause": CAUSE, "tests": [f"test_area.py::test_needs_a_file[{n}]" for n in range(3)],
+                                   "detail": "POST /wopi/files/seed (PutRelativeFile) -> 501 Not Implemented"}]
+    assert summary["rules"]["LOCK.ACQUIRE"]["verdict"] == "blocked"
+    assert summary["rules"]["CFI.200.JSON"]["verdict"] == "pass"
+    assert {t["blocked_by"] for t in summary["tests"] if t["verdict"] == "blocked"} == {CAUSE}
+    skips = ElementTree.parse(junit).getroot().findall(".//skipped")
+    assert [skip.get("message") for skip in skips] == [f"blocked: {CAUSE}"] * 3
+
+
+def test_a_run_in_which_every_test_was_blocked_does_not_pass(pytester):
+    result, summary = run(pytester, BLOCKED_SUITE, "-k", "needs_a_file")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert summary["exit_status"] == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_verdicts_come_from_the_checks_made_and_an_error_fails_no_rule(pytester):
+    result, summary = run(pytester, FAILING_SUITE)
+    assert result.ret == 1
+    tests = {t["id"].split("::")[1]: t for t in summary["tests"]}
+    assert {name: t["verdict"] for name, t in tests.items()} == {
+        "test_breaks_on_an_earlier_step": "fail", "test_an_error": "error", "test_passes": "pass"}
+    assert tests["test_breaks_on_an_earlier_step"]["rule_verdicts"] == {"LOCK.ITEMVERSION": "pass",
+                                                                       "LOCK.ACQUIRE": "fail"}
+    assert tests["test_an_error"]["rule_verdicts"] == {"LOCK.OPAQUE": "pass", "GETLOCK.CURRENT": "not run"}
+    verdicts = {rule_id: entry["verdict"] for rule_id, entry in summary["rules"].items()}
+    assert verdicts == {"LOCK.ITEMVERSION": "pass", "LOCK.ACQUIRE": "fail", "LOCK.OPAQUE": "pass",
+                        "GETLOCK.CURRENT": "not run", "CFI.200.JSON": "pass"}
+    assert summary["counts"] == {"fail": 1, "error": 1, "pass": 1}
+
+
+def test_the_advice_for_new_failures_is_one_line_and_its_entries_go_to_a_file(pytester, monkeypatch):
+    monkeypatch.delenv("WOPI_VALIDATOR_CLI", raising=False)
+    result, _ = run(pytester, FAILING_SUITE)
+    written = pytester.path / "reports" / "expected-failures.txt"
+    lines = result.stdout.lines
+    advice = [line for line in lines if "to accept them as known" in line]
+    assert advice == [f"2 failures; to accept them as known, pass the file written with them to the next run: "
+                      f"--wopi-expected {written}"]
+    assert not [line for line in lines if line.startswith("  test_area.py::")], "entries are not listed without -v"
+    entries = [line for line in written.read_text().splitlines() if not line.startswith("#")]
+    assert [entry.split()[0] for entry in entries] == ["test_area.py::test_breaks_on_an_earlier_step",
+                                                       "test_area.py::test_an_error"]
+    assert "[LOCK.ACQUIRE] Lock answered 500" in entries[0]
+    # The file accepts them: the next run passes, and leaves no advice (nor a stale file).
+    accepted = pytester.path / "accepted.txt"
+    accepted.write_text(written.read_text())
+    again, _ = run(pytester, FAILING_SUITE, f"--wopi-expected={accepted}")
+    assert again.ret == 0, again.stdout.str()
+    assert "to accept them as known" not in again.stdout.str() and not written.exists()
+
+
+def test_the_advice_names_the_cli_options_and_verbose_lists_the_entries(pytester, monkeypatch):
+    monkeypatch.setenv("WOPI_VALIDATOR_CLI", "1")
+    result, _ = run(pytester, FAILING_SUITE, "-v")
+    text = result.stdout.str()
+    assert "2 failures; to accept them as known, pass the file written with them to the next run: --expected " in text
+    assert "--wopi-expected" not in text
+    assert [line.split()[0] for line in result.stdout.lines if line.startswith("  test_area.py::")] == [
+        "test_area.py::test_breaks_on_an_earlier_step", "test_area.py::test_an_error"]
