@@ -14,6 +14,7 @@ from wopi_validator.model import (
     FileModel,
     FileState,
     Tolerance,
+    altered_lock_rule,
     extension_of,
     same_lock_in_another_form,
 )
@@ -313,3 +314,94 @@ def test_a_replaced_lock_presented_again_is_judged_by_relock_atomic():
     released = MODEL.unlock(state, NEW, NOW).required.state
     assert released.replaced_lock is None
     assert MODEL.refresh_lock(released, HELD, NOW).rule == "LOCK.MISMATCH.409"
+
+
+# -- which rule requires X-WOPI-Lock, and when an attribution needs a control -------------------------------------
+
+
+@pytest.mark.parametrize("operation", ["lock", "refresh", "unlock", "relock"])
+@pytest.mark.parametrize("presented_lock", ["LOCK-A", " lock-a", OTHER])
+def test_the_lock_header_of_a_refusal_is_required_by_lock_mismatch_409_whatever_judges_the_status(
+        operation, presented_lock):
+    """Regression: a RefreshLock 409 without X-WOPI-Lock was reported under LOCK.OPAQUE, because the status of a
+    case variant is judged by LOCK.OPAQUE; the header is LOCK.MISMATCH.409's, for every lock operation."""
+    state = file(lock="lock-a")
+    if operation == "relock":
+        expected = MODEL.unlock_and_relock(state, NEW, presented_lock, NOW)
+    else:
+        expected = run(operation, state, presented_lock)
+    assert expected.required.statuses == {409} and expected.required.lock_header == "lock-a"
+    assert expected.required.lock_header_rule == "LOCK.MISMATCH.409"
+
+
+def test_the_lock_header_of_other_operations_is_required_by_their_own_mismatch_rule():
+    locked, unlocked = file(lock=HELD), file()
+    assert MODEL.put_file(locked, b"x", OTHER, NOW).required.lock_header_rule == "PUTFILE.MISMATCH.409"
+    assert MODEL.put_file(locked, b"x", HELD.upper(), NOW).required.lock_header_rule == "PUTFILE.MISMATCH.409"
+    assert MODEL.put_file(unlocked, b"x", None, NOW).required.lock_header_rule == "PUTFILE.UNLOCKED.NONZERO.409"
+    assert MODEL.rename_file(locked, "x", OTHER, NOW).required.lock_header_rule == "RENAME.LOCKED.MISMATCH.409"
+    assert MODEL.get_lock(locked, NOW).required.lock_header_rule == "GETLOCK.CURRENT"
+    assert MODEL.unlock(unlocked, HELD, NOW).required.lock_header_rule == "LOCK.MISMATCH.409"
+
+
+def test_a_refusal_judged_by_which_lock_was_presented_needs_a_control_first():
+    """LOCK.OPAQUE (another form of the current lock) and RELOCK.ATOMIC (the lock an UnlockAndRelock replaced)
+    are the rule only if the host refuses an unrelated lock in the same operation: a host that ignores lock IDs
+    accepts both, and then the operation's own rule is broken."""
+    locked = file(lock="lock-a")
+    variant = "LOCK-A"
+    for expected in (MODEL.lock(locked, variant, NOW), MODEL.unlock(locked, variant, NOW),
+                     MODEL.refresh_lock(locked, variant, NOW), MODEL.put_file(locked, b"x", variant, NOW),
+                     MODEL.rename_file(locked, "x", variant, NOW),
+                     MODEL.unlock_and_relock(locked, NEW, variant, NOW)):
+        assert expected.rule == "LOCK.OPAQUE" and expected.needs_control, expected.operation
+    relocked = MODEL.unlock_and_relock(file(lock=HELD), NEW, HELD, NOW).required.state
+    replaced = MODEL.unlock(relocked, HELD, NOW)
+    assert replaced.rule == "RELOCK.ATOMIC" and replaced.needs_control
+    for ordinary in (MODEL.unlock(locked, OTHER, NOW), MODEL.unlock_and_relock(locked, NEW, OTHER, NOW),
+                     MODEL.lock(file(), HELD, NOW), MODEL.unlock(locked, None, NOW)):
+        assert not ordinary.needs_control
+
+
+def test_relock_from_a_variant_to_the_current_lock_is_judged_after_a_control():
+    """Regression: UnlockAndRelock with a wrong X-WOPI-OldLock whose new lock equals the current one was accepted
+    by a host and reported under LOCK.OPAQUE. The model still requires 409; which rule the acceptance breaks is
+    decided by the control (the same UnlockAndRelock with an unrelated old lock), so the expectation asks for it."""
+    state = file(lock="lock-a")
+    expected = MODEL.unlock_and_relock(state, "lock-a", "LOCK-A", NOW)
+    assert expected.required.statuses == {409} and expected.needs_control
+    control = MODEL.unlock_and_relock(state, "lock-a", "an unrelated lock", NOW)
+    assert control.rule == "RELOCK.ATOMIC" and not control.needs_control
+    assert control.required.statuses == {409} and control.required.state == state
+
+
+def test_the_losers_of_a_race_owe_the_header_to_lock_mismatch_409():
+    for outcome in MODEL.lock_race(file(), ["c1", "c2"], NOW):
+        loser = next(c for c in ["c1", "c2"] if c != outcome.winner)
+        assert outcome.header_rules[loser] == "LOCK.MISMATCH.409"
+
+
+def test_a_refused_lock_operation_names_the_rule_that_requires_it_to_change_nothing():
+    locked, unlocked = file(lock=HELD), file()
+    for expected in (MODEL.lock(locked, OTHER, NOW), MODEL.unlock(locked, OTHER, NOW),
+                     MODEL.refresh_lock(locked, OTHER, NOW), MODEL.unlock(locked, HELD.upper(), NOW),
+                     MODEL.unlock(unlocked, HELD, NOW)):
+        assert expected.unchanged_rule == "LOCK.MISMATCH.NOCHANGE", expected.operation
+    # "with a wrong one: 409 and no change" is RELOCK.ATOMIC's own
+    assert MODEL.unlock_and_relock(locked, NEW, OTHER, NOW).unchanged_rule == "RELOCK.ATOMIC"
+    assert MODEL.unlock(locked, None, NOW).unchanged_rule == "LOCK.MISSING.400"
+    for other in (MODEL.put_file(locked, b"x", OTHER, NOW), MODEL.rename_file(locked, "x", OTHER, NOW),
+                  MODEL.unlock(locked, HELD, NOW), MODEL.get_lock(locked, NOW)):
+        assert other.unchanged_rule is None, other.operation
+
+
+@pytest.mark.parametrize("reported, held, rule_id", [
+    ("x" * 256, "x" * 1024, "LOCK.LENGTH"),
+    ('{"F":4,"S":"a"}', '{"S":"a","F":4}', "LOCK.OPAQUE"),
+    ("LOCK A", "lock A", "LOCK.OPAQUE"),
+    ("lock B", "lock A", None),
+    ("lock", "lock A", None),  # a short prefix is another lock, not one cut at a length limit
+    ("lock A", "lock A", None),
+])
+def test_a_lock_the_host_reports_altered_names_the_rule_it_breaks(reported, held, rule_id):
+    assert altered_lock_rule(reported, held) == rule_id

@@ -70,7 +70,15 @@ class Answer:
     lock_header: str | None = None
     """X-WOPI-Lock this answer must carry: the current lock, or "" (present and empty; absent
     is a SHOULD deviation). None: not judged."""
+    lock_header_rule: str | None = None
+    """The rule that requires that X-WOPI-Lock: the operation's own mismatch rule (LOCK.MISMATCH.409,
+    PUTFILE.MISMATCH.409...), also where the status is judged by a rule about which lock was presented
+    (LOCK.OPAQUE, RELOCK.ATOMIC): a 409 without the header breaks the former whatever lock was sent."""
     version: str = VERSION_SAME
+
+    def __post_init__(self) -> None:
+        if (self.lock_header is None) != (self.lock_header_rule is None):
+            raise ValueError("an answer that requires X-WOPI-Lock names the rule that requires it, and only then")
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,14 @@ class Expectation:
     reason: str
     """Why the spec requires that answer, e.g. "the file is locked with 'A'"."""
     tolerated: tuple[Tolerance, ...] = ()
+    unchanged_rule: str | None = None
+    """For a refused lock operation: the rule that requires the refusal to leave the lock as it was (the machine
+    confirms it); None when the model does not ask for that confirmation."""
+    needs_control: bool = False
+    """``rule`` is about which lock was presented (LOCK.OPAQUE: the current lock in another form; RELOCK.ATOMIC:
+    the lock an UnlockAndRelock replaced). A host that ignores lock IDs in this operation answers such a step
+    just as wrongly, and then it is the operation's own rule that is broken. So the attribution holds only
+    after a control: the same operation with an unrelated lock, which the host must refuse first."""
 
     def answer_for(self, status: int) -> Answer | Tolerance | None:
         """What a status means: the required answer, a tolerated one, or None (a failure)."""
@@ -106,10 +122,25 @@ class RaceOutcome:
     answers: dict[str, tuple[int, str | None]]
     state: FileState
     winner: str | None
+    header_rules: dict[str, str | None]
+    """Per contender, the rule that requires the X-WOPI-Lock of its answer (a loser's: LOCK.MISMATCH.409)."""
 
 
 def _one(status: int) -> frozenset[int]:
     return frozenset({status})
+
+
+SHORTEST_CUT = 128
+"""A lock the host reports as a prefix of the one set, at least this long, was cut at a length limit (a shorter
+prefix could as well be another lock of the sequence)."""
+
+
+def altered_lock_rule(reported: str, held: str) -> str | None:
+    """The rule a host breaks when it reports the lock set as ``held`` as ``reported``: LOCK.LENGTH when it was cut
+    short, LOCK.OPAQUE when it is the same lock in another form; None when they are simply different locks."""
+    if len(reported) >= SHORTEST_CUT and len(held) > len(reported) and held.startswith(reported):
+        return "LOCK.LENGTH"
+    return "LOCK.OPAQUE" if same_lock_in_another_form(reported, held) else None
 
 
 def same_lock_in_another_form(presented: str | None, current: str | None) -> bool:
@@ -158,14 +189,22 @@ class FileModel:
 
     @staticmethod
     def _conflict(
-        operation: str, rule: str, state: FileState, current: str | None, reason: str, presented: str | None = None
+        operation: str, mismatch_rule: str, state: FileState, current: str | None, reason: str,
+        presented: str | None = None, *, status_rule: str | None = None, unchanged_rule: str | None = None,
     ) -> Expectation:
-        """409 naming the current lock; LOCK.OPAQUE decides when the lock sent is the current one in another form."""
+        """409 naming the current lock, which ``mismatch_rule`` requires; ``status_rule`` (default: the same)
+        requires the 409. LOCK.OPAQUE judges the status when the lock sent is the current one in another form,
+        RELOCK.ATOMIC when it is the lock an UnlockAndRelock replaced (both after a control, see Expectation).
+        ``unchanged_rule``: see Expectation."""
+        rule, control = status_rule or mismatch_rule, False
         if same_lock_in_another_form(presented, current):
             rule, reason = "LOCK.OPAQUE", f"lock IDs are compared exactly and {presented!r} is not {current!r}"
+            control = True
         elif presented is not None and presented == state.replaced_lock and current is not None:
             rule, reason = "RELOCK.ATOMIC", f"UnlockAndRelock replaced {presented!r} with {current!r}"
-        return Expectation(operation, rule, Answer(_one(409), state, lock_header=current or ""), reason)
+            control = True
+        refused = Answer(_one(409), state, lock_header=current or "", lock_header_rule=mismatch_rule)
+        return Expectation(operation, rule, refused, reason, unchanged_rule=unchanged_rule, needs_control=control)
 
     @staticmethod
     def _missing_lock(operation: str, state: FileState) -> Expectation:
@@ -175,6 +214,7 @@ class FileModel:
         return Expectation(
             operation, "LOCK.MISSING.400", unchanged, "X-WOPI-Lock is missing or empty",
             (Tolerance(others, "LOCK.MISSING.400", "the documented answer to a missing lock is 400"),),
+            unchanged_rule="LOCK.MISSING.400",
         )
 
     # -- lock operations --------------------------------------------------------------------------
@@ -190,7 +230,8 @@ class FileModel:
         if current == lock_id:
             return Expectation("Lock", "LOCK.SAME.REFRESH", Answer(_one(200), self._locked(state, lock_id, now)),
                                "the file already holds that lock (a Lock with it refreshes it)")
-        return self._conflict("Lock", "LOCK.MISMATCH.409", state, current, state.describe_lock(now), lock_id)
+        return self._conflict("Lock", "LOCK.MISMATCH.409", state, current, state.describe_lock(now), lock_id,
+                              unchanged_rule="LOCK.MISMATCH.NOCHANGE")
 
     def refresh_lock(self, state: FileState, lock_id: str | None, now: float) -> Expectation:
         return self._lock_holder_operation("RefreshLock", state, lock_id, now, release=False)
@@ -206,7 +247,8 @@ class FileModel:
             return self._missing_lock(operation, state)
         current = state.lock_at(now)
         if current is None or current != lock_id:
-            return self._conflict(operation, "LOCK.MISMATCH.409", state, current, state.describe_lock(now), lock_id)
+            return self._conflict(operation, "LOCK.MISMATCH.409", state, current, state.describe_lock(now), lock_id,
+                                  unchanged_rule="LOCK.MISMATCH.NOCHANGE")
         after = replace(state, lock=None, lock_expires=None, replaced_lock=None) if release \
             else self._locked(state, lock_id, now)
         return Expectation(operation, "LOCK.MISMATCH.409", Answer(_one(200), after), f"{operation} with the lock held")
@@ -220,10 +262,12 @@ class FileModel:
             return self._missing_lock("UnlockAndRelock", state)
         current = state.lock_at(now)
         if current is None:
-            return self._conflict("UnlockAndRelock", "LOCK.MISMATCH.409", state, None, "the file is unlocked")
+            return self._conflict("UnlockAndRelock", "LOCK.MISMATCH.409", state, None, "the file is unlocked",
+                                  unchanged_rule="RELOCK.ATOMIC")
         if current != old_lock:
-            return self._conflict("UnlockAndRelock", "RELOCK.ATOMIC", state, current,
-                                  f"X-WOPI-OldLock is not the current lock: {state.describe_lock(now)}", old_lock)
+            return self._conflict("UnlockAndRelock", "LOCK.MISMATCH.409", state, current,
+                                  f"X-WOPI-OldLock is not the current lock: {state.describe_lock(now)}", old_lock,
+                                  status_rule="RELOCK.ATOMIC", unchanged_rule="RELOCK.ATOMIC")
         return Expectation("UnlockAndRelock", "RELOCK.ATOMIC",
                            Answer(_one(200), self._locked(state, lock_id, now, replaced=old_lock)),
                            "X-WOPI-OldLock is the current lock")
@@ -231,7 +275,8 @@ class FileModel:
     def get_lock(self, state: FileState, now: float) -> Expectation:
         state = self._settled(state, now)
         current = state.lock_at(now)
-        return Expectation("GetLock", "GETLOCK.CURRENT", Answer(_one(200), state, lock_header=current or ""),
+        return Expectation("GetLock", "GETLOCK.CURRENT",
+                           Answer(_one(200), state, lock_header=current or "", lock_header_rule="GETLOCK.CURRENT"),
                            state.describe_lock(now))
 
     def lock_race(self, state: FileState, lock_ids: list[str], now: float) -> list[RaceOutcome]:
@@ -243,16 +288,18 @@ class FileModel:
         for order in itertools.permutations(range(len(lock_ids))):
             current = state
             answers: dict[str, tuple[int, str | None]] = {}
+            header_rules: dict[str, str | None] = {}
             winner = None
             for index in order:
                 lock_id = lock_ids[index]
                 expected = self.lock(current, lock_id, now)
                 status = min(expected.required.statuses)
                 answers[lock_id] = (status, expected.required.lock_header)
+                header_rules[lock_id] = expected.required.lock_header_rule
                 if status == 200 and expected.rule == "LOCK.ACQUIRE":
                     winner = lock_id
                 current = expected.required.state
-            outcome = RaceOutcome(answers, current, winner)
+            outcome = RaceOutcome(answers, current, winner, header_rules)
             if outcome not in outcomes:
                 outcomes.append(outcome)
         return outcomes
@@ -269,15 +316,16 @@ class FileModel:
                 return Expectation("PutFile", "PUTFILE.LOCKED.200", written, "PutFile with the lock held")
             return self._conflict("PutFile", "PUTFILE.MISMATCH.409", state, current, state.describe_lock(now),
                                   lock_id)
-        refused = Answer(_one(409), state, lock_header="")
         if state.size == 0:
             # wopi-reference 3.1: the docs only say unlocked 0-byte files accept PutFile; with a lock header a 409
             # is a warning.
+            refused = Answer(_one(409), state, lock_header="", lock_header_rule="PUTFILE.UNLOCKED.ZERO.200")
             tolerated = () if not lock_id else (Tolerance(
                 refused, "PUTFILE.UNLOCKED.ZERO.200", "an unlocked 0-byte file should accept PutFile (even with "
                 "X-WOPI-Lock)"),)
             return Expectation("PutFile", "PUTFILE.UNLOCKED.ZERO.200", written,
                                "the file is unlocked and 0 bytes long", tolerated)
+        refused = Answer(_one(409), state, lock_header="", lock_header_rule="PUTFILE.UNLOCKED.NONZERO.409")
         return Expectation(
             "PutFile", "PUTFILE.UNLOCKED.NONZERO.409", refused, "the file is unlocked and not empty",
             (Tolerance(written, "PUTFILE.UNLOCKED.NONZERO.409",

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import seed as hypothesis_seed
@@ -50,8 +50,11 @@ from wopi_validator.model import (
     Expectation,
     FileModel,
     FileState,
+    RaceOutcome,
     Tolerance,
+    altered_lock_rule,
     extension_of,
+    same_lock_in_another_form,
 )
 from wopi_validator.replay import CHECK, SETUP, STEP, TEARDOWN, Step, StepRecorder, curl_script, numbered_steps
 from wopi_validator.strategies import (
@@ -65,6 +68,7 @@ from wopi_validator.strategies import (
 )
 from wopi_validator.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.transcript import Transcript
+from wopi_validator.verdicts import RuleFailed
 
 # Which lock a step presents, drawn from these lists (repeats weigh a choice: the lock the file holds, or held
 # last, makes the sequences that matter). Hypothesis shrinks towards the first: the lock the file holds.
@@ -86,13 +90,19 @@ SHORTEST_RENAME_LIMIT = 80
 
 
 class OnceChecker(Checker):
-    """A Checker for a machine, which meets the same deviation in many examples: each distinct warning is
-    recorded once, and at most ``per_rule`` for one rule (the report needs examples, not all of them)."""
+    """The test's checker as a machine uses it: the machine meets the same deviation in many examples, so each
+    distinct warning is recorded once, and at most ``per_rule`` for one rule (the report needs examples, not all
+    of them). It keeps the failures it raised, one per rule: shrinking replays sequences that may break other
+    rules than the one the shrunk sequence shows, and each is recorded (as a judgment) and named in the report."""
 
-    def __init__(self, *, strict: bool, record: Any, per_rule: int = 3) -> None:
-        super().__init__(strict=strict, record=record)
+    def __init__(self, check: Checker, per_rule: int = 3) -> None:
+        # Not Checker.__init__: this is the test's own checker (its strictness, where it records, the judgments it
+        # has recorded), so whatever the machine judges is the test's.
+        self.__dict__.update(check.__dict__)
         self.per_rule = per_rule
         self._seen: dict[str, set[str]] = {}
+        self.failures: dict[str, str] = {}
+        """Rule -> the first line of its first failure."""
 
     def warn(self, rule_id: str, message: str, response: WopiResponse | None = None) -> None:
         seen = self._seen.setdefault(rule_id, set())
@@ -100,13 +110,17 @@ class OnceChecker(Checker):
             seen.add(message)
             super().warn(rule_id, message, response)
 
+    def fail(self, rule_id: str, message: str, response: WopiResponse | None = None) -> NoReturn:
+        self.failures.setdefault(rule_id, message.strip().splitlines()[0] if message.strip() else "")
+        super().fail(rule_id, message, response)
+
 
 @dataclass
 class MachineEnv:
     """What the machine needs to know about the run and the host."""
 
     target: Target
-    check: Checker
+    check: OnceChecker
     model: FileModel
     racers: int
     max_lock_length: int
@@ -122,12 +136,13 @@ class MachineEnv:
 
     @classmethod
     def for_target(cls, target: Target, check: Checker, concurrency: int) -> MachineEnv:
+        """The machine's world for ``target``; it judges through ``check``, the test's checker."""
         caps = target.capabilities
         limit = target.seed_cfi.get("FileNameMaxLength")
         ttl = target.config.lock_ttl
         return cls(
             target=target,
-            check=check,
+            check=check if isinstance(check, OnceChecker) else OnceChecker(check),
             model=FileModel(ttl) if ttl else FileModel(),
             racers=max(2, min(concurrency, MAX_RACERS)),
             max_lock_length=EXTENDED_LOCK_LENGTH if caps.declares("SupportsExtendedLockLength")
@@ -179,6 +194,8 @@ class WopiFileMachine(RuleBasedStateMachine):
         self.content_may_differ = True
         """Whether the last step could have changed the content (the check then reads it with GetFile)."""
         self.renamed = False
+        self.controls = 0
+        """Control steps sent so far (each presents an unrelated lock of its own)."""
         self.files = SandboxFiles(self.env.target, self.transcript)
         """The file under test and those PutRelativeFile steps made: all released in the teardown."""
         self.env.machines[:] = [self]
@@ -228,26 +245,58 @@ class WopiFileMachine(RuleBasedStateMachine):
             return variant
         return fresh()
 
+    @property
+    def may_rename(self) -> bool:
+        """RenameFile only on a file the run made: never on the seed (with seed writes allowed, the sandbox is the
+        user's own file; its bytes are restored at the end, its name would not be)."""
+        return self.env.can_rename and self.sandbox is not None and not self.sandbox.is_seed
+
+    def unrelated_lock(self) -> str:
+        """A lock ID this file never held, nor any form of one: what a control step presents. Numbered per example,
+        so that a replayed sequence sends the same."""
+        assert self.state is not None
+        known = [*self.held, self.state.lock, self.state.replaced_lock]
+        while True:
+            self.controls += 1
+            candidate = f"wopi-validator-unrelated-lock-{self.controls}"
+            if not any(lock == candidate or same_lock_in_another_form(candidate, lock) for lock in known):
+                return candidate
+
     def note_held(self) -> None:
         assert self.state is not None
         if self.state.lock is not None and (not self.held or self.held[-1] != self.state.lock):
             self.held.append(self.state.lock)
 
     def judge(self, expected: Expectation, response: WopiResponse, action: str) -> Answer:
-        """Compare an answer with the model's expectation; the model follows the answer given."""
+        """Compare an answer with the model's expectation; the model follows the answer given.
+
+        A 409 that reports the lock the file holds in an altered form (cut short, or in another form) shows the
+        host stored it so: that, not the step, is what failed.
+        """
         check = self.env.check
+        assert self.state is not None
+        held = self.state.lock_at(time.monotonic())
+        reported = response.header("X-WOPI-Lock") if response.status == 409 else None
+        if reported and held:
+            altered = altered_lock_rule(reported, held) if reported != held else None
+            message = f"{action}: the answer reports the file's lock as {_describe(reported)}; it was set as " \
+                      f"{_describe(held)}"
+            if len(held) > STANDARD_LOCK_LENGTH:
+                check.must(altered != "LOCK.LENGTH", "LOCK.LENGTH", message, response)
+            if altered is not None:
+                check.fail(altered, message, response)
         found = expected.answer_for(response.status)
-        if found is None:
-            check.fail(expected.rule, f"{action}: expected {_statuses(expected.required.statuses)} because "
-                       f"{expected.reason}; got {response.status}", response)
+        check.must(found is not None, expected.rule, f"{action}: expected {_statuses(expected.required.statuses)} "
+                   f"because {expected.reason}; got {response.status}", response)
+        assert found is not None
         if isinstance(found, Tolerance):
             check.should(False, found.rule, f"{action} answered {response.status}: {found.reason} "
                          f"({expected.reason})", response)
             answer = found.answer
         else:
             answer = found
-        if answer.lock_header is not None and response.status == 409:
-            check.lock_header(response, answer.lock_header, expected.rule, action)
+        if answer.lock_header is not None and answer.lock_header_rule is not None and response.status == 409:
+            check.lock_header(response, answer.lock_header, answer.lock_header_rule, action)
         self.state = answer.state
         self.note_held()
         self.version_expectation = answer.version
@@ -283,7 +332,7 @@ class WopiFileMachine(RuleBasedStateMachine):
         choice = "previous" if any(lock != current for lock in self.held) else form
         if operation == "PutFile" and self.env.can_put_file:
             self.do_put_file(data.draw(bodies()), choice, fresh)
-        elif operation == "RenameFile" and self.env.can_rename:
+        elif operation == "RenameFile" and self.may_rename:
             self.do_rename_file(data.draw(name_texts()), choice, fresh)
         elif operation == "UnlockAndRelock":
             self.do_unlock_and_relock("fresh", fresh, choice, fresh)
@@ -301,40 +350,82 @@ class WopiFileMachine(RuleBasedStateMachine):
                 self.client.locks_sent.append(self.state.lock)
             self.files.release_all()
 
-    # -- lock operations ------------------------------------------------------------------------------
+    # -- steps that present a lock -----------------------------------------------------------------------
+
+    def presenting(self, lock_id: str | None, title: Callable[[str | None], str],
+                   expect: Callable[[FileState, str | None, float], Expectation],
+                   send: Callable[[str | None], WopiResponse],
+                   then: Callable[[WopiResponse, str], None] | None = None) -> None:
+        """A step that presents ``lock_id``, judged by the rule the model says requires its answer (``then``
+        judges more of the answer, within the step).
+
+        When that rule is about which lock was presented (Expectation.needs_control), a control step goes first:
+        the same operation with an unrelated lock, judged by the operation's own rule. A host that ignores lock
+        IDs fails there, under the rule it breaks, and not under LOCK.OPAQUE or RELOCK.ATOMIC.
+        """
+        assert self.state is not None
+        if expect(self.state, lock_id, self.now()).needs_control:
+            unrelated = self.unrelated_lock()
+            action = title(unrelated)
+            with self.step(f"{action} (a control: an unrelated lock, before {_describe(lock_id)})"):
+                self.judge(expect(self.state, unrelated, self.now()), send(unrelated), action)
+        action = title(lock_id)
+        with self.step(action):
+            expected = expect(self.state, lock_id, self.now())
+            response = send(lock_id)
+            self.judge(expected, response, action)
+            if then is not None:
+                then(response, action)
+        if expected.unchanged_rule is not None and not 200 <= response.status < 300:
+            self.confirm_unchanged(expected.unchanged_rule, expected.operation)
+
+    def confirm_unchanged(self, rule_id: str, operation: str) -> None:
+        """After a refused lock operation on a locked file, RefreshLock with the lock it holds must still succeed.
+
+        Were the lock changed by the refusal, the next step would fail under its own rule instead of ``rule_id``.
+        A 409 naming another lock (or none) is that change; any other wrong answer is RefreshLock's own failure.
+        """
+        assert self.client is not None and self.state is not None
+        held = self.state.lock_at(self.now())
+        if held is None:
+            return  # unlocked: only a Lock (which changes the file) would show that it stayed so
+        action = f"RefreshLock with {_describe(held)}"
+        with self.recorder.record(CHECK, f"{action}: the refused {operation} left the lock as it was"):
+            response = self.client.refresh_lock(held)
+            reported = response.header("X-WOPI-Lock")
+            if response.status in {200, 409}:
+                self.env.check.must(
+                    response.status == 200 or reported == held, rule_id,
+                    f"after the refused {operation}, {action} answered 409 with {_describe(reported)}: the refusal "
+                    "changed the lock", response)
+            self.judge(self.env.model.refresh_lock(self.state, held, self.now()), response, action)
 
     def do_lock(self, choice: str, fresh: Fresh) -> None:
-        assert self.client is not None and self.state is not None
-        lock_id = self.resolve(choice, fresh)
-        action = f"Lock with {_describe(lock_id)}"
-        with self.step(action):
-            expected = self.env.model.lock(self.state, lock_id, self.now())
-            self.judge(expected, self.client.lock(lock_id), action)
+        assert self.client is not None
+        self.presenting(self.resolve(choice, fresh), lambda lock: f"Lock with {_describe(lock)}",
+                        self.env.model.lock, self.client.lock)
 
     def do_refresh_lock(self, choice: str, fresh: Fresh) -> None:
-        assert self.client is not None and self.state is not None
-        lock_id = self.resolve(choice, fresh)
-        action = f"RefreshLock with {_describe(lock_id)}"
-        with self.step(action):
-            expected = self.env.model.refresh_lock(self.state, lock_id, self.now())
-            self.judge(expected, self.client.refresh_lock(lock_id), action)
+        assert self.client is not None
+        self.presenting(self.resolve(choice, fresh), lambda lock: f"RefreshLock with {_describe(lock)}",
+                        self.env.model.refresh_lock, self.client.refresh_lock)
 
     def do_unlock(self, choice: str, fresh: Fresh) -> None:
-        assert self.client is not None and self.state is not None
-        lock_id = self.resolve(choice, fresh)
-        action = f"Unlock with {_describe(lock_id)}"
-        with self.step(action):
-            expected = self.env.model.unlock(self.state, lock_id, self.now())
-            self.judge(expected, self.client.unlock(lock_id), action)
+        assert self.client is not None
+        self.presenting(self.resolve(choice, fresh), lambda lock: f"Unlock with {_describe(lock)}",
+                        self.env.model.unlock, self.client.unlock)
 
     def do_unlock_and_relock(self, new_choice: str, new_fresh: Fresh, old_choice: str, old_fresh: Fresh) -> None:
-        assert self.client is not None and self.state is not None
+        """The lock presented (and controlled) is X-WOPI-OldLock; the new lock stays as drawn."""
+        client = self.client
+        assert client is not None
         lock_id = self.resolve(new_choice, new_fresh)
         old = self.resolve(old_choice, old_fresh) or old_fresh()
-        action = f"UnlockAndRelock to {_describe(lock_id)} from X-WOPI-OldLock {old!r}"
-        with self.step(action):
-            expected = self.env.model.unlock_and_relock(self.state, lock_id, old, self.now())
-            self.judge(expected, self.client.unlock_and_relock(lock_id, old), action)
+        self.presenting(
+            old, lambda old_lock: f"UnlockAndRelock to {_describe(lock_id)} from X-WOPI-OldLock {old_lock!r}",
+            lambda state, old_lock, now: self.env.model.unlock_and_relock(state, lock_id, old_lock or "", now),
+            lambda old_lock: client.unlock_and_relock(lock_id, old_lock),
+        )
 
     def do_get_lock(self) -> None:
         assert self.client is not None and self.state is not None
@@ -346,6 +437,8 @@ class WopiFileMachine(RuleBasedStateMachine):
             want = expected.required.lock_header or ""
             value = response.header("X-WOPI-Lock")
             if want:
+                if value and value != want:
+                    self._stored_altered(value, want, "GetLock")
                 check.must(value == want, "GETLOCK.CURRENT",
                            f"GetLock returned X-WOPI-Lock {value!r}; {expected.reason}", response)
             else:
@@ -356,17 +449,40 @@ class WopiFileMachine(RuleBasedStateMachine):
                              "GetLock on an unlocked file should send X-WOPI-Lock present and empty; it is absent",
                              response)
 
+    def _stored_altered(self, reported: str, held: str, source: str) -> None:
+        """``source`` reported the lock set as ``held`` as ``reported``, an altered form of it. Whether the host
+        stored it so (LOCK.LENGTH, LOCK.OPAQUE) or only ``source`` misreports it is told by the 409 of a Lock with
+        an unrelated lock: were it to report the same altered form, the host stored it so."""
+        altered = altered_lock_rule(reported, held)
+        if altered is None:
+            return
+        assert self.client is not None
+        probe = self.client.lock(self.unrelated_lock())
+        if probe.status == 409 and probe.header("X-WOPI-Lock") == reported:
+            self.env.check.fail(altered, f"{source} and the 409 of a Lock with an unrelated lock both report the "
+                                f"file's lock as {_describe(reported)}; it was set as {_describe(held)}", probe)
+
     def do_lock_race(self, base: str, racers: int) -> None:
         """Simultaneous Locks with different IDs, one connection each (LOCK.CONCURRENT.ONE)."""
-        assert self.client is not None and self.sandbox is not None and self.state is not None
+        assert self.client is not None and self.state is not None
         stem = base[: self.env.max_lock_length - 4].rstrip()
         lock_ids = [f"{stem} #{number}" for number in range(1, racers + 1)]
         action = f"{racers} simultaneous Locks with X-WOPI-Lock {lock_ids[0]!r} ... {lock_ids[-1]!r}"
         with self.step(action, parallel=True):
             outcomes = self.env.model.lock_race(self.state, lock_ids, self.now())
             self.client.locks_sent.extend(lock_ids)
-            responses = self._race(lock_ids)
-            self._judge_race(outcomes, responses, lock_ids, action)
+            results = self._race(lock_ids)
+            errors = [f"{lock_id!r}: {result}" for lock_id, result in results.items()
+                      if isinstance(result, Exception)]
+            self.env.check.must(not errors, "LOCK.CONCURRENT.ONE", f"{action}: some got no answer: {'; '.join(errors)}")
+        responses: dict[str, WopiResponse] = results  # type: ignore[assignment]
+        observed = {lock_id: responses[lock_id].status for lock_id in lock_ids}
+        matching = [outcome for outcome in outcomes
+                    if all(outcome.answers[lock_id][0] == observed[lock_id] for lock_id in lock_ids)]
+        if not matching and 200 in observed.values():
+            self._refused_when_alone(action)
+        with self.recorder.record(CHECK, f"the answers to the {racers} Locks compared with the model"):
+            self._judge_race(outcomes, matching, responses, lock_ids, action)
 
     def _race(self, lock_ids: list[str]) -> dict[str, WopiResponse | Exception]:
         assert self.client is not None
@@ -374,20 +490,28 @@ class WopiFileMachine(RuleBasedStateMachine):
         answers = simultaneously(self.client, calls, self.env.target.config.timeout)
         return dict(zip(lock_ids, answers, strict=True))
 
-    def _judge_race(self, outcomes: list[Any], results: dict[str, WopiResponse | Exception], lock_ids: list[str],
-                    action: str) -> None:
+    def _refused_when_alone(self, action: str) -> None:
+        """Simultaneous Locks got answers no order of them allows, and one of them holds the file: a Lock with
+        another ID, sent alone, must be refused. A host that accepts that one too does not refuse a different lock
+        at all (LOCK.MISMATCH.409, no race needed); only one that refuses it alone breaks LOCK.CONCURRENT.ONE."""
+        assert self.client is not None
+        alone = self.unrelated_lock()
+        with self.step(f"Lock with {_describe(alone)}, alone (after the {action})"):
+            response = self.client.lock(alone)
+            self.env.check.must(
+                response.status == 409, "LOCK.MISMATCH.409",
+                f"after {action}, which left the file locked, a Lock with {_describe(alone)} sent alone answered "
+                f"{response.status}; a Lock with another ID on a locked file must get 409", response)
+
+    def _judge_race(self, outcomes: list[RaceOutcome], matching: list[RaceOutcome],
+                    responses: dict[str, WopiResponse], lock_ids: list[str], action: str) -> None:
         """The answers must be those of some order of the Locks applied one at a time."""
         assert self.state is not None
         check = self.env.check
-        errors = [f"{lock_id!r}: {result}" for lock_id, result in results.items() if isinstance(result, Exception)]
-        check.must(not errors, "LOCK.CONCURRENT.ONE", f"{action}: some got no answer: {'; '.join(errors)}")
-        responses: dict[str, WopiResponse] = results  # type: ignore[assignment]
         observed = {lock_id: responses[lock_id].status for lock_id in lock_ids}
         winners = [lock_id for lock_id, status in observed.items() if status == 200]
         check.must(len(winners) <= 1, "LOCK.CONCURRENT.ONE",
                    f"{action}: {len(winners)} of {len(lock_ids)} got 200; at most one may win")
-        matching = [outcome for outcome in outcomes
-                    if all(outcome.answers[lock_id][0] == observed[lock_id] for lock_id in lock_ids)]
         if not matching:
             everyone_refused = all(status == 409 for status in observed.values())
             check.must(everyone_refused and all(outcome.winner for outcome in outcomes), "LOCK.CONCURRENT.ONE",
@@ -399,9 +523,9 @@ class WopiFileMachine(RuleBasedStateMachine):
         outcome = matching[0]
         for lock_id in lock_ids:
             status, header = outcome.answers[lock_id]
-            if status == 409 and header is not None:
-                check.lock_header(responses[lock_id], header, "LOCK.CONCURRENT.ONE",
-                                  f"the losing Lock with {lock_id!r}")
+            header_rule = outcome.header_rules[lock_id]
+            if status == 409 and header is not None and header_rule is not None:
+                check.lock_header(responses[lock_id], header, header_rule, f"the losing Lock with {lock_id!r}")
         self.state = outcome.state
         self.note_held()
         self.version_expectation = VERSION_SAME
@@ -410,12 +534,13 @@ class WopiFileMachine(RuleBasedStateMachine):
     # -- content -----------------------------------------------------------------------------------
 
     def do_put_file(self, body: bytes, choice: str, fresh: Fresh) -> None:
-        assert self.client is not None and self.state is not None
-        lock_id = self.resolve(choice, fresh)
-        action = f"PutFile of {len(body)} bytes with {_describe(lock_id)}"
-        with self.step(action):
-            expected = self.env.model.put_file(self.state, body, lock_id, self.now())
-            self.judge(expected, self.client.put_file(body, lock=lock_id), action)
+        client = self.client
+        assert client is not None
+        self.presenting(
+            self.resolve(choice, fresh), lambda lock: f"PutFile of {len(body)} bytes with {_describe(lock)}",
+            lambda state, lock, now: self.env.model.put_file(state, body, lock, now),
+            lambda lock: client.put_file(body, lock=lock),
+        )
 
     def do_get_file(self) -> None:
         assert self.client is not None and self.state is not None
@@ -488,20 +613,25 @@ class WopiFileMachine(RuleBasedStateMachine):
                        f"the new file holds {len(content.body)} bytes; PutRelativeFile sent {len(body)}", content)
 
     def do_rename_file(self, text: str, choice: str, fresh: Fresh) -> None:
-        assert self.client is not None and self.state is not None
+        client = self.client
+        assert client is not None
+        if not self.may_rename:
+            raise SandboxError("refusing to rename a file the run did not make (the seed file)")
         check = self.env.check
         stem = f"wopi-validator-{self.env.target.run_id}-r{next(self.env.names)}-{text}"
-        lock_id = self.resolve(choice, fresh)
-        action = f"RenameFile to {stem!r} with {_describe(lock_id)}"
-        with self.step(action):
-            expected = self.env.model.rename_file(self.state, stem, lock_id, self.now())
-            response = self.client.rename_file(stem, lock=lock_id)
-            self.judge(expected, response, action)
+
+        def renamed(response: WopiResponse, action: str) -> None:
             if response.status == 200:
                 data = check.json_object(response, "RENAME.OK", action)
                 check.must(data.get("Name") == stem, "RENAME.OK",
                            f"{action}: the answer names the file {data.get('Name')!r}; expected {stem!r}", response)
                 self.renamed = True
+
+        self.presenting(
+            self.resolve(choice, fresh), lambda lock: f"RenameFile to {stem!r} with {_describe(lock)}",
+            lambda state, lock, now: self.env.model.rename_file(state, stem, lock, now),
+            lambda lock: client.rename_file(stem, lock=lock), renamed,
+        )
 
     # -- after every step -----------------------------------------------------------------------------
 
@@ -528,11 +658,10 @@ class WopiFileMachine(RuleBasedStateMachine):
             self._check_version(info.get("Version"), response)
             if self.renamed:
                 name = info.get("BaseFileName")
-                rule_id = "RENAME.KEEPS.EXT" if isinstance(name, str) and \
-                    extension_of(name) != extension_of(self.state.name) else "RENAME.OK"
-                check.must(name == self.state.name, rule_id,
-                           f"after {self.last_action!r}, BaseFileName is {name!r}; expected {self.state.name!r}",
-                           response)
+                message = f"after {self.last_action!r}, BaseFileName is {name!r}; expected {self.state.name!r}"
+                check.must(not isinstance(name, str) or extension_of(name) == extension_of(self.state.name),
+                           "RENAME.KEEPS.EXT", message, response)
+                check.must(name == self.state.name, "RENAME.OK", message, response)
 
     def _check_version(self, version: object, response: WopiResponse) -> None:
         assert self.state is not None
@@ -617,7 +746,7 @@ def machine_class(env: MachineEnv) -> type[WopiFileMachine]:
         def put_relative_file(self, relative: bool, text: str, body: bytes) -> None:
             self.do_put_relative_file(relative, text, body)
 
-        @precondition(lambda self: env.can_rename)
+        @precondition(lambda self: self.may_rename)
         @rule(text=name_texts(), choice=presented, data=st.data())
         def rename_file(self, text: str, choice: str, data: Any) -> None:
             self.do_rename_file(text, choice, fresh(data))
@@ -664,15 +793,19 @@ def shrink_budget(shrinks: int, seconds: float) -> Iterator[None]:
 
 def run_machine(env: MachineEnv, settings: Any, transcript: Transcript, profile: str, seed: Any = None) -> None:
     """Run the machine (with ``seed`` when given); on a failure, fail with the shrunk sequence and a replay
-    script."""
+    script, under the rule of the check that failed (a failure without one, such as a transport error or a host
+    that answered a replay differently, judges no rule)."""
     budget = BUDGETS[profile]
     machine = machine_class(env)
     if seed is not None:
         machine = hypothesis_seed(seed)(machine)
+    rule_id: str | None = None
     try:
         with shrink_budget(budget.shrinks, budget.shrink_seconds):
             run_state_machine_as_test(machine, settings=settings)
         return
+    except RuleFailed as exc:
+        rule_id, message = exc.rule_id, str(exc.msg)
     except pytest.fail.Exception as exc:
         message = str(exc.msg)
     except (TransportError, SandboxError) as exc:
@@ -682,28 +815,36 @@ def run_machine(env: MachineEnv, settings: Any, transcript: Transcript, profile:
         message = (f"the host answered the same sequence differently when it was replayed (Hypothesis: {text}); "
                    "the steps below are those of the last replay")
     # Failing outside the except blocks keeps Hypothesis' exception out of the report.
-    _fail_with_sequence(env, message, transcript, profile)
+    _fail_with_sequence(env, message, transcript, profile, rule_id)
 
 
-def failure_report(env: MachineEnv, message: str, profile: str) -> str:
-    """The failure text: the check that failed, the numbered steps and a replay script."""
+def failure_report(env: MachineEnv, message: str, profile: str, rule_id: str | None = None) -> str:
+    """The failure text: the check that failed, the numbered steps and a replay script, and the other rules that
+    sequences tried while searching broke (each recorded as failed, so each is named)."""
     machine = env.last
     if machine is None:
         return message
     steps: list[Step] = machine.recorder.steps
     count = machine.recorder.step_count
     title = f"Replays the shortest failing sequence the stateful test found ({count} steps)."
+    others = [f"  [{other}] {line}" for other, line in env.check.failures.items() if other != rule_id]
+    also = "\n\nOther sequences tried while searching broke other rules too:\n" + "\n".join(others) if others else ""
     return (
-        f"{message}\n\nThe shortest failing sequence found ({count} step{'s' if count != 1 else ''}, "
+        f"{message}{also}\n\nThe shortest failing sequence found ({count} step{'s' if count != 1 else ''}, "
         f"Hypothesis profile {profile!r}), each on a new file:\n{numbered_steps(steps)}\n\n"
         f"To replay it, run this script (set WOPI_TOKEN to an access token for the seed file):\n\n"
         f"{curl_script(steps, env.target.config.target, title)}"
     )
 
 
-def _fail_with_sequence(env: MachineEnv, message: str, transcript: Transcript, profile: str) -> None:
+def _fail_with_sequence(env: MachineEnv, message: str, transcript: Transcript, profile: str,
+                        rule_id: str | None) -> NoReturn:
     machine = env.last
     if machine is not None:
         for exchange in machine.transcript.exchanges:
             transcript.append(exchange)
-    pytest.fail(failure_report(env, message, profile), pytrace=False)
+    report = failure_report(env, message, profile, rule_id)
+    if rule_id is None:
+        pytest.fail(report, pytrace=False)
+    # Through the test's checker: the failure carries its rule, and the rule is recorded as judged.
+    env.check.fail(rule_id, report.removeprefix(f"[{rule_id}] "))

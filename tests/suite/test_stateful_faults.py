@@ -3,14 +3,18 @@ as a short sequence whose replay script reproduces it."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import urllib.request
+from dataclasses import replace
 
 import pytest
 
-from wopi_validator.refhost import ReferenceHost
+from wopi_validator.refhost import ReferenceHost, fileinfo
+from wopi_validator.verdicts import FAIL, JUDGED_PROPERTY, parse_judged
 
 from .test_against_reference import run_suite
 
@@ -80,3 +84,61 @@ def test_a_should_deviation_warns_and_does_not_fail_unless_strict(tmp_path):
     warnings = [value for name, value in reports[0].user_properties if name == "wopi_warning"]
     assert warnings and all(text.startswith("[PUTFILE.UNLOCKED.NONZERO.409]") for text in warnings)
     assert len(warnings) == len(set(warnings)), "each distinct warning is recorded once"
+
+
+def _failed_rules(report) -> set[str]:
+    judged = [parse_judged(value) for name, value in report.user_properties if name == JUDGED_PROPERTY]
+    return {rule_id for rule_id, outcome in judged if outcome == FAIL}
+
+
+# Regressions of issue 16: fault -> the one rule the stateful test may fail (it was once reported under LOCK.OPAQUE).
+ATTRIBUTED = {
+    "lock-409-without-lock-header": "LOCK.MISMATCH.409",
+    "relock-to-current-ignores-old-lock": "RELOCK.ATOMIC",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(ATTRIBUTED))
+def test_the_failure_carries_the_rule_the_fault_breaks_and_no_other(tmp_path, fault):
+    with ReferenceHost(faults=[fault]) as host:
+        _, code, reports = run_stateful(tmp_path, host)
+    assert code == 1 and [r.outcome for r in reports] == ["failed"]
+    assert str(reports[0].longrepr).startswith(f"[{ATTRIBUTED[fault]}]"), str(reports[0].longrepr)[:300]
+    # Every failure met while searching and shrinking is recorded, and each names the broken rule.
+    assert _failed_rules(reports[0]) == {ATTRIBUTED[fault]}
+
+
+@pytest.fixture
+def host_that_cannot_create_files(monkeypatch):
+    """The bundled host declaring UserCanNotWriteRelative=true and no SupportsContainers: a run gets no file of its
+    own (PutRelativeFile and CreateChildFile are out), so with seed writes allowed the seed is every test's file."""
+    real = fileinfo.check_file_info
+
+    def without_containers(ctx, req):
+        reply = real(ctx, req)
+        if reply.status != 200:
+            return reply
+        info = json.loads(reply.body)
+        info.pop("SupportsContainers", None)
+        return replace(reply, body=json.dumps(info).encode("utf-8"))
+
+    monkeypatch.setattr(fileinfo, "check_file_info", without_containers)
+    with ReferenceHost(relative_writes=False) as host:
+        yield host
+
+
+def _seed_version(seed) -> str:
+    with urllib.request.urlopen(f"{seed.wopi_src}?access_token={seed.access_token}", timeout=10) as response:
+        return json.load(response)["Version"]
+
+
+def test_seed_writes_never_rename_the_seed(tmp_path, host_that_cannot_create_files):
+    """Issue 17: with seed writes allowed, the machine's file is the user's seed; it is written and restored, but a
+    RenameFile on it would stay (seen: the user's file renamed to wopi-validator-...-r41-... (1).wopitest)."""
+    host = host_that_cannot_create_files
+    before = _seed_version(host.create_seed())
+    seed, code, reports = run_stateful(tmp_path, host, "--wopi-allow-seed-writes", "--wopi-rules=RENAME.*")
+    assert _seed_version(seed) != before, "the machine did not run on the seed"
+    assert code == 0 and [r.outcome for r in reports] == ["passed"]
+    assert [(f.file_id, f.name, f.lock) for f in host.list_files()] == [(seed.file_id, "seed.wopitest", None)]
+    assert host.read_content(seed.file_id) == b"wopi-validator seed file\n"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from wopi_validator.checks import Checker
 from wopi_validator.client import WopiClient, WopiResponse
 from wopi_validator.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.verdicts import block
 
 
 def new_lock_id(label: str = "lock") -> str:
@@ -42,13 +44,44 @@ def take_lock(client: WopiClient, check: Checker, lock: str, rule_id: str = "LOC
 
 
 def still_locked_with(client: WopiClient, check: Checker, lock: str, rule_id: str, after: str) -> None:
-    """Prove the file still holds ``lock``: RefreshLock with it must answer 200."""
+    """Prove the file still holds ``lock``: RefreshLock with it answers 200; a 409 (naming another lock, or none)
+    means ``after`` changed it. Any other answer is RefreshLock's own failure and shows nothing about the lock:
+    the test is blocked, not failed under ``rule_id``."""
     response = client.refresh_lock(lock)
+    if response.status not in {200, 409}:
+        block(f"RefreshLock with the lock the file should hold answered {response.status}, so whether {after} "
+              "changed the lock cannot be seen", response.exchange.render())
     check.must(
         response.status == 200, rule_id,
-        f"after {after}, RefreshLock with the original lock answered {response.status}: the lock was changed",
-        response,
+        f"after {after}, RefreshLock with the original lock answered 409 (X-WOPI-Lock "
+        f"{response.header('X-WOPI-Lock')!r}): the lock was changed", response,
     )
+
+
+def refused_unrelated_lock(check: Checker, send: Callable[[str], WopiResponse], operation: str) -> str:
+    """``operation`` with an unrelated lock on a locked file: 409 naming the current lock (LOCK.MISMATCH.409 requires
+    both); returns the lock it names, for the caller to judge under its own rule.
+
+    Also a control: a check whose rule is about *which* lock is presented (LOCK.OPAQUE: the current lock in
+    another form; RELOCK.ATOMIC: a lock an UnlockAndRelock replaced) sends it first, as a host that ignores lock
+    IDs in ``operation`` accepts both and breaks LOCK.MISMATCH.409, not the caller's rule.
+    """
+    response = send(new_lock_id("unrelated"))
+    action = f"{operation} with an unrelated lock on the locked file"
+    check.status(response, 409, "LOCK.MISMATCH.409", action)
+    reported = response.header("X-WOPI-Lock")
+    check.must(bool(reported), "LOCK.MISMATCH.409",
+               f"{action}: the 409 carries X-WOPI-Lock {reported!r}; expected the current lock", response)
+    assert reported is not None
+    return reported
+
+
+def refused_when_alone(client: WopiClient, check: Checker, after: str) -> None:
+    """After simultaneous lock requests that more than one won (or whose losers got no 409): a Lock with another
+    ID, sent alone, must get 409. A host that accepts (or fails) that one too breaks LOCK.MISMATCH.409 with no race
+    needed; only one that refuses it alone breaks the rule about simultaneous requests."""
+    response = client.lock(new_lock_id("alone"))
+    check.status(response, 409, "LOCK.MISMATCH.409", f"a Lock with another ID, sent alone after {after}")
 
 
 def refused_as_unauthorised(check: Checker, response: Any, rule_id: str, action: str) -> None:

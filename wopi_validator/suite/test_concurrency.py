@@ -10,7 +10,14 @@ from __future__ import annotations
 import pytest
 
 from wopi_validator.concurrency import simultaneously
-from wopi_validator.suite.steps import current_version, get_bytes, new_lock_id, still_locked_with, take_lock
+from wopi_validator.suite.steps import (
+    current_version,
+    get_bytes,
+    new_lock_id,
+    refused_unrelated_lock,
+    still_locked_with,
+    take_lock,
+)
 
 pytestmark = pytest.mark.wopi_requires("SupportsLocks")
 
@@ -46,11 +53,13 @@ def test_simultaneous_unlock_and_relocks_have_at_most_one_winner(request, wopi_t
         return
     winner = winners[0]
     for response in losers:
-        wopi_check.lock_header(response, winner, "RELOCK.ATOMIC", "a losing UnlockAndRelock")
+        wopi_check.lock_header(response, winner, "LOCK.MISMATCH.409", "a losing UnlockAndRelock")
     still_locked_with(client, wopi_check, winner, "RELOCK.ATOMIC", action)
+    # The control: a host whose Unlock ignores lock IDs would accept the old lock below, not a RELOCK fault.
+    refused_unrelated_lock(wopi_check, client.unlock, "Unlock")
     response = client.unlock(old)
     wopi_check.status(response, 409, "RELOCK.ATOMIC", f"Unlock with the old lock after {action}")
-    wopi_check.lock_header(response, winner, "RELOCK.ATOMIC", "Unlock with the replaced old lock")
+    wopi_check.lock_header(response, winner, "LOCK.MISMATCH.409", "Unlock with the replaced old lock")
 
 
 @pytest.mark.wopi_rule("PUTFILE.LOCKED.200", "CFI.VERSION.CHANGES")

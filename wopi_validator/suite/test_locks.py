@@ -13,7 +13,14 @@ import time
 import pytest
 
 from wopi_validator.concurrency import simultaneously
-from wopi_validator.suite.steps import current_version, new_lock_id, still_locked_with, take_lock
+from wopi_validator.suite.steps import (
+    current_version,
+    new_lock_id,
+    refused_unrelated_lock,
+    refused_when_alone,
+    still_locked_with,
+    take_lock,
+)
 
 pytestmark = pytest.mark.wopi_requires("SupportsLocks")
 
@@ -44,8 +51,12 @@ def test_lock_with_another_id_on_a_locked_file_gets_409_and_current_lock(wopi_fi
     wopi_check.lock_header(response, lock, "LOCK.MISMATCH.409", "Lock with a different lock")
 
 
-@pytest.mark.wopi_rule("LOCK.MISMATCH.409")
-@pytest.mark.parametrize("operation", ["Unlock", "RefreshLock", "UnlockAndRelock"])
+@pytest.mark.parametrize("operation", [
+    pytest.param("Unlock", marks=pytest.mark.wopi_rule("LOCK.MISMATCH.409")),
+    pytest.param("RefreshLock", marks=pytest.mark.wopi_rule("LOCK.MISMATCH.409")),
+    # A wrong X-WOPI-OldLock is RELOCK.ATOMIC's ("with a wrong one: 409"); the header of any 409 is LOCK.MISMATCH.409's.
+    pytest.param("UnlockAndRelock", marks=pytest.mark.wopi_rule("LOCK.MISMATCH.409", "RELOCK.ATOMIC")),
+])
 def test_wrong_lock_on_a_locked_file_gets_409_and_current_lock(wopi_file, wopi_check, operation):
     client = wopi_file.client
     lock, wrong = new_lock_id(), new_lock_id("wrong")
@@ -56,7 +67,8 @@ def test_wrong_lock_on_a_locked_file_gets_409_and_current_lock(wopi_file, wopi_c
         response = client.refresh_lock(wrong)
     else:
         response = client.unlock_and_relock(new_lock_id("new"), wrong)
-    wopi_check.status(response, 409, "LOCK.MISMATCH.409", f"{operation} with a wrong lock on a locked file")
+    status_rule = "RELOCK.ATOMIC" if operation == "UnlockAndRelock" else "LOCK.MISMATCH.409"
+    wopi_check.status(response, 409, status_rule, f"{operation} with a wrong lock on a locked file")
     wopi_check.lock_header(response, lock, "LOCK.MISMATCH.409", f"{operation} with a wrong lock")
 
 
@@ -76,8 +88,9 @@ def test_lock_operation_on_an_unlocked_file_gets_409_and_empty_lock(wopi_file, w
 
 
 @pytest.mark.wopi_rule("LOCK.MISMATCH.NOCHANGE")
-@pytest.mark.parametrize("operation", ["Lock", "Unlock", "RefreshLock", "UnlockAndRelock"])
+@pytest.mark.parametrize("operation", ["Lock", "Unlock", "RefreshLock"])
 def test_refused_lock_operation_leaves_the_lock_unchanged(wopi_file, wopi_check, operation):
+    """(A refused UnlockAndRelock changing nothing is RELOCK.ATOMIC's, in its own test.)"""
     client = wopi_file.client
     lock, wrong = new_lock_id(), new_lock_id("wrong")
     take_lock(client, wopi_check, lock)
@@ -85,12 +98,10 @@ def test_refused_lock_operation_leaves_the_lock_unchanged(wopi_file, wopi_check,
         response = client.lock(wrong)
     elif operation == "Unlock":
         response = client.unlock(wrong)
-    elif operation == "RefreshLock":
-        response = client.refresh_lock(wrong)
     else:
-        response = client.unlock_and_relock(new_lock_id("new"), wrong)
-    wopi_check.must(response.status == 409, "LOCK.MISMATCH.NOCHANGE",
-                    f"{operation} with a wrong lock answered {response.status}; expected 409", response)
+        response = client.refresh_lock(wrong)
+    # The refusal is this test's precondition: a host that accepts the wrong lock breaks LOCK.MISMATCH.409.
+    wopi_check.status(response, 409, "LOCK.MISMATCH.409", f"{operation} with a wrong lock on a locked file")
     still_locked_with(client, wopi_check, lock, "LOCK.MISMATCH.NOCHANGE", f"a refused {operation}")
 
 
@@ -118,11 +129,9 @@ def test_unlock_with_the_right_lock_releases_it(wopi_file, wopi_check):
 def test_lock_id_round_trips_byte_for_byte(wopi_file, wopi_check, lock):
     client = wopi_file.client
     take_lock(client, wopi_check, lock, "LOCK.OPAQUE")
-    response = client.lock(new_lock_id("probe"))
-    wopi_check.status(response, 409, "LOCK.MISMATCH.409", "Lock with a different lock to read the current one")
-    wopi_check.must(response.header("X-WOPI-Lock") == lock, "LOCK.OPAQUE",
-                    f"X-WOPI-Lock is {response.header('X-WOPI-Lock')!r}; expected the lock exactly as sent, {lock!r}",
-                    response)
+    reported = refused_unrelated_lock(wopi_check, client.lock, "Lock")
+    wopi_check.must(reported == lock, "LOCK.OPAQUE",
+                    f"X-WOPI-Lock is {reported!r}; expected the lock exactly as sent, {lock!r}")
     wopi_check.status(client.unlock(lock), 200, "LOCK.OPAQUE", "Unlock with the lock exactly as sent")
 
 
@@ -136,6 +145,7 @@ def test_lock_ids_differing_in_case_or_formatting_do_not_match(wopi_file, wopi_c
     else:
         lock, other = json.dumps({"S": key, "F": 4}, separators=(",", ":")), json.dumps({"S": key, "F": 4})
     take_lock(client, wopi_check, lock)
+    refused_unrelated_lock(wopi_check, client.unlock, "Unlock")  # so that only the lock's form can explain a 200
     response = client.unlock(other)
     wopi_check.must(response.status == 409, "LOCK.OPAQUE",
                     f"Unlock with the {variant} variant of the lock answered {response.status}; lock IDs are "
@@ -150,12 +160,10 @@ def test_long_lock_ids_work(wopi_target, wopi_file, wopi_check, length):
     client = wopi_file.client
     lock = (new_lock_id("long") + "-" + "0123456789" * 103)[:length]
     take_lock(client, wopi_check, lock, "LOCK.LENGTH")
-    response = client.lock(new_lock_id("probe"))
-    wopi_check.status(response, 409, "LOCK.MISMATCH.409", "Lock with a different lock to read the current one")
-    returned = response.header("X-WOPI-Lock") or ""
+    returned = refused_unrelated_lock(wopi_check, client.lock, "Lock")
     wopi_check.must(returned == lock, "LOCK.LENGTH",
                     f"the {length}-character lock came back as {len(returned)} characters"
-                    + (" (cut short)" if lock.startswith(returned) else ""), response)
+                    + (" (cut short)" if lock.startswith(returned) else ""))
     wopi_check.status(client.unlock(lock), 200, "LOCK.LENGTH", f"Unlock with the {length}-character lock")
 
 
@@ -231,6 +239,10 @@ def test_unlock_and_relock_with_the_right_old_lock_swaps_locks(wopi_file, wopi_c
     lock, new = new_lock_id(), new_lock_id("new")
     take_lock(client, wopi_check, lock)
     wopi_check.status(client.unlock_and_relock(new, lock), 200, "RELOCK.ATOMIC", "UnlockAndRelock with the old lock")
+    # Also the control: a host whose Unlock ignores lock IDs would accept the replaced lock below, not a RELOCK fault.
+    reported = refused_unrelated_lock(wopi_check, client.unlock, "Unlock")
+    wopi_check.must(reported == new, "RELOCK.ATOMIC",
+                    f"after UnlockAndRelock answered 200, the file is locked with {reported!r}, not the new {new!r}")
     response = client.unlock(lock)
     wopi_check.status(response, 409, "RELOCK.ATOMIC", "Unlock with the replaced old lock")
     wopi_check.lock_header(response, new, "LOCK.MISMATCH.409", "Unlock with the replaced old lock")
@@ -244,25 +256,27 @@ def test_unlock_and_relock_with_a_wrong_old_lock_changes_nothing(wopi_file, wopi
     take_lock(client, wopi_check, lock)
     response = client.unlock_and_relock(new_lock_id("new"), new_lock_id("wrong-old"))
     wopi_check.status(response, 409, "RELOCK.ATOMIC", "UnlockAndRelock with a wrong old lock")
-    wopi_check.lock_header(response, lock, "RELOCK.ATOMIC", "UnlockAndRelock with a wrong old lock")
+    wopi_check.lock_header(response, lock, "LOCK.MISMATCH.409", "UnlockAndRelock with a wrong old lock")
     still_locked_with(client, wopi_check, lock, "RELOCK.ATOMIC", "a refused UnlockAndRelock")
 
 
-@pytest.mark.wopi_rule("LOCK.ITEMVERSION")
+@pytest.mark.wopi_rule("LOCK.ITEMVERSION", "ITEMVERSION.MATCH")
 def test_lock_and_unlock_itemversion_equals_version(wopi_file, wopi_check):
     client = wopi_file.client
     version = current_version(client, wopi_check)
     lock = new_lock_id()
-    responses = {"Lock": client.lock(lock)}
-    responses["Unlock"] = client.unlock(lock)
+    # Each request's own rule judges its status: a Lock on an unlocked file, an Unlock with the lock held.
+    responses = {"Lock": (client.lock(lock), "LOCK.ACQUIRE")}
+    responses["Unlock"] = (client.unlock(lock), "LOCK.MISMATCH.409")
     compared = 0
-    for name, response in responses.items():
-        wopi_check.status(response, 200, "LOCK.ACQUIRE", f"{name} with the right lock")
+    for name, (response, rule_id) in responses.items():
+        wopi_check.status(response, 200, rule_id, f"{name} with the right lock")
         item_version = response.header("X-WOPI-ItemVersion")
         if item_version is not None:
             compared += 1
-            wopi_check.should(item_version == version, "ITEMVERSION.MATCH",
-                              f"{name} X-WOPI-ItemVersion is {item_version!r}; Version is {version!r}", response)
+            message = f"{name} X-WOPI-ItemVersion is {item_version!r}; Version is {version!r}"
+            wopi_check.per_rule(item_version == version, "LOCK.ITEMVERSION", message, response)
+            wopi_check.should(item_version == version, "ITEMVERSION.MATCH", message, response)
     if not compared:
         pytest.skip("Lock and Unlock send no X-WOPI-ItemVersion (optional): there is nothing to compare")
 
@@ -278,9 +292,11 @@ def test_concurrent_locks_with_different_ids_have_at_most_one_winner(request, wo
     errors = [f"{lock}: {result}" for lock, result in results.items() if isinstance(result, Exception)]
     wopi_check.must(not errors, "LOCK.CONCURRENT.ONE", "concurrent Lock requests got no answer: " + "; ".join(errors))
     winners = [lock for lock, response in results.items() if response.status == 200]
+    others = [response for lock, response in results.items() if lock not in winners]
+    if winners and (len(winners) > 1 or any(response.status != 409 for response in others)):
+        refused_when_alone(client, wopi_check, f"{contenders} simultaneous Locks")
     wopi_check.must(len(winners) <= 1, "LOCK.CONCURRENT.ONE",
                     f"{len(winners)} of {contenders} simultaneous Locks with different IDs got 200")
-    others = [response for lock, response in results.items() if lock not in winners]
     for response in others:
         wopi_check.must(response.status == 409, "LOCK.CONCURRENT.ONE",
                         f"a losing Lock answered {response.status}; expected 409", response)
@@ -288,7 +304,7 @@ def test_concurrent_locks_with_different_ids_have_at_most_one_winner(request, wo
                       f"none of {contenders} simultaneous Locks on an unlocked file succeeded")
     if winners:
         for response in others:
-            wopi_check.lock_header(response, winners[0], "LOCK.CONCURRENT.ONE", "a losing concurrent Lock")
+            wopi_check.lock_header(response, winners[0], "LOCK.MISMATCH.409", "a losing concurrent Lock")
         still_locked_with(client, wopi_check, winners[0], "LOCK.CONCURRENT.ONE", "the concurrent Locks")
 
 

@@ -13,29 +13,26 @@ from __future__ import annotations
 import pytest
 
 from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE, seed_for, settings_for
-from wopi_validator.stateful import MachineEnv, OnceChecker, require_sandbox_files, run_machine
+from wopi_validator.stateful import MachineEnv, require_sandbox_files, run_machine
 
 CHECKED_RULES = (
     "LOCK.ACQUIRE", "LOCK.SAME.REFRESH", "LOCK.MISMATCH.409", "LOCK.MISMATCH.NOCHANGE", "LOCK.OPAQUE",
-    "LOCK.LENGTH", "LOCK.MISSING.400", "GETLOCK.CURRENT", "RELOCK.ATOMIC", "LOCK.CONCURRENT.ONE",
-    "PUTFILE.LOCKED.200", "PUTFILE.MISMATCH.409", "PUTFILE.UNLOCKED.ZERO.200", "PUTFILE.UNLOCKED.NONZERO.409",
+    "LOCK.MISSING.400", "GETLOCK.CURRENT", "RELOCK.ATOMIC", "LOCK.CONCURRENT.ONE",
+    "PUTFILE.LOCKED.200", "PUTFILE.MISMATCH.409", "PUTFILE.UNLOCKED.NONZERO.409",
     "GETFILE.200", "CFI.200.JSON", "CFI.SIZE.MATCH", "CFI.VERSION.CHANGES", "CFI.VERSION.STABLE",
     "PUTREL.SUGGESTED.EXT", "PUTREL.URL.USABLE", "PUTREL.NAME.ENCODING",
     "RENAME.OK", "RENAME.KEEPS.EXT", "RENAME.LOCKED.MISMATCH.409",
 )
+"""The rules the machine judges in the sequences of a default (ci) run against a conformant host. It may judge
+others where a sequence reaches them (LOCK.LENGTH when a host reports a long lock cut short, PUTFILE.UNLOCKED.ZERO.200
+on an empty file): those are recorded under their own rules, which their own tests are tagged with."""
 
 
 @pytest.mark.wopi_rule(*CHECKED_RULES)
 @pytest.mark.wopi_requires("SupportsLocks")
 def test_file_and_lock_operations_follow_the_model(request, wopi_target, wopi_check, wopi_transcript):
     require_sandbox_files(wopi_target)
-    item = request.node
-
-    def record(kind: str, text: str) -> None:
-        item.user_properties.append((kind, text))
-
-    check = OnceChecker(strict=wopi_check.strict, record=record)
-    env = MachineEnv.for_target(wopi_target, check, request.config.getoption("wopi_concurrency"))
+    env = MachineEnv.for_target(wopi_target, wopi_check, request.config.getoption("wopi_concurrency"))
     profile = request.config.getoption("wopi_hypothesis_profile") or DEFAULT_PROFILE
     seed = seed_for(profile, request.config.getoption("hypothesis_seed", default=None))
     run_machine(env, settings_for(request.config), wopi_transcript, profile, seed)
