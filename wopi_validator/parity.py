@@ -235,7 +235,7 @@ PARITY: list[Parity] = [
              f"{_ECO}test_checkecosystem_agrees_with_checkfileinfo"),
     _covered("Ecosystem.ecosystem.GetRootContainer", "ECO.ROOT",
              f"{_ECO}test_getrootcontainer_points_to_the_root_container"),
-    _covered("Ecosystem.ecosystem.GetRootContainerInvalidAccessToken", "ECO.ROOT TOKEN.INVALID.401",
+    _covered("Ecosystem.ecosystem.GetRootContainerInvalidAccessToken", "ECO.ROOT",
              f"{_ECO}test_getrootcontainer_with_an_invalid_token_is_refused"),
     _covered("Container.containers.CheckContainerInfo", "CONT.CHECKINFO CONT.ANCESTRY",
              f"{_CONT}test_checkcontainerinfo_of_the_seeds_container"),

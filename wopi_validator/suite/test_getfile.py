@@ -56,9 +56,10 @@ def test_getfile_itemversion_matches_checkfileinfo_version(wopi_seed, wopi_check
     item_version = response.header("X-WOPI-ItemVersion")
     if item_version is None:
         pytest.skip("GetFile sends no X-WOPI-ItemVersion (optional): there is nothing to compare")
-    wopi_check.should(item_version == version, "ITEMVERSION.MATCH",
-                      f"GetFile X-WOPI-ItemVersion is {item_version!r}; CheckFileInfo Version is {version!r}",
-                      response)
+    # Present: GETFILE.ITEMVERSION (INFO) reports it, a note when it differs; ITEMVERSION.MATCH judges the match.
+    message = f"GetFile X-WOPI-ItemVersion is {item_version!r}; CheckFileInfo Version is {version!r}"
+    wopi_check.per_rule(item_version == version, "GETFILE.ITEMVERSION", message, response)
+    wopi_check.should(item_version == version, "ITEMVERSION.MATCH", message, response)
 
 
 # -- FileUrl: CheckFileInfo's alternative download location (optional) ----------------------------------------

@@ -55,8 +55,10 @@ def test_valid_status_callbacks_are_acknowledged(oo, status):
     oo.must_acknowledge(response, "OO.CALLBACK.ERROR0", f"a signed status-{status} callback")
 
 
-@pytest.mark.wopi_rule("OO.CALLBACK.SAVE2", "OO.CALLBACK.ERROR0")
+@pytest.mark.wopi_rule("OO.CALLBACK.SAVE2")
 def test_status_2_stores_the_edited_file(oo):
+    """A save's acknowledgement is judged under its save rule, as status 6's is under SAVE6; OO.CALLBACK.ERROR0 is
+    the rule of statuses 1 and 4 (test_valid_status_callbacks_are_acknowledged)."""
     session, key, _ = _open(oo, "OO.CALLBACK.SAVE2")
     edit = Edit(oo, key)
     action = "a signed status-2 callback (body and header token)"
