@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -196,5 +197,24 @@ def test_a_certificate_no_authority_signed_is_a_tls_error(tmp_path):
         with pytest.raises(SendFailed, match="TLS error") as failed:
             HttpTransport().send("GET", f"https://127.0.0.1:{server.port}/wopi/files/x", {}, None, 2)
         assert not failed.value.timed_out
+    finally:
+        server.close()
+
+
+def _status_line_drip(conn) -> None:
+    conn.recv(65536)
+    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+        conn.sendall(bytes([byte]))
+        time.sleep(0.5)
+
+
+def test_send_bounds_the_status_line_and_headers_by_one_deadline():
+    server = rawserver.RawServer(_status_line_drip)
+    try:
+        start = time.monotonic()
+        with pytest.raises(SendFailed, match=r"^no complete answer within 1 s$") as failed:
+            HttpTransport().send("GET", f"{server.wopi_src}?access_token=t", {}, None, 1)
+        assert failed.value.timed_out
+        assert time.monotonic() - start < 1 + 3
     finally:
         server.close()

@@ -6,7 +6,7 @@
     wopi-validator parity [--json] [--output F] map Microsoft's validator cases to our rules and tests
     wopi-validator serve-reference [...]        run the reference host until Ctrl-C
     wopi-validator diff OLD.json NEW.json        regressions, fixes and changed skips between two runs
-    wopi-validator cleanup LEDGER                remove what an interrupted run left on the host
+    wopi-validator cleanup REPORTS_DIR|LEDGER    restore the seed and remove what an interrupted run left
     wopi-validator keys generate DIR            proof-key pairs; `discovery` serves or writes them as WOPI discovery
 """
 
@@ -17,13 +17,14 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
-from wopi_validator import __version__
+from wopi_validator import __version__, interrupts
 from wopi_validator import config as config_module
 from wopi_validator.errors import (
     EXIT_INTERNAL,
@@ -33,13 +34,11 @@ from wopi_validator.errors import (
     EXIT_USAGE,
     TargetUnusable,
     UsageError,
-    WopiValidatorError,
 )
 from wopi_validator.proofkeys import load_keys
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.rules import PROFILES, RULES
 from wopi_validator.startup import open_target
-from wopi_validator.target import Target
 
 SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff", "cleanup", "parity", "keys", "discovery")
 SUITE = "wopi_validator.suite"
@@ -60,7 +59,7 @@ other commands:
   wopi-validator parity [--output FILE]    Microsoft's validator cases mapped to our tests (docs/parity.md)
   wopi-validator serve-reference [--help]  run the reference host for your own experiments
   wopi-validator diff OLD.json NEW.json    compare two summary.json files; exit 1 on a regression
-  wopi-validator cleanup LEDGER            remove the files an interrupted run left (reports/ledger.jsonl)
+  wopi-validator cleanup reports/          put right what an interrupted run left (seed, locks, files)
   wopi-validator keys generate DIR         current and old proof-key pairs for --proof-keys
   wopi-validator discovery --keys DIR ...  serve (--serve) or write (--discovery-file) a discovery XML with them
 
@@ -108,7 +107,9 @@ def _run_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", choices=PROFILES, help="client reading of the spec (default generic)")
     run.add_argument("--strict", action="store_true", default=None, help="fail SHOULD rules instead of warning")
     run.add_argument("--rules", metavar="PATTERNS", help="only rules matching, e.g. 'LOCK.*,PUTFILE.*'")
-    run.add_argument("--timeout", metavar="SECONDS", help="per-request timeout (default 10)")
+    run.add_argument("--timeout", metavar="SECONDS", help="per-request timeout (default 10, at most 3600)")
+    run.add_argument("--run-deadline", metavar="SECONDS",
+                     help="seconds the whole run may take (default: no limit; env WOPI_RUN_DEADLINE)")
     run.add_argument("--max-body", metavar="BYTES", help="cap on bytes read from a response (default 32 MiB)")
     run.add_argument("--expected", metavar="FILE",
                      help="expected-failures file (one test ID per line): known failures do not fail the run")
@@ -171,15 +172,21 @@ def main(argv: list[str] | None = None) -> int:
         index = argv.index("--")
         argv, passthrough = argv[:index], argv[index + 1:]
     options = _run_parser().parse_args(_attach_secret_values(argv))
-    try:
-        pytest_args = _pytest_args(options)
-    except UsageError as exc:
-        print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
-        return EXIT_USAGE
-    except TargetUnusable as exc:
-        print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
-        return EXIT_TARGET_UNUSABLE
-    return _run_pytest(pytest_args + passthrough, Path(options.reports).resolve())
+    # Ctrl-C and SIGTERM during the preflight end with one line and 130, never inside a request (interrupts.py).
+    with interrupts.handling_interrupts():
+        try:
+            pytest_args = _pytest_args(options)
+        except UsageError as exc:
+            print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
+            return EXIT_USAGE
+        except TargetUnusable as exc:
+            print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
+            return EXIT_TARGET_UNUSABLE
+        except KeyboardInterrupt:
+            print("wopi-validator: interrupted during the preflight", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        os.environ["WOPI_VALIDATOR_CLI"] = "1"  # the plugin's advice names this command's options
+        return _run_pytest(pytest_args + passthrough, Path(options.reports).resolve())
 
 
 def _target_values(options: argparse.Namespace) -> dict[str, Any]:
@@ -187,8 +194,44 @@ def _target_values(options: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
+def _cli_option(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _check_inputs(options: argparse.Namespace) -> None:
+    """What must not reach pytest: an empty target, token or path (an unset CI variable would otherwise validate
+    the bundled host and pass), a malformed value from any source, a --rules pattern matching no rule, and a
+    reports folder that cannot be written (pytest-html would end in screens of INTERNALERROR)."""
+    config_module.reject_empty({key: getattr(options, key) for key in config_module.NOT_EMPTY}, os.environ,
+                               _cli_option)
+    config_file = options.config or os.environ.get("WOPI_CONFIG")
+    if options.target and not options.target.startswith(("http://", "https://")) and Path(options.target).is_file():
+        config_file = options.target  # --target FILE.toml: its values are checked below like the others
+    merged = config_module.merge({key: value for key, value in _target_values(options).items() if key != "target"},
+                                 os.environ, config_file)
+    for key, value in merged.items():
+        config_module.convert(key, value)
+    if options.rules:
+        config_module.rule_patterns(options.rules)
+    _check_reports_folder(Path(options.reports).resolve())
+
+
+def _check_reports_folder(reports: Path) -> None:
+    """The reports folder, or the nearest folder above it that exists, is a folder we may write in."""
+    existing = reports
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--reports {_shorter(reports)}: {_shorter(existing)} is a file, not a folder; "
+                         "give a folder (it is created when missing)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--reports {_shorter(reports)}: cannot write in {_shorter(existing)} (permission denied "
+                         "or a read-only file system); give a folder you can write to")
+
+
 def _pytest_args(options: argparse.Namespace) -> list[str]:
     """Validate the options the way the plugin would, then turn them into pytest arguments."""
+    _check_inputs(options)
     config_file = options.config or os.environ.get("WOPI_CONFIG")
     if options.target and not options.target.startswith(("http://", "https://")):
         if not Path(options.target).is_file():
@@ -305,25 +348,33 @@ def _run_pytest(args: list[str], reports: Path) -> int:
     # Run from the suite's folder so progress lines read "test_locks.py ....", wherever the package is
     # installed (every path we pass is absolute; the user's own conftest.py and pytest config stay out).
     here = Path.cwd()
-    os.chdir(SUITE_DIR)
-    try:
-        code = int(pytest.main(args, plugins=[observer]))
-    finally:
-        os.chdir(here)
-    if observer.returncode in {EXIT_USAGE, EXIT_TARGET_UNUSABLE}:
-        return observer.returncode
-    mapped = {
-        pytest.ExitCode.OK: 0,
-        pytest.ExitCode.TESTS_FAILED: 1,
-        pytest.ExitCode.INTERRUPTED: EXIT_INTERRUPTED,
-        pytest.ExitCode.INTERNAL_ERROR: EXIT_INTERNAL,
-        pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
-        pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_NOTHING_RAN,
-    }.get(code, code)
-    if (reports / "summary.json").exists():
-        shown = _shorter(reports)
-        print(f"reports: {shown / 'report.html'}, {shown / 'junit.xml'}, {shown / 'summary.json'}")
-    return mapped
+    # Ctrl-C and SIGTERM never land inside a request, and a second one ends the process at once (interrupts.py);
+    # the plugin's installation for the run nests inside this one.
+    with interrupts.handling_interrupts():
+        try:
+            os.chdir(SUITE_DIR)
+            try:
+                code = int(pytest.main(args, plugins=[observer]))
+            finally:
+                os.chdir(here)
+            if observer.returncode in {EXIT_USAGE, EXIT_TARGET_UNUSABLE}:
+                return observer.returncode
+            mapped = {
+                pytest.ExitCode.OK: 0,
+                pytest.ExitCode.TESTS_FAILED: 1,
+                pytest.ExitCode.INTERRUPTED: EXIT_INTERRUPTED,
+                pytest.ExitCode.INTERNAL_ERROR: EXIT_INTERNAL,
+                pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
+                pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_NOTHING_RAN,
+            }.get(code, code)
+            if (reports / "summary.json").exists():
+                shown = _shorter(reports)
+                print(f"reports: {shown / 'report.html'}, {shown / 'junit.xml'}, {shown / 'summary.json'}")
+            return mapped
+        except KeyboardInterrupt:
+            # Before pytest's session began or after it ended: pytest itself handles one during the session.
+            print("wopi-validator: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 def _shorter(path: Path) -> Path:
@@ -375,41 +426,37 @@ def _diff(argv: list[str]) -> int:
 
 
 def _cleanup(argv: list[str]) -> int:
-    parser = _Parser(prog="wopi-validator cleanup",
-                     description="Unlock and delete the files an interrupted run left on the host, as listed in "
-                                 "its ledger (reports/ledger.jsonl). Exits 0 when everything is gone, 1 otherwise.")
-    parser.add_argument("ledger", metavar="LEDGER", help="the ledger file the run left in its reports folder")
-    parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds (default 10)")
+    parser = _Parser(
+        prog="wopi-validator cleanup",
+        description="Put right what an interrupted run left on the host, as its ledgers list: a seed file it wrote "
+                    "to (--allow-seed-writes) gets its bytes and name back, every lock the run took is removed, "
+                    "and the files it created are unlocked and deleted. Each refusal is printed with the host's "
+                    "answer. Exits 0 when everything is gone or restored, 1 otherwise, 2 for a bad PATH.")
+    parser.add_argument("path", metavar="PATH",
+                        help="the run's reports folder (every ledger-*.jsonl in it) or one ledger file")
+    parser.add_argument("--timeout", type=_cleanup_timeout, default=10.0,
+                        help="per-request timeout in seconds (default 10)")
     options = parser.parse_args(argv)
-    from wopi_validator.ledger import load_ledger
-    from wopi_validator.target import SandboxFile
-    from wopi_validator.transcript import Transcript
+    from wopi_validator.recovery import clean_path
 
     try:
-        ledger = load_ledger(options.ledger)
+        lines, clean = clean_path(Path(options.path), options.timeout)
     except UsageError as exc:
-        print(f"wopi-validator: {exc}", file=sys.stderr)
+        print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    failures = 0
-    for entry in ledger.entries:
-        target = Target(config_module.TargetConfig(target=entry.wopi_src, token=entry.token, timeout=options.timeout))
-        transcript = Transcript()
-        try:
-            target.release(SandboxFile(entry.wopi_src, entry.token, entry.name, target.client(transcript)), transcript)
-            problem = "the host refused to delete it" if target.leftovers else None
-        except WopiValidatorError as exc:
-            problem = REDACTOR.text(str(exc))
-        finally:
-            target.transport.close()
-        if problem:
-            failures += 1
-            print(f"could not remove {entry.name}: {problem}")
-        else:
-            ledger.remove(entry.wopi_src)
-            print(f"removed {entry.name}")
-    ledger.close()
-    print(f"{len(ledger.entries)} file(s) left" if failures else "nothing left: ledger deleted")
-    return 1 if failures else 0
+    for line in lines:
+        print(REDACTOR.text(line))
+    return 0 if clean else 1
+
+
+def _cleanup_timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
+    if not 0 < seconds <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, got {value}")
+    return seconds
 
 
 def collect_rule_coverage() -> dict[str, list[str]]:
@@ -487,6 +534,9 @@ def entry_point() -> None:
     """Console-script entry: ``main`` plus a quiet exit when stdout is a closed pipe (``| head``)."""
     try:
         code = main()
+        # The run is over: a signal in the process's last moments must not turn its exit code into -2.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         sys.stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -20,13 +20,24 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from wopi_validator.errors import BodyStalled, BodyTooLarge, HostUnresponsive, TransportError
+from wopi_validator import interrupts
+from wopi_validator.errors import (
+    BodyOverBudget,
+    BodyStalled,
+    BodyTooLarge,
+    HostUnresponsive,
+    RunDeadlinePassed,
+    TransportError,
+)
 from wopi_validator.json_input import JsonTooDeep, parse_json
 from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange, Transcript
 from wopi_validator.transport import (
+    AnswerDeadline,
+    BodyBudget,
     HttpTransport,
+    OverBudget,
     SendFailed,
     StillArriving,
     describe_send_error,
@@ -36,22 +47,35 @@ from wopi_validator.transport import (
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
+DEFAULT_BODY_BUDGET = 256 * 1024 * 1024
+PROCESS_BODY_BUDGET = BodyBudget(DEFAULT_BODY_BUDGET)
+"""The one budget every client of the process shares unless given another (ClientSettings.body_budget)."""
 _PROOF_HEADER_NAMES = frozenset(name.lower() for name in PROOF_HEADERS)
 
 
 @dataclass(frozen=True)
 class ClientSettings:
     timeout: float = DEFAULT_TIMEOUT
-    """Seconds to connect, and seconds for the whole answer to arrive."""
+    """Seconds to connect, and seconds for the whole answer (status line, headers and body) to arrive."""
     max_body: int = DEFAULT_MAX_BODY
     """Bytes read from any response body at most."""
     health: HostHealth = field(default_factory=lambda: HostHealth(), compare=False)
     """Shared by every client of a run: once the host stops answering, requests fail at once."""
+    body_budget: BodyBudget = field(default_factory=lambda: PROCESS_BODY_BUDGET, compare=False)
+    """Bytes the body reads of all clients may hold at once: the process's one budget unless given another.
+    A read that cannot get bytes waits for them (until its deadline) only while it holds none; else it fails."""
+    deadline: float | None = None
+    """The run's deadline (--run-deadline), a ``time.monotonic()`` instant: no request is sent after it, and
+    none runs past it (a request gets the smaller of ``timeout`` and the time left)."""
 
 
 class HostHealth:
     """Trips after ``limit`` requests in a row got no answer in time; from then on every request
-    fails at once with that reason, so a hung host costs a few timeouts, not one per request."""
+    fails at once with that reason, so a hung host costs a few timeouts, not one per request.
+
+    "In time" is the whole answer: a host dripping its headers or body past the request's deadline
+    is a miss like one that never answers, so two such answers in a row end the run's requests.
+    """
 
     def __init__(self, limit: int = 2) -> None:
         self.limit = limit
@@ -175,7 +199,10 @@ class WopiClient:
         REDACTOR.add(token)
 
     def for_file(self, wopi_src: str, token: str) -> WopiClient:
-        return WopiClient(self.transport, wopi_src, token, self.settings, self.transcript, self.signer)
+        client = WopiClient(self.transport, wopi_src, token, self.settings, self.transcript, self.signer)
+        if wopi_src == self.wopi_src:
+            client.locks_sent = self.locks_sent  # one file, one list: clean-up removes every lock sent to it
+        return client
 
     def with_token(self, token: str) -> WopiClient:
         return self.for_file(self.wopi_src, token)
@@ -210,33 +237,58 @@ class WopiClient:
         if body is not None and method == "POST":
             sent.setdefault("Content-Type", "application/octet-stream")
         exchange = Exchange(method, url, list(sent.items()), body or b"")
-        self.settings.health.check()
-        start = time.monotonic()
+        payload = body if body is not None else (b"" if method == "POST" else None)
+        deadline = self._answer_deadline()
+        # A Ctrl-C while the request is on the wire waits until it is done (within its deadline, or cut short a
+        # second later) and the caller has its answer: raised inside urllib3, it could leave a lock of the
+        # connection pool held, and the clean-up would wait for it forever (interrupts.py).
+        with interrupts.critical():
+            try:
+                self.settings.health.check()
+                return self._exchange(exchange, sent, payload, deadline)
+            finally:
+                deadline.cancel()
+
+    def _answer_deadline(self) -> AnswerDeadline:
+        """The deadline of one answer: ``timeout`` from now, or the run's deadline when that comes first."""
         timeout = self.settings.timeout
+        if self.settings.deadline is not None:
+            left = self.settings.deadline - time.monotonic()
+            if left <= 0:
+                raise RunDeadlinePassed("not sent: the run's deadline (--run-deadline) passed")
+            if left < timeout:
+                return AnswerDeadline.start(left, "no complete answer before the run's deadline (--run-deadline)",
+                                            miss=False)
+        return AnswerDeadline.start(timeout)
+
+    def _exchange(
+        self, exchange: Exchange, sent: dict[str, str], body: bytes | None, deadline: AnswerDeadline
+    ) -> WopiResponse:
+        """Send the request, read the answer within ``deadline``, record both: the network part of request()."""
+        start = time.monotonic()
         try:
-            response = self.transport.send(
-                method, url, sent, body if body is not None else (b"" if method == "POST" else None), timeout
-            )
+            response = self.transport.send(exchange.method, exchange.url, sent, body, deadline.seconds, deadline)
         except SendFailed as exc:
             exchange.elapsed = time.monotonic() - start
             exchange.error = exc.reason
             self.transcript.append(exchange)
-            if exc.timed_out:
+            if exc.timed_out and deadline.miss:
                 self.settings.health.missed(exchange.error)
             raise TransportError(f"{exchange.error}: {exchange.summary_line()}") from None
         answer_headers = CaseInsensitiveDict(response.headers)  # a header sent twice reads as one: "a, b"
         exchange.status = response.status
         exchange.response_headers = list(answer_headers.items())
         try:
-            body_bytes = self._read_body(response, start + timeout)
+            body_bytes = self._read_body(response, deadline)
         except TransportError as exc:
             exchange.elapsed = time.monotonic() - start
             exchange.error = str(exc)
             self.transcript.append(exchange)
-            if isinstance(exc, BodyStalled):
+            if isinstance(exc, BodyStalled) and deadline.miss:
                 self.settings.health.missed(exchange.error)
             raise type(exc)(f"{exc}: {exchange.summary_line()}") from None
         finally:
+            deadline.cancel()  # before the connection goes back to the pool: the next request's socket is not ours
             response.close()  # a body read to its end has already given its connection back to the pool
             response.release_conn()
         self.settings.health.answered()
@@ -252,19 +304,26 @@ class WopiClient:
             exchange=exchange,
         )
 
-    def _read_body(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
+    def _read_body(self, response: urllib3.BaseHTTPResponse, deadline: AnswerDeadline) -> bytes:
         cap = self.settings.max_body
+        still_arriving = f"{deadline.reason}: the response body was still arriving"
         try:
-            body = read_at_most(response, cap, deadline)
+            body = read_at_most(response, cap, deadline.at, self.settings.body_budget)
+        except OverBudget as exc:
+            raise BodyOverBudget(f"the response body was not read: {exc}") from None
         except StillArriving:
-            raise BodyStalled(f"the response body was still arriving after {self.settings.timeout:g} s") from None
+            raise BodyStalled(still_arriving) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise BodyStalled(still_arriving) from None
             if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
-                raise BodyStalled(f"the response body stalled for {self.settings.timeout:g} s") from None
+                raise BodyStalled(f"the response body stalled for {deadline.seconds:g} s") from None
             if isinstance(exc, urllib3.exceptions.DecodeError):
                 raise TransportError("the response body could not be decoded (Content-Encoding)") from None
             raise TransportError(
                 "the host broke off the response body (connection closed or reset before the end)") from None
+        if deadline.expired and response.length_remaining is None and not response.chunked:
+            raise BodyStalled(still_arriving)  # a body that ends where the connection does ended at the deadline
         if len(body) > cap:
             raise BodyTooLarge(f"the response body exceeded the cap of {cap} bytes")
         return body

@@ -42,8 +42,12 @@ def simultaneously(
             transport.close()
 
     threads = [threading.Thread(target=run, args=(index,), name=f"wopi-race-{index}") for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        barrier.abort()  # interrupted: threads still waiting for the others go on at once instead of timing out
+        raise
     return results

@@ -8,7 +8,9 @@
     ├── TransportError      one request got no usable answer (a test failure)
     │   ├── BodyTooLarge    the response body exceeded the byte cap
     │   ├── BodyStalled     the response body did not arrive in time
-    │   └── HostUnresponsive  not sent: the host stopped answering earlier in the run
+    │   ├── BodyOverBudget  the bodies being read at once would exceed the process-wide memory budget
+    │   ├── HostUnresponsive  not sent: the host stopped answering earlier in the run
+    │   └── RunDeadlinePassed  not sent: the run's deadline (--run-deadline) passed
     └── SandboxError        a file for a test could not be created or written (a test error)
 """
 
@@ -55,8 +57,16 @@ class BodyStalled(TransportError):
     """The response body was still arriving when the deadline passed."""
 
 
+class BodyOverBudget(TransportError):
+    """The response bodies being read at once would exceed the process-wide budget (ClientSettings.body_budget)."""
+
+
 class HostUnresponsive(TransportError):
     """Requests are no longer sent: several in a row got no answer in time."""
+
+
+class RunDeadlinePassed(TransportError):
+    """Requests are no longer sent: the run's deadline (ClientSettings.deadline, --run-deadline) has passed."""
 
 
 class SandboxError(WopiValidatorError):

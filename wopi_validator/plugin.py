@@ -10,8 +10,6 @@ import argparse
 import gc
 import os
 import re
-import signal
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import pytest
 
 from wopi_validator import config as config_module
+from wopi_validator import interrupts
 from wopi_validator.checks import Checker
 from wopi_validator.client import WopiClient
 from wopi_validator.discovery import discovery_xml
@@ -27,6 +26,7 @@ from wopi_validator.errors import (
     EXIT_TARGET_UNUSABLE,
     EXIT_USAGE,
     ProviderError,
+    RunDeadlinePassed,
     SandboxError,
     TargetUnusable,
     TransportError,
@@ -35,17 +35,40 @@ from wopi_validator.errors import (
 from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE as DEFAULT_HYPOTHESIS_PROFILE
 from wopi_validator.hypothesis_profiles import PROFILE_NAMES as HYPOTHESIS_PROFILES
 from wopi_validator.ledger import Ledger
+from wopi_validator.leftovers import Leftover
 from wopi_validator.proofkeys import ProofKeys, ephemeral_keys, load_keys
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.report.console import area_table
-from wopi_validator.report.expectations import Expectations, entry_line, load_expectations
-from wopi_validator.report.results import FAIL, ResultCollector, stable_test_id
+from wopi_validator.report.console import area_table, blocked_paragraphs, interface_option, leftover_lines
+from wopi_validator.report.expectations import (
+    EXPECTED_FAILURES_FILE,
+    Expectations,
+    accepting_file_text,
+    entry_line,
+    load_expectations,
+)
+from wopi_validator.report.results import ResultCollector, stable_test_id
 from wopi_validator.report.summary import build_summary, write_summary
 from wopi_validator.rules import PROFILES, RULES
 from wopi_validator.startup import open_target
 from wopi_validator.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.tokens import TokenProvider
 from wopi_validator.transcript import Transcript
+from wopi_validator.transport import HttpTransport
+from wopi_validator.verdicts import (
+    BLOCKED,
+    BLOCKED_DETAIL_PROPERTY,
+    ERROR,
+    FAIL,
+    JUDGED_PROPERTY,
+    PASS,
+    WARN,
+    XFAIL,
+    Blocked,
+    RuleFailed,
+    block,
+    blocked_cause,
+    judged_record,
+)
 
 REFERENCE_MAX_PUT_SIZE = 1024 * 1024
 NO_TARGET = (
@@ -74,9 +97,10 @@ class WopiRun:
 
     @property
     def requested(self) -> bool:
+        # An option given empty counts as asked for: the configuration then says it is empty (exit 2).
         return bool(
-            self.option("wopi_reference") or self.option("wopi_target") or self.option("wopi_config")
-            or self.option("wopi_provider")
+            self.option("wopi_reference") or self.option("wopi_target") is not None
+            or self.option("wopi_config") is not None or self.option("wopi_provider") is not None
             or os.environ.get("WOPI_TARGET") or os.environ.get("WOPI_CONFIG") or os.environ.get("WOPI_PROVIDER")
             or self.option("wopi_oo_config_source") or os.environ.get("WOPI_OO_CONFIG_SOURCE")
         )
@@ -102,10 +126,11 @@ class WopiRun:
                 reference=self.reference, reference_seed=self.reference_seed, default_keys=reference_keys,
             )
             resolved = target.config
-            ledger_path = self.ledger_path()
+            ledger_path = self.ledger_path(target.run_id)
             if ledger_path is not None:
                 target.ledger = Ledger(ledger_path, REDACTOR.text(resolved.target))
             self.target = target
+            self.finish_interrupted_restores()
         self._start_onlyoffice(values, bool(faults))
 
     def _wopi_requested(self, values: dict[str, Any]) -> bool:
@@ -130,27 +155,48 @@ class WopiRun:
         self.onlyoffice = open_onlyoffice(self._oo_values(), os.environ, self.option("wopi_config"),
                                           wopi_values=values, reference=self.reference, strict=strict)
 
-    def ledger_path(self) -> Path | None:
-        """--wopi-ledger, else ledger.jsonl beside --wopi-summary; a worker of xdist adds its id."""
+    def ledger_path(self, run_id: str) -> Path | None:
+        """--wopi-ledger, else ledger-<run id>.jsonl beside --wopi-summary (one per run: two runs sharing a
+        reports folder keep their own); a worker of xdist adds its id."""
         explicit = self.option("wopi_ledger")
         summary = self.option("wopi_summary")
         if not explicit and not summary:
             return None
-        path = Path(explicit) if explicit else Path(summary).with_name("ledger.jsonl")
+        path = Path(explicit) if explicit else Path(summary).with_name(f"ledger-{run_id}.jsonl")
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         return path.with_name(f"{path.stem}-{worker}{path.suffix}") if worker else path
+
+    def finish_interrupted_restores(self) -> None:
+        """Restore a seed that a killed run left written to or locked (its journal is in this run's reports
+        folder, on the same host) before anything else: one line says so; TargetUnusable when it cannot be."""
+        target = self.target
+        if target is None or target.ledger is None or os.environ.get("PYTEST_XDIST_WORKER"):
+            return  # xdist: the controller did it before starting the workers
+        from wopi_validator.recovery import finish_interrupted_restores
+
+        own = target.ledger.path
+        reporter = self.pytest_config.pluginmanager.get_plugin("terminalreporter")
+        for line in finish_interrupted_restores(own.parent, own, target):
+            if reporter is not None:
+                reporter.write_line(REDACTOR.text(line))
 
     def sweep(self) -> None:
         """Remove what interrupted tests left: every file still in the ledger."""
         target = self.target
         if target is None or target.ledger is None:
             return
-        for entry in target.ledger.entries:
+        entries = target.ledger.entries
+        target.lift_deadline()  # what the run made is removed after its deadline too
+        if entries:
+            # Fresh connections: an interrupted test may have left the old pool's connections half-used.
+            target.transport = HttpTransport()
+        for entry in entries:
             try:
                 target.release(SandboxFile(entry.wopi_src, entry.token, entry.name,
                                            target.client(Transcript(), entry.wopi_src, entry.token)), Transcript())
-            except (TransportError, SandboxError):
-                target.leftovers.append(entry.name)
+            except (TransportError, SandboxError) as exc:
+                target.leftovers.append(Leftover(entry.name, REDACTOR.text(entry.wopi_src), None,
+                                                 REDACTOR.text(str(exc))))
         target.ledger.close()
 
     def _start_reference(self, faults: list[str], lock_ttl: float | None, keys: ProofKeys) -> dict[str, Any]:
@@ -227,7 +273,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="access_token_ttl the host issued with the token: ms since the epoch (env WOPI_TOKEN_TTL)")
     group.addoption("--wopi-config", metavar="FILE", help="TOML file with the same keys (env WOPI_CONFIG)")
     group.addoption("--wopi-timeout", metavar="SECONDS",
-                    help="connect timeout and time allowed for each whole answer (default 10)")
+                    help="connect timeout and time allowed for each whole answer (default 10, at most 3600)")
+    group.addoption("--wopi-run-deadline", metavar="SECONDS",
+                    help="seconds the whole run may take (default: no limit; env WOPI_RUN_DEADLINE)")
     group.addoption("--wopi-max-body", metavar="BYTES", help="most bytes read from any response (default 32 MiB)")
     group.addoption("--wopi-profile", choices=PROFILES, default=None,
                     help="which client's reading of the spec to apply (default generic)")
@@ -254,7 +302,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run only tests of rules matching these comma-separated patterns, e.g. 'LOCK.*,PUTFILE.*'")
     group.addoption("--wopi-summary", metavar="PATH", help="write summary.json here")
     group.addoption("--wopi-ledger", metavar="PATH",
-                    help="record created files here until deleted (default: ledger.jsonl beside --wopi-summary)")
+                    help="record created files here until deleted "
+                         "(default: ledger-<run id>.jsonl beside --wopi-summary)")
     group.addoption("--wopi-expected", metavar="FILE",
                     help="file of expected failures (one test ID per line): fail only on changes")
     group.addoption("--wopi-hypothesis-profile", choices=HYPOTHESIS_PROFILES, default=DEFAULT_HYPOTHESIS_PROFILE,
@@ -303,7 +352,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run
-    config.pluginmanager.register(RunReporter(run), "wopi-validator-reporter")
+    config.pluginmanager.register(RunReporter(run), REPORTER_NAME)
     if config.pluginmanager.hasplugin("html"):
         from wopi_validator.report.html import HtmlReportHooks
 
@@ -315,42 +364,67 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     run = session.config.stash[RUN_KEY]
     if not run.requested or session.config.option.collectonly:
         return
+    _handle_interrupts(run)  # before the start: the preflight's requests are protected too
     try:
         run.start()
-        _raise_keyboard_interrupt_on_sigterm(run)
         if run.target is not None:
             from wopi_validator.report.html import add_environment
 
             config = run.target.config
             add_environment(session.config, config.target, run.target.host_identity, config.profile,
                             config.judges_strictly)
+            warning = run.target.token_warning()
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if warning and reporter is not None:
+                reporter.write_line(REDACTOR.text(f"wopi-validator: warning: {warning}"), yellow=True)
     except UsageError as exc:
         run.stop()
         pytest.exit(f"wopi-validator: {REDACTOR.text(str(exc))}", returncode=EXIT_USAGE)
     except TargetUnusable as exc:
         run.stop()
         pytest.exit(f"wopi-validator: {REDACTOR.text(str(exc))}", returncode=EXIT_TARGET_UNUSABLE)
+    except KeyboardInterrupt:
+        run.stop()  # pytest runs no session finish after an interrupt during the session's start
+        raise
 
 
-def _raise_keyboard_interrupt_on_sigterm(run: WopiRun) -> None:
-    """SIGTERM ends the run like Ctrl-C does, so clean-up still runs (pytest handles KeyboardInterrupt)."""
-    if threading.current_thread() is not threading.main_thread():
-        return
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """The end of a WOPI run (the sweep among it) finishes whatever a Ctrl-C says: a first interrupt during it
+    is noted and ends the run as interrupted afterwards; a second one ends the process at once."""
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None or not run.requested:
+        return (yield)
+    with interrupts.cleaning_up(deliver=False) as cleanup:
+        result = yield
+    if cleanup.interrupted:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+    return result
 
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt("SIGTERM")
 
-    run.previous_sigterm = signal.signal(signal.SIGTERM, interrupt)
+def _handle_interrupts(run: WopiRun) -> None:
+    """Ctrl-C and SIGTERM end the run as a KeyboardInterrupt (pytest then tears the tests down and the sweep
+    cleans up), never inside a request; a second one ends the process at once (interrupts.py). Only in a WOPI
+    run, on the main thread; pytest_unconfigure puts the previous handlers back."""
+    def ledger_folder() -> Path | None:
+        target = run.target
+        return target.ledger.path.parent if target is not None and target.ledger is not None else None
+
+    run.previous_sigterm = interrupts.install(ledger_folder)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
     if run is not None and run.previous_sigterm is not None:
-        signal.signal(signal.SIGTERM, run.previous_sigterm)
+        run.previous_sigterm.restore()
+        run.previous_sigterm = None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    patterns = [p for p in (config.getoption("wopi_rules") or "").split(",") if p.strip()]
+    try:
+        patterns = config_module.rule_patterns(config.getoption("wopi_rules") or "", "--wopi-rules")
+    except UsageError as exc:
+        pytest.exit(f"wopi-validator: {exc}", returncode=EXIT_USAGE)
     _mark_expected_failures(config.stash[RUN_KEY].expectations, items)
     selected, deselected = [], []
     wants_load = load_requested(config)
@@ -418,10 +492,24 @@ def _clean_failure(exc: Exception) -> None:
     pytest.fail(REDACTOR.text(f"{type(exc).__name__}: {exc}"), pytrace=False)
 
 
+DEADLINE_CAUSE = "the run's deadline (--run-deadline) passed before the test could finish"
+
+
+def _block_after_the_deadline(item: pytest.Item) -> None:
+    """Tests that start after the run's deadline are blocked by it, not failed one by one."""
+    run = item.config.stash.get(RUN_KEY, None)
+    target = run.target if run is not None else None
+    if target is not None and item.get_closest_marker("wopi_rule") is not None and target.deadline_passed():
+        block(DEADLINE_CAUSE)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    _block_after_the_deadline(item)
     try:
         return (yield)
+    except RunDeadlinePassed:
+        block(DEADLINE_CAUSE)
     except (TransportError, SandboxError, ProviderError) as exc:
         _clean_failure(exc)
 
@@ -430,6 +518,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
+    except RunDeadlinePassed:
+        block(DEADLINE_CAUSE)
     except (TransportError, SandboxError, ProviderError) as exc:
         _clean_failure(exc)
 
@@ -448,6 +538,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     transcript = item.stash.get(TRANSCRIPT_KEY, None)
     if transcript is None and item.get_closest_marker("wopi_rule") is None:
         return report  # not a WOPI test: leave it alone
+    stopped_by = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(stopped_by, RuleFailed):
+        # Judged as data (a checker records it too; this covers one whose records go elsewhere).
+        judgment = (JUDGED_PROPERTY, judged_record(stopped_by.rule_id, FAIL))
+        if judgment not in report.user_properties:
+            report.user_properties.append(judgment)
+    elif isinstance(stopped_by, Blocked):
+        if isinstance(report.longrepr, tuple):  # worded as any skip's reason, "Skipped: blocked: <cause>" (JUnit)
+            report.longrepr = (*report.longrepr[:2], f"Skipped: {stopped_by.msg}")
+        reporter = item.config.pluginmanager.get_plugin(REPORTER_NAME)
+        if stopped_by.detail and (reporter is None or reporter.first_of_cause(stopped_by.cause)):
+            # Once per cause and process: the same exchange behind 190 blocked tests is shown once.
+            report.user_properties.append((BLOCKED_DETAIL_PROPERTY, REDACTOR.text(stopped_by.detail)))
     if transcript is not None and len(transcript) and (report.when == "call" or report.failed):
         report.sections.append((f"WOPI transcript ({report.when})", transcript.render()))
     if report.failed and report.longrepr is not None:
@@ -457,14 +560,49 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+REPORTER_NAME = "wopi-validator-reporter"
+CLI_ENVIRONMENT = "WOPI_VALIDATOR_CLI"
+"""Set to 1 by the wopi-validator command, so advice names its options (``--expected``, not ``--wopi-expected``)."""
+
+
 class RunReporter:
-    """Hooks that collect verdicts and write the run's outputs (registered per session)."""
+    """Hooks that collect verdicts and write the run's outputs (registered per session).
+
+    Exit status: blocked tests are skips to pytest, so a run whose tests all passed or were blocked exits 0 (the
+    end of the run and summary.json show the blocked tests and their causes prominently); a run in which no
+    test judged anything because every test was blocked (or skipped) exits like one in which no test ran (pytest
+    5, the CLI's 5): CI never goes green on nothing.
+    """
 
     def __init__(self, run: WopiRun) -> None:
         self.run = run
+        self.detailed_causes: set[str] = set()
+        self.expected_failures_file: Path | None = None
+        """The expected-failures file written beside summary.json for this run's new failures."""
+
+    @property
+    def from_cli(self) -> bool:
+        return os.environ.get(CLI_ENVIRONMENT) == "1"
+
+    def option_name(self, pytest_option: str) -> str:
+        return interface_option(pytest_option, self.from_cli)
+
+    def first_of_cause(self, cause: str) -> bool:
+        """True the first time a blocked test with this cause is reported in this process."""
+        if cause in self.detailed_causes:
+            return False
+        self.detailed_causes.add(cause)
+        return True
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.run.collector.add(report)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """A blocked test shows as "b" / BLOCKED and is counted apart in pytest's last line ("12 blocked")."""
+        if report.skipped and not hasattr(report, "wasxfail") and isinstance(report.longrepr, tuple) \
+                and blocked_cause(str(report.longrepr[2])) is not None:
+            return "blocked", "b", ("BLOCKED", {"yellow": True})
+        return None
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # What exists now (collected tests, the suite's modules, the bundled host) lives to the end of the run:
@@ -475,22 +613,30 @@ class RunReporter:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         collector = self.run.collector
+        target = self.run.target
         if not collector.results:
             return
         terminalreporter.section("wopi-validator: results by area")
         for line in area_table(collector):
             terminalreporter.write_line(line)
+        blocked = collector.counts()[BLOCKED]
+        if blocked:
+            causes = len(collector.blocked())
+            terminalreporter.section(f"wopi-validator: {blocked} test{'s' if blocked != 1 else ''} blocked "
+                                     f"({causes} cause{'s' if causes != 1 else ''})",
+                                     yellow=True)
+            for line in blocked_paragraphs(collector):
+                terminalreporter.write_line(REDACTOR.text(line))  # causes and leftovers quote the host: escaped
+        for line in leftover_lines(target.leftovers if target is not None else ()):
+            terminalreporter.write_line(REDACTOR.text(line))
         self._report_expectations(terminalreporter)
-        target = self.run.target
-        if target is not None and target.leftovers:
-            terminalreporter.write_line(
-                f"could not delete {len(target.leftovers)} sandbox file(s) on the host: {', '.join(target.leftovers)}"
-            )
 
     def _report_expectations(self, terminalreporter: Any) -> None:
+        """Known failures that now pass, stale entries, and one line of advice for new failures (their entries
+        go to a file beside summary.json; ``-v`` lists them here too)."""
         expectations = self.run.expectations
-        results = self.run.collector.results.values()
-        failures = [r for r in results if r.verdict == FAIL]
+        failures = self.run.collector.failures()
+        option = self.option_name("--wopi-expected")
         if expectations is not None:
             now_passing = [r.test_id for r in failures if "XPASS" in r.message]
             if now_passing:
@@ -502,23 +648,60 @@ class RunReporter:
                     f"entries in {expectations.path} that match no test (remove them): " + ", ".join(expectations.stale)
                 )
         new_failures = [r for r in failures if "XPASS" not in r.message]
-        if new_failures:
+        if not new_failures:
+            return
+        count = f"{len(new_failures)} failure{'s' if len(new_failures) != 1 else ''}"
+        listed = terminalreporter.config.getoption("verbose", 0) > 0
+        if self.expected_failures_file is not None:
+            terminalreporter.write_line(f"{count}; to accept them as known, pass the file written with them to the "
+                                        f"next run: {option} {self.expected_failures_file}")
+        elif listed:
+            terminalreporter.write_line(f"{count}; to accept them as known, put these lines in a file and pass it "
+                                        f"with {option} FILE:")
+        else:
             terminalreporter.write_line(
-                "to accept these failures as known, add these lines to an expected-failures file (--wopi-expected):"
-            )
+                f"{count}; to accept them as known, pass a file listing them with {option} FILE ("
+                f"{self.option_name('--wopi-summary')} PATH writes it beside the summary, -v lists its lines here)")
+        if listed:
             for result in new_failures:
                 terminalreporter.write_line("  " + entry_line(result.test_id, result.message))
+
+    def _write_expected_failures(self, folder: Path) -> None:
+        """Write (or, after a run without new failures, remove) the expected-failures file beside summary.json;
+        never over the file this run was given."""
+        run = self.run
+        path = folder / EXPECTED_FAILURES_FILE
+        given = run.expectations.path.resolve() if run.expectations is not None else None
+        if given is not None and path.resolve() == given:
+            path = path.with_name(f"{path.stem}.new{path.suffix}")
+        new_failures = [(r.test_id, r.message) for r in run.collector.failures() if "XPASS" not in r.message]
+        if not new_failures:
+            path.unlink(missing_ok=True)
+            return
+        still_expected = {}
+        if run.expectations is not None:
+            xfailed = {r.test_id for r in run.collector.results.values() if r.verdict == XFAIL}
+            still_expected = {test_id: comment for test_id, comment in run.expectations.entries.items()
+                              if test_id in xfailed}
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(REDACTOR.text(accepting_file_text(new_failures, still_expected,
+                                                          self.option_name("--wopi-expected"))), encoding="utf-8")
+        self.expected_failures_file = path
 
     @pytest.hookimpl(trylast=True)  # after pytest has torn down the fixtures of an interrupted test
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = self.run
         run.sweep()
+        controller = not hasattr(session.config, "workerinput")
         if run.expectations is not None and run.expectations.stale:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             exitstatus = session.exitstatus
+        elif controller and exitstatus == pytest.ExitCode.OK and _nothing_judged(run.collector):
+            session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED  # every test blocked: green on nothing
+            exitstatus = session.exitstatus
         try:
             summary_path = session.config.getoption("wopi_summary")
-            if summary_path and not hasattr(session.config, "workerinput"):
+            if summary_path and controller:
                 target = run.target.config if run.target is not None else None
                 summary = build_summary(
                     run.collector,
@@ -528,12 +711,20 @@ class RunReporter:
                     strict=target.judges_strictly if target else False,
                     started=run.started,
                     exit_status=int(exitstatus),
+                    leftovers=run.target.leftovers if run.target is not None else (),
                 )
                 write_summary(Path(summary_path), summary)
+                self._write_expected_failures(Path(summary_path).parent)
         finally:
             run.stop()
             if run.requested:
                 gc.unfreeze()
+
+
+def _nothing_judged(collector: ResultCollector) -> bool:
+    """Blocked tests and no test that came to a judgment (passed, warned, failed, or failed as expected)."""
+    counts = collector.counts()
+    return bool(counts[BLOCKED]) and not any(counts[v] for v in (PASS, WARN, FAIL, ERROR, XFAIL))
 
 
 # -- fixtures --------------------------------------------------------------------------------
@@ -569,7 +760,8 @@ def wopi_check(request: pytest.FixtureRequest, wopi_target: Target) -> Checker:
 
 
 def item_checker(item: pytest.Item, strict: bool) -> Checker:
-    """A Checker whose warnings and notes land in the test's user properties (and so in every report)."""
+    """A Checker whose warnings, notes and judgments (``wopi_judged``) land in the test's user properties (and so
+    in every report, JUnit's and xdist's included)."""
     def record(kind: str, text: str) -> None:
         item.user_properties.append((kind, text))
 

@@ -163,7 +163,10 @@ class Target:
         self.provider: TokenProvider = provider or StaticProvider(self.seed_token)
         self.signer = signer
         """Signs every request when the host validates proofs (None: it does not, as far as we know)."""
-        self.settings = ClientSettings(timeout=config.timeout, max_body=config.max_body)
+        self.settings = ClientSettings(
+            timeout=config.timeout, max_body=config.max_body,
+            deadline=time.monotonic() + config.run_deadline if config.run_deadline else None,
+        )
         self.transport = HttpTransport()
         self.run_id = secrets.token_hex(4)
         self.seed_cfi: dict[str, Any] = {}
@@ -191,6 +194,13 @@ class Target:
         """Where created files are recorded until they are deleted (for `wopi-validator cleanup`)."""
         self.host_identity: dict[str, str] = {}
         """What the host says it is: product (CheckFileInfo), server_version and server (headers)."""
+
+    def deadline_passed(self) -> bool:
+        return self.settings.deadline is not None and time.monotonic() >= self.settings.deadline
+
+    def lift_deadline(self) -> None:
+        """Clean-up goes on after the run's deadline: clients made from now on send again."""
+        self.settings = replace(self.settings, deadline=None)
 
     # -- clients ---------------------------------------------------------------------
 

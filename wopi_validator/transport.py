@@ -8,19 +8,43 @@ is kept: requests' default headers, cookies the host sets, certificates checked
 against certifi's authorities, proxy settings and .netrc of the environment
 ignored, redirects not followed, no retries.
 
-Nothing here reads the body: the caller reads it with its own cap and deadline.
+Every request has one deadline for its whole answer (an :class:`AnswerDeadline`):
+connect and read timeouts bound each wait for a byte, not the answer, and a host
+dripping its status line or headers one byte a second never trips them. At the
+deadline one shared watchdog thread shuts the request's socket down
+(``shutdown(SHUT_RDWR)``: whatever the request is blocked in, sending, the status line,
+headers or body, returns at once; connecting, TLS handshake included, is bounded by the
+connect timeout, which is the time left), and the failure reads "no complete answer
+within N s". A watchdog rather than a socket timeout per read:
+it bounds the answer however the bytes are spread, costs one heap entry per request
+(no thread per request), and needs no change to how urllib3 reads. The watched
+connections are this module's subclasses of urllib3's: they tell the deadline which
+socket they use, and a connection given back to the pool is unwatched first, so a
+late deadline never touches another request's socket.
+
+Nothing here reads the body: the caller reads it (``read_at_most``) with its own cap,
+the same deadline, and the process-wide :class:`BodyBudget`.
 """
 
 from __future__ import annotations
 
+import heapq
 import http.client
+import itertools
+import socket
+import threading
 import time
 from types import SimpleNamespace
+from typing import Any
 
 import certifi
 import urllib3
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar, get_cookie_header
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import make_headers
+
+from wopi_validator import interrupts
 
 _DEFAULT_HEADERS = {
     "User-Agent": "wopi-validator",
@@ -31,6 +55,8 @@ _DEFAULT_HEADERS = {
 _READ_CHUNK = 64 * 1024
 _POOL_SIZE = 10
 """Hosts kept, and connections kept per host, as requests' adapter keeps them."""
+_READ_TIMEOUT_MARGIN = 1.0
+"""Seconds the per-read timeout exceeds the answer's deadline, so that the deadline decides (and says so)."""
 
 
 class SendFailed(Exception):
@@ -47,6 +73,235 @@ class StillArriving(Exception):
     """The body was still coming in at its deadline."""
 
 
+class OverBudget(Exception):
+    """The bytes of the bodies being read at once would exceed the process-wide :class:`BodyBudget`."""
+
+
+# -- one deadline per answer ------------------------------------------------------------------------------
+
+
+class AnswerDeadline:
+    """The instant by which one request's whole answer must be in; at it, the request's socket is shut down.
+
+    Made with :meth:`start`; ``cancel()`` once the answer is read (a cancelled deadline does nothing).
+    ``expired`` tells the caller that a failure was this deadline's doing.
+    """
+
+    __slots__ = ("at", "seconds", "reason", "miss", "expired", "cancelled", "connection", "on_main_thread")
+
+    def __init__(self, at: float, seconds: float, reason: str | None = None, miss: bool = True) -> None:
+        self.at = at
+        self.seconds = seconds
+        """The time the answer was given."""
+        self.reason = reason or f"no complete answer within {seconds:g} s"
+        """The one line a request this deadline cuts fails with."""
+        self.miss = miss
+        """Whether missing it counts against the host (HostHealth): not when the run's deadline cut it short."""
+        self.expired = False
+        self.cancelled = False
+        self.connection: _Watched | None = None
+        """The connection the request uses (set by the connection itself, under the watchdog's lock)."""
+        self.on_main_thread = interrupts.on_main_thread()
+        """A request of the main thread is cut short when a Ctrl-C has waited for it too long."""
+
+    @classmethod
+    def start(cls, seconds: float, reason: str | None = None, *, miss: bool = True) -> AnswerDeadline:
+        """A deadline ``seconds`` from now, armed."""
+        deadline = cls(time.monotonic() + seconds, seconds, reason, miss)
+        _WATCHDOG.arm(deadline)
+        return deadline
+
+    def cancel(self) -> None:
+        with _WATCHDOG.lock:
+            self.cancelled = True
+            connection, self.connection = self.connection, None
+            if connection is not None and connection.wopi_deadline is self:
+                connection.wopi_deadline = None
+
+
+_COMPACT_AT = 4096
+"""Deadlines kept in the heap before the cancelled ones are dropped (a run makes thousands of requests)."""
+_INTERRUPT_POLL = 0.2
+"""Seconds between the watchdog's looks for a Ctrl-C waiting on the main thread's request (only while requests
+are in the heap). A look, not a wake-up from the signal handler: the handler may run while the main thread holds
+the watchdog's lock, and must take no lock."""
+_INTERRUPT_GRACE = 1.0
+"""Seconds a request may go on after a Ctrl-C before it is cut short. A host that answers in time is left to
+answer: a PutRelativeFile cut short may have made a file the run then never learns of, and cannot remove."""
+INTERRUPTED = "interrupted before the answer was complete"
+
+
+class _Watchdog:
+    """One daemon thread that shuts down the sockets of requests whose deadline passed (a heap of deadlines)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        """Guards every deadline's connection and every watched connection's socket while it is shut or closed."""
+        self._wake = threading.Condition(self.lock)
+        self._heap: list[tuple[float, int, AnswerDeadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._compact_at = _COMPACT_AT
+
+    def arm(self, deadline: AnswerDeadline) -> None:
+        with self.lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wopi-answer-deadlines", daemon=True)
+                self._thread.start()
+            if len(self._heap) > self._compact_at:  # drop the cancelled ones now and then (most are)
+                self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+                heapq.heapify(self._heap)
+                self._compact_at = max(_COMPACT_AT, 2 * len(self._heap))
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
+            if earliest is None or deadline.at < earliest:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].cancelled or self._heap[0][0] <= now):
+                    self._expire(heapq.heappop(self._heap)[2])
+                if (interrupts.pending_for() or 0.0) >= _INTERRUPT_GRACE:
+                    for _at, _order, deadline in self._heap:
+                        if deadline.on_main_thread and not deadline.cancelled and not deadline.expired:
+                            deadline.reason, deadline.miss = INTERRUPTED, False
+                            self._expire(deadline)
+                self._wake.wait(min(self._heap[0][0] - now, _INTERRUPT_POLL) if self._heap else None)
+
+    @staticmethod
+    def _expire(deadline: AnswerDeadline) -> None:
+        if not deadline.cancelled:
+            deadline.expired = True
+            if deadline.connection is not None:
+                deadline.connection.shut_for(deadline)
+
+
+_WATCHDOG = _Watchdog()
+_ACTIVE = threading.local()
+"""The deadline of the request this thread is sending (``deadline``), for the connections it opens and uses."""
+
+
+class _Watched:
+    """What the watched connection classes add to urllib3's: they register with the active request's deadline."""
+
+    wopi_deadline: AnswerDeadline | None = None
+    sock: Any
+
+    def _watch(self) -> AnswerDeadline | None:
+        deadline: AnswerDeadline | None = getattr(_ACTIVE, "deadline", None)
+        if deadline is None:
+            return None
+        with _WATCHDOG.lock:
+            self.wopi_deadline = deadline
+            deadline.connection = self
+            if deadline.expired:
+                self.shut_for(deadline)
+        return deadline
+
+    def shut_for(self, deadline: AnswerDeadline) -> None:
+        """Shut the socket down if this connection still serves ``deadline`` (called under the watchdog's lock)."""
+        if self.wopi_deadline is not deadline:
+            return
+        sock = self.sock
+        if sock is None:
+            return  # still connecting: the connect timeout is the time left, and connect() looks again after
+        try:
+            # socket.socket's own shutdown: an SSLSocket's would also drop its TLS state under a reading thread.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed or never connected
+
+    def connect(self) -> None:
+        # The connect timeout is the time left; a TLS handshake has the same bound as a whole (CPython's ssl
+        # turns the socket's timeout into a deadline for do_handshake), so only a deadline that passed while
+        # connecting is left to act on.
+        self._watch()
+        super().connect()  # type: ignore[misc]
+        with _WATCHDOG.lock:
+            if self.wopi_deadline is not None and self.wopi_deadline.expired:
+                self.shut_for(self.wopi_deadline)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._watch()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def close(self) -> None:
+        with _WATCHDOG.lock:  # never while the watchdog shuts this socket down
+            super().close()  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _Unwatching:
+    """Pools whose connections are unwatched before they go back to the pool (another request takes them next)."""
+
+    def _put_conn(self, conn: Any) -> None:
+        if isinstance(conn, _Watched):
+            with _WATCHDOG.lock:
+                deadline, conn.wopi_deadline = conn.wopi_deadline, None
+                if deadline is not None and deadline.connection is conn:
+                    deadline.connection = None
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _WatchedHTTPPool(_Unwatching, HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(_Unwatching, HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+# -- the memory budget of response bodies -----------------------------------------------------------------
+
+
+class BodyBudget:
+    """Bytes of response bodies that may be held at once by all the reads of a process.
+
+    ``max_body`` caps one body; this caps their sum, whatever the concurrency (64 load editors reading 32 MiB
+    each would otherwise hold 2 GiB). A read reserves bytes before it reads them and gives them all back when it
+    ends. A read that holds nothing yet may wait for bytes, until its own deadline; a read that already holds
+    some never waits: if it cannot grow, it fails at once. So no read ever waits on another that waits: two
+    large answers cannot hold half the budget each and wait for each other until both time out.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._free = limit
+        self._changed = threading.Condition()
+
+    @property
+    def in_use(self) -> int:
+        with self._changed:
+            return self.limit - self._free
+
+    def take(self, size: int, wait_until: float | None) -> bool:
+        """Reserve ``size`` bytes, waiting for them until ``wait_until`` (a monotonic instant; None: no wait)."""
+        if size > self.limit:
+            return False
+        with self._changed:
+            while self._free < size:
+                remaining = wait_until - time.monotonic() if wait_until is not None else 0
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            self._free -= size
+            return True
+
+    def give_back(self, size: int) -> None:
+        with self._changed:
+            self._free += size
+            self._changed.notify_all()
+
+
 class HttpTransport:
     """Sends requests over kept-alive connections; safe to share between threads."""
 
@@ -54,32 +309,46 @@ class HttpTransport:
         # Certificates are checked against certifi's authorities, as requests checks them.
         self._pool = urllib3.PoolManager(num_pools=_POOL_SIZE, maxsize=_POOL_SIZE, cert_reqs="CERT_REQUIRED",
                                          ca_certs=certifi.where())
+        self._pool.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
         self.cookies = RequestsCookieJar()
         """Cookies the host set, sent back as a browser (and requests' session) would."""
 
     def send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float,
+        deadline: AnswerDeadline | None = None,
     ) -> urllib3.BaseHTTPResponse:
         """Send one request and return the answer with its body unread; raises SendFailed without one.
 
-        ``timeout`` bounds the connect and each wait for bytes; the caller closes or drains the answer.
+        ``deadline`` (default: one started here, ``timeout`` from now) bounds the whole answer, body included:
+        the caller reads the body before it and then cancels it. ``timeout`` bounds the connect and each wait
+        for bytes. The caller closes or drains the answer.
         """
         if not url[:8].lower().startswith(("http://", "https://")):
             raise SendFailed("not an http(s) URL", timed_out=False)
         sent = self._headers(url, headers)
+        deadline = deadline or AnswerDeadline.start(timeout)
+        wait = max(0.001, min(timeout, deadline.at - time.monotonic()))
+        _ACTIVE.deadline = deadline
         try:
             response = self._pool.urlopen(
                 method, url, body=body, headers=sent, redirect=False, retries=False, preload_content=False,
-                decode_content=False, timeout=urllib3.Timeout(connect=timeout, read=timeout),
+                # The deadline cuts a silent host too: the read timeout, a little later, is only a safety net.
+                decode_content=False, timeout=urllib3.Timeout(connect=wait, read=wait + _READ_TIMEOUT_MARGIN),
             )
         except urllib3.exceptions.HTTPError as exc:
+            if deadline.expired:
+                raise SendFailed(deadline.reason, timed_out=True) from None
             raise SendFailed(describe_send_error(exc, timeout), timed_out=_timed_out(exc)) from None
         except (OSError, ValueError) as exc:
+            if deadline.expired:
+                raise SendFailed(deadline.reason, timed_out=True) from None
             # http.client refuses a header with a line break or a character outside Latin-1; its message quotes
             # the value, which may be a credential, so it is not repeated.
             what = "a header name or value is not valid in HTTP" if "header" in str(exc).lower() or isinstance(
                 exc, UnicodeEncodeError) else type(exc).__name__
             raise SendFailed(f"the request could not be sent: {what}", timed_out=False) from None
+        finally:
+            _ACTIVE.deadline = None
         if "set-cookie" in response.headers:
             extract_cookies_to_jar(self.cookies, SimpleNamespace(url=url, headers=sent), response)
         return response
@@ -96,24 +365,44 @@ class HttpTransport:
         return merged
 
     def close(self) -> None:
-        self._pool.clear()
+        with interrupts.critical():  # urllib3's locks: a Ctrl-C inside one would leave it held
+            self._pool.clear()
 
 
-def read_at_most(response: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> bytes:
+def read_at_most(
+    response: urllib3.BaseHTTPResponse, limit: int, deadline: float, budget: BodyBudget | None = None
+) -> bytes:
     """The body, or its first ``limit + 1`` bytes when it is longer (so the caller can tell it is).
 
     Raises StillArriving once ``time.monotonic()`` passes ``deadline`` with bytes still coming in (an answer
     dripping in byte by byte meets the deadline all the same: ``read1`` returns whatever has arrived), and
-    urllib3's errors or OSError when the answer stalls or breaks off.
+    urllib3's errors or OSError when the answer stalls or breaks off. With a ``budget``, the bytes are reserved
+    in it before they are read (all of a Content-Length at once, when it is known and within ``limit``) and given
+    back on return; OverBudget when they cannot be (see :class:`BodyBudget` for when a read waits).
     """
     chunks: list[bytes] = []
-    size = 0
-    while size <= limit and (chunk := response.read1(min(_READ_CHUNK, limit + 1 - size), decode_content=True)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if time.monotonic() > deadline:
-            raise StillArriving("the answer was still arriving at the deadline")
-    return b"".join(chunks)
+    size = held = 0
+    try:
+        while size <= limit:
+            want = min(_READ_CHUNK, limit + 1 - size)
+            if budget is not None and size + want > held:
+                # Room for the next read; on the first, for the whole Content-Length too, when it is given.
+                need = size + want - held + (min(response.length_remaining or 0, limit + 1) if not held else 0)
+                if not budget.take(need, wait_until=None if held else deadline):
+                    raise OverBudget(f"{need + held} bytes would exceed the process-wide budget of {budget.limit} "
+                                     f"bytes for response bodies being read at once")
+                held += need
+            chunk = response.read1(want, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() > deadline:
+                raise StillArriving("the answer was still arriving at the deadline")
+        return b"".join(chunks)
+    finally:
+        if held:
+            budget.give_back(held)  # type: ignore[union-attr]
 
 
 def describe_send_error(exc: Exception, timeout: float) -> str:
