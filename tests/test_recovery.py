@@ -15,7 +15,7 @@ from wopi_validator.refhost.faults import FAULTS
 from .test_seedguard import Seed
 
 TIMEOUT = 5.0
-NAME = "wopi-validator-abcd1234-1.wopitest"
+NAME = "wopi-validator-5e7e1d09-1.wopitest"
 
 
 def _host(*faults: str) -> Iterator[ReferenceHost]:
@@ -33,7 +33,7 @@ def left_by_a_killed_run(host: ReferenceHost, reports: Path, name: str = NAME,
     file_id = host.create_file(name, b"made by the run\n")
     token, _ = host.issue_token(file_id, "alice")
     made = Seed(host, host.wopi_src(file_id), token)
-    ledger = Ledger(reports / "ledger-abcd1234.jsonl", host.wopi_src("seed"))
+    ledger = Ledger(reports / "ledger-5e7e1d09.jsonl", host.wopi_src("seed"))
     ledger.add(made.wopi_src, token, name)
     for lock in locks:
         ledger.note_lock(made.wopi_src, lock)
@@ -52,7 +52,7 @@ def test_every_journaled_lock_is_removed_before_the_delete(tmp_path):
         left_by_a_killed_run(host, tmp_path, locks=("L1", "L2", "L3"))
         lines, clean = clean_path(tmp_path, TIMEOUT)
         assert clean, lines
-        assert lines == [f"removed {NAME}", "ledger-abcd1234.jsonl: nothing left, ledger deleted"]
+        assert lines == [f"removed {NAME}", "ledger-5e7e1d09.jsonl: nothing left, ledger deleted"]
         assert names(host) == ["seed.wopitest"]
         assert list(tmp_path.iterdir()) == []
 
@@ -66,7 +66,7 @@ def test_a_refusal_is_printed_with_the_hosts_answer_and_the_ledger_kept(tmp_path
         assert f"could not delete {NAME}: DeleteFile answered 409 (X-WOPI-Lock: a-lock-nobody-journaled)" in lines
         assert made.token not in "\n".join(lines)
         assert NAME in names(host)
-        assert [entry.name for entry in load_ledger(tmp_path / "ledger-abcd1234.jsonl").entries] == [NAME]
+        assert [entry.name for entry in load_ledger(tmp_path / "ledger-5e7e1d09.jsonl").entries] == [NAME]
 
 
 def test_a_lock_the_journal_does_not_know_is_found_through_the_hosts_409(tmp_path):
@@ -92,7 +92,7 @@ def test_an_entry_naming_the_seed_is_never_touched(tmp_path):
         seed = host.create_seed()
         encoded = seed.wopi_src.replace("/files/", "/files/%" + format(ord(seed.file_id[0]), "02X"), 1) \
             .replace(seed.file_id, seed.file_id[1:], 1)
-        ledger = Ledger(tmp_path / "ledger-abcd1234.jsonl", seed.wopi_src)
+        ledger = Ledger(tmp_path / "ledger-5e7e1d09.jsonl", seed.wopi_src)
         ledger.add(encoded, seed.access_token, NAME)
         ledger.detach()
         lines, clean = clean_path(tmp_path, TIMEOUT)

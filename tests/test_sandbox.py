@@ -105,13 +105,13 @@ def _spellings_of(seed_src: str) -> list[str]:
     scheme_host, _, file_id = seed_src.rpartition("/")
     base = scheme_host.rsplit("/wopi/files", 1)[0]
     port = base.rsplit(":", 1)[1]
-    encoded = "%{:02X}".format(ord(file_id[0])) + file_id[1:]
+    encoded = f"%{ord(file_id[0]):02X}{file_id[1:]}"
     return [
         f"{scheme_host}/{encoded}",
         f"{scheme_host}/{file_id}/",
         f"{scheme_host}/./{file_id}",
         f"{scheme_host}/another/../{file_id}",
-        f"{scheme_host}/%252{encoded[2:]}" if encoded[1] == "6" else f"{scheme_host}/{encoded}",
+        f"{scheme_host}/%25{encoded[1:]}",  # encoded twice: %2568 is %68 is h
         seed_src.replace("http://", "HTTP://"),
         f"http://localhost:{port}/wopi/files/{file_id}",
         f"{scheme_host}/{file_id.upper()}" if file_id.upper() != file_id else f"{scheme_host}/{file_id.lower()}",
