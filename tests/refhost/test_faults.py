@@ -8,6 +8,7 @@ host, so a probe can neither pass vacuously nor flag conformant behaviour.
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ import requests
 from wopi_validator.discovery import discovery_xml
 from wopi_validator.proofkeys import ProofSigner, ephemeral_keys, ticks
 from wopi_validator.refhost import FAULTS, Fault, ReferenceHost
+from wopi_validator.rules import RULES
 
 from .conftest import TIMEOUT, WopiFile, make_file
 from .container_probes import CONTAINER_PROBES
@@ -746,6 +748,86 @@ def _(host):
 def _(host):
     return _signed_check_file_info(make_file(host), "garbage", "garbage").status_code == 401
 
+# -- Compound faults: how real hosts break (issue 16) ------------------------------
+
+@probe("putrel-501-while-declared")
+def _(host):
+    file = make_file(host)
+    info = file.info()
+    declared = info["SupportsUpdate"] is True and info["UserCanNotWriteRelative"] is False
+    return declared and _put_relative(file, {"X-WOPI-SuggestedTarget": ".docx"}).status_code == 501
+
+
+@probe("putrel-specific-409-any-name")
+def _(host):
+    file, name = make_file(host), _fresh("free")
+    specific = _put_relative(file, {"X-WOPI-RelativeTarget": _utf7(name)})
+    suggested = _put_relative(file, {"X-WOPI-SuggestedTarget": ".docx"})
+    created = any(stored.name == name for stored in host.list_files())
+    return (specific.status_code == 409 and bool(specific.headers.get("X-WOPI-ValidRelativeTarget"))
+            and not created and suggested.status_code == 200)
+
+
+@probe("putrel-specific-400")
+def _(host):
+    file = make_file(host)
+    specific = _put_relative(file, {"X-WOPI-RelativeTarget": _utf7(_fresh("specific"))})
+    return specific.status_code == 400 and _put_relative(file, {"X-WOPI-SuggestedTarget": ".docx"}).status_code == 200
+
+
+@probe("putrel-no-url")
+def _(host):
+    name = _fresh("no url")
+    response = _put_relative(make_file(host), {"X-WOPI-RelativeTarget": _utf7(name)})
+    created = any(stored.name == name for stored in host.list_files())
+    return response.status_code == 200 and response.json() == {"Name": name} and created
+
+
+@probe("file-id-ignored")
+def _(host):
+    file = make_file(host, b"the file the token names")
+    response = WopiFile(host, "no-such-id", file.token).get_file()
+    return response.status_code == 200 and response.content == b"the file the token names"
+
+
+@probe("locks-shared")
+def _(host):
+    file = locked_file(host)
+    second_lock_wins = file.lock("lock-B").status_code == 200
+    one_released = file.unlock("lock-B").status_code == 200
+    first_still_held = file.get_lock().headers["X-WOPI-Lock"] == "lock-A"
+    return second_lock_wins and one_released and first_still_held and file.lock("lock-C").status_code == 200
+
+
+@probe("putfile-concurrent-400")
+def _(host):
+    file = locked_file(host)
+    racers = 8
+    barrier = threading.Barrier(racers)
+
+    def save(index: int) -> int:
+        barrier.wait(TIMEOUT)
+        return requests.post(f"{file.url}/contents", params={"access_token": file.token}, timeout=TIMEOUT,
+                             headers={"X-WOPI-Override": "PUT", "X-WOPI-Lock": "lock-A"},
+                             data=f"save {index}".encode()).status_code
+
+    with ThreadPoolExecutor(max_workers=racers) as pool:
+        return 400 in list(pool.map(save, range(racers)))
+
+
+@probe("lock-conflict-500")
+def _(host):
+    file = locked_file(host)
+    response = file.lock("lock-B")
+    return (response.status_code == 500 and bool(response.headers.get("X-WOPI-ServerError"))
+            and file.current_lock() == "lock-A")
+
+
+@probe("relock-to-current-ignores-old-lock")
+def _(host):
+    return locked_file(host).unlock_and_relock("wrong", "lock-A").status_code == 200
+
+
 # -----------------------------------------------------------------------------
 
 PROBES.update(CONTAINER_PROBES)  # the container and ecosystem faults' probes live beside their helpers
@@ -762,6 +844,13 @@ def test_fault_catalogue_is_well_formed():
     for name, fault in FAULTS.items():
         assert isinstance(fault, Fault) and fault.name == name
         assert fault.rule and fault.description
+
+
+def test_the_rules_a_fault_also_breaks_are_other_rules_of_the_catalogue():
+    for fault in FAULTS.values():
+        assert isinstance(fault.also_breaks, tuple), fault.name
+        assert set(fault.also_breaks) <= RULES.keys(), f"{fault.name}: {set(fault.also_breaks) - RULES.keys()}"
+        assert fault.rule not in fault.also_breaks and len(set(fault.also_breaks)) == len(fault.also_breaks)
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))

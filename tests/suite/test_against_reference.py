@@ -12,6 +12,7 @@ from wopi_validator.refhost import ReferenceHost
 from wopi_validator.refhost.faults import FAULTS
 from wopi_validator.report.results import stable_test_id
 from wopi_validator.rules import PROFILES, RULES
+from wopi_validator.verdicts import JUDGED_PROPERTY
 
 SUITE = ["--pyargs", "wopi_validator.suite", "-p", "no:cacheprovider"]
 # Faults that only show with an option the clean default run does not use: a declared lock TTL, or the
@@ -68,6 +69,11 @@ class _Recorder:
         self.reports.append(report)
 
 
+CLEAN_RUNS: dict[str, list[pytest.TestReport]] = {}
+"""The reports of the clean runs below (each profile's, and the bundled host's own), for checks of the same runs in
+other modules (test_tag_drift.py)."""
+
+
 def run_suite(tmp_path, *args: str) -> tuple[int, list[pytest.TestReport]]:
     """Run the shipped suite in this process (faster than pytester, which re-imports every module)."""
     recorder = _Recorder()
@@ -100,6 +106,7 @@ def test_clean_reference_host_passes_everything_and_is_left_clean(tmp_path, refe
         f"--wopi-max-put-size={reference_host.max_put_size}", "--wopi-strict", f"--wopi-profile={profile}",
         f"--wopi-token-ttl={seed.access_token_ttl}", f"--wopi-proof-keys={tmp_path / 'proof-keys'}",
     )
+    CLEAN_RUNS[profile] = reports
     assert code == 0
     failed = [r.nodeid for r in reports if r.failed]
     assert failed == []
@@ -135,6 +142,7 @@ def test_putrelative_501s_on_a_host_that_cannot_write_relative(tmp_path):
 
 def test_the_default_reference_run_runs_every_token_and_proof_test(tmp_path):
     code, reports = run_suite(tmp_path, "--wopi-reference", "--wopi-strict", "--wopi-rules=TOKEN.*,PROOF.*")
+    CLEAN_RUNS["reference: tokens and proofs"] = reports
     assert code == 0
     assert [r.nodeid for r in reports if r.skipped or r.failed] == []
     areas = {value for r in reports for name, value in r.user_properties if name == "wopi_area"}
@@ -144,6 +152,7 @@ def test_the_default_reference_run_runs_every_token_and_proof_test(tmp_path):
 
 def test_the_default_reference_run_runs_the_onlyoffice_docs_area(tmp_path):
     code, reports = run_suite(tmp_path, "--wopi-reference", "--wopi-strict", "-m", "onlyoffice")
+    CLEAN_RUNS["reference: onlyoffice"] = reports
     assert code == 0
     assert [r.nodeid for r in reports if r.skipped or r.failed] == []
     assert {value for r in reports for name, value in r.user_properties if name == "wopi_area"} == {"onlyoffice"}
@@ -155,6 +164,7 @@ def test_the_default_reference_run_runs_the_onlyoffice_docs_area(tmp_path):
 
 def test_the_default_reference_run_runs_every_security_test(tmp_path):
     code, reports = run_suite(tmp_path, "--wopi-reference", "--wopi-strict", "-m", "security")
+    CLEAN_RUNS["reference: security"] = reports
     assert code == 0
     assert [r.nodeid for r in reports if r.skipped or r.failed] == []
     assert {value for r in reports for name, value in r.user_properties if name == "wopi_area"} == {"security"}
@@ -172,7 +182,7 @@ def test_lock_expiry_passes_with_a_declared_lock_ttl(tmp_path):
 # detection of these is also checked in test_stateful_faults.py).
 STATEFUL_TEST = "test_file_and_lock_operations_follow_the_model"
 FOUND_BY_SEQUENCES = {"refresh-revives-lock", "relock-keeps-old-lock", "lock-spaces-collapsed",
-                      "putfile-released-lock-accepted", "lock-race"}
+                      "putfile-released-lock-accepted", "lock-race", "relock-to-current-ignores-old-lock"}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -186,6 +196,9 @@ def test_every_fault_fails_a_test_tagged_with_its_rule(tmp_path, fault):
     assert reports, f"no test selected for rule {rule}: the fault {fault} has no detecting test"
     caught = [r.nodeid for r in reports if r.failed and rule in _rules_of(r)]
     assert caught, f"fault {fault} ({rule}) was not detected by any test tagged {rule}"
+    # ...and a check judged the rule broken: the rule's verdict (summary.json) is "fail" from data, not text.
+    judged = [r.nodeid for r in reports if (JUDGED_PROPERTY, f"{rule} fail") in r.user_properties]
+    assert judged, f"fault {fault} failed a test tagged {rule}, but no check of that test judged {rule} failed"
     assert code == 1
 
 

@@ -28,6 +28,8 @@ def _respond(reply: Reply) -> Response:
 
 
 def register(app: Flask, ctx: HostContext, serve: Serve, dispatch: Serve) -> None:
+    if not ctx.containers:
+        return  # a host without containers: none of these endpoints exist
     owns_container = containers.container_owner(ctx)
     owns_ecosystem = ecosystem.ecosystem_owner
 

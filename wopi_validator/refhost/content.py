@@ -6,6 +6,8 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .context import HostContext, WopiRequest
 from .fileinfo import last_modified
@@ -22,6 +24,9 @@ _TIMESTAMP_HEADERS = ("X-COOL-WOPI-Timestamp", "X-LOOL-WOPI-Timestamp")
 _CHANGED_IN_STORAGE = 1010
 # Fault putfile-write-behind-under-load: the longest a save waits before it is written.
 WRITE_BEHIND_MAX_DELAY = 0.15
+# Fault putfile-concurrent-400: how long a save takes to write its body aside before it is committed; another
+# PutFile of the file in that time is refused.
+SAVE_WINDOW_SECONDS = 0.05
 
 
 def get_file(ctx: HostContext, req: WopiRequest) -> Reply:
@@ -46,6 +51,31 @@ def get_file(ctx: HostContext, req: WopiRequest) -> Reply:
 
 
 def put_file(ctx: HostContext, req: WopiRequest) -> Reply:
+    if not ctx.fault("putfile-concurrent-400"):
+        return _put_file(ctx, req)
+    with _saving(ctx, req.file_id) as alone:
+        if not alone:
+            return error(400, "another save of this file is in progress")
+        time.sleep(SAVE_WINDOW_SECONDS)  # the body goes to a temporary file first
+        return _put_file(ctx, req)
+
+
+@contextmanager
+def _saving(ctx: HostContext, file_id: str) -> Iterator[bool]:
+    """Count a save of ``file_id`` as in progress; yields whether it is the only one (fault putfile-concurrent-400)."""
+    with ctx.in_flight_lock:
+        ctx.saves_in_flight[file_id] = ctx.saves_in_flight.get(file_id, 0) + 1
+        alone = ctx.saves_in_flight[file_id] == 1
+    try:
+        yield alone
+    finally:
+        with ctx.in_flight_lock:
+            ctx.saves_in_flight[file_id] -= 1
+            if not ctx.saves_in_flight[file_id]:
+                del ctx.saves_in_flight[file_id]
+
+
+def _put_file(ctx: HostContext, req: WopiRequest) -> Reply:
     if len(req.body) > ctx.max_put_size and not ctx.fault("putfile-size-limit-ignored"):
         return error(413, f"the body is larger than {ctx.max_put_size} bytes")
     if "X-WOPI-Editors" in req.headers and ctx.fault("putfile-editors-refused"):

@@ -33,6 +33,9 @@ class HostContext:
     base_url: str = ""
     relative_writes: bool = True
     """False: CheckFileInfo declares UserCanNotWriteRelative=true and every PutRelativeFile answers 501."""
+    containers: bool = True
+    """False: a host without containers and ecosystem (as most are): CheckFileInfo declares neither, and the
+    container, ancestry and ecosystem endpoints do not exist (404)."""
     api_key: str = DEFAULT_API_KEY
     """The key the session APIs (``api.py``) take as ``Authorization: Bearer``."""
     proof_keys: TrustedKeys | None = None
@@ -46,6 +49,10 @@ class HostContext:
     in_flight: dict[str, int] = field(default_factory=dict)
     """File id -> WOPI requests on it being served now (fault putfile-write-behind-under-load)."""
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
+    saves_in_flight: dict[str, int] = field(default_factory=dict)
+    """File id -> PutFiles of it being written now (fault putfile-concurrent-400; under ``in_flight_lock``)."""
+    shared_locks: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Fault locks-shared: file id -> every lock held on it and its expiry, oldest first (``shared_locks.py``)."""
     download_key: bytes = field(default_factory=lambda: randomness.token_bytes(32))
     """Signs the FileUrl download URLs (``downloads.py``): new for every host, so URLs die with it."""
 

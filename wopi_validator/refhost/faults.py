@@ -1,9 +1,14 @@
 """Named fault injections for the reference host.
 
-Each fault breaks exactly one rule of ``wopi-spec.md``; the rule is named here
-as a plain string (the host shares no code with the checks). Our own tests
-iterate over :data:`FAULTS` and require that a run against the host with the
-fault switched on fails at least one test tagged with that rule.
+Each fault breaks one rule of ``wopi-spec.md``; the rule is named here as a
+plain string (the host shares no code with the checks). Our own tests iterate
+over :data:`FAULTS` and require that a run against the host with the fault
+switched on fails at least one test tagged with that rule.
+
+Real hosts break several things at once, and one broken behaviour can break
+more than one rule (a host that ignores the file id in the URL also lets a token
+open another file). ``also_breaks`` lists those other rules, so that a run with
+several faults can tell a consequence of a fault from a rule wrongly failed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ class Fault:
     name: str
     rule: str
     description: str
+    also_breaks: tuple[str, ...] = ()
+    """Other rules the misbehaviour legitimately fails too (its consequences), besides ``rule``."""
 
 
 _FAULT_LIST = [
@@ -298,6 +305,44 @@ _FAULT_LIST = [
     Fault("userinfo-leaks-across-users", "SEC.USERINFO.ISOLATION",
           "UserInfo is stored per file, not per user: CheckFileInfo shows every user the UserInfo last saved on "
           "the file by anyone"),
+    # Compound faults: how real hosts break, each breaking its rule and, as a consequence, the rules in
+    # also_breaks (issue 16). The first four are the common answers to the PutRelativeFile a run makes its
+    # files with, so with them on, the tests that need a new file depend on another way of making one.
+    Fault("putrel-501-while-declared", "CFI.CAPS.HONEST",
+          "CheckFileInfo declares SupportsUpdate and not UserCanNotWriteRelative, yet every PutRelativeFile "
+          "answers 501 (a host that never implemented it)",
+          also_breaks=("PUTREL.SUGGESTED.EXT", "PUTREL.SUGGESTED.UNIQUE", "PUTREL.RELATIVE.EXACT",
+                       "PUTREL.URL.USABLE", "PUTREL.NAME.ENCODING", "OO.OPERATIONS")),
+    Fault("putrel-specific-409-any-name", "PUTREL.RELATIVE.EXACT",
+          "PutRelativeFile in specific mode answers 409 with an X-WOPI-ValidRelativeTarget for any new name "
+          "(its existence check is wrong); suggested mode works",
+          also_breaks=("PUTREL.URL.USABLE", "PUTREL.NAME.ENCODING")),
+    Fault("putrel-specific-400", "PUTREL.RELATIVE.EXACT",
+          "PutRelativeFile in specific mode (X-WOPI-RelativeTarget) answers 400 as a malformed override: only "
+          "suggested mode is implemented (a host written for one client's Save As)",
+          also_breaks=("PUTREL.URL.USABLE", "PUTREL.NAME.ENCODING")),
+    Fault("putrel-no-url", "PUTREL.URL.USABLE",
+          'PutRelativeFile creates the file but answers 200 with only {"Name": ...}: no Url, no HostViewUrl or '
+          "HostEditUrl",
+          also_breaks=("PUTREL.HOST.URLS", "OO.OPERATIONS")),
+    Fault("file-id-ignored", "FILE.UNKNOWN.404",
+          "the file is the one the access token names: the id in the URL is ignored, so any id (an unknown one "
+          "included) opens the token's file (a host whose tokens carry the file path)",
+          also_breaks=("TOKEN.SCOPE.FILE", "SEC.PUTREL.URL.SCOPE")),
+    Fault("locks-shared", "LOCK.MISMATCH.409",
+          "locks are not exclusive: a Lock with another ID on a locked file adds a lock and answers 200, and "
+          "an Unlock releases only the lock it names (the file stays locked while any is held)",
+          also_breaks=("LOCK.CONCURRENT.ONE", "LOAD.LOCK.EXCLUSIVE")),
+    Fault("putfile-concurrent-400", "PUTFILE.LOCKED.200",
+          "a PutFile that arrives while another PutFile of the same file is being written (50 ms) answers 400: "
+          "of simultaneous saves with the lock, only the first succeeds"),
+    Fault("lock-conflict-500", "LOCK.MISMATCH.409",
+          "Lock, RefreshLock, Unlock and UnlockAndRelock answer a lock mismatch (a wrong lock, or an unlocked "
+          "file) with 500 instead of 409: the conflict escapes as an unhandled error",
+          also_breaks=("RELOCK.ATOMIC", "LOCK.CONCURRENT.ONE", "LOAD.LOCK.EXCLUSIVE")),
+    Fault("relock-to-current-ignores-old-lock", "RELOCK.ATOMIC",
+          "UnlockAndRelock whose new X-WOPI-Lock is the current lock answers 200 (a refresh) whatever "
+          "X-WOPI-OldLock says"),
     # Load (test_load.py, --wopi-load)
     Fault("putfile-write-behind-under-load", "LOAD.SAVES.KEPT",
           "while other requests on the file are in flight, PutFile answers 200 at once and writes the body "

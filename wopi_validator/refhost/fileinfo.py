@@ -52,8 +52,9 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "SupportsRename": True,
         "SupportsDeleteFile": True,
         "SupportsUserInfo": True,
-        "SupportsContainers": True,  # containers.py; the file lives in a container (the root, unless made elsewhere)
-        "SupportsEcosystem": True,  # ecosystem.py
+        # containers.py; the file lives in a container (the root, unless made elsewhere)
+        "SupportsContainers": ctx.containers,
+        "SupportsEcosystem": ctx.containers,  # ecosystem.py
         "SupportsAddActivities": True,  # activities.py
         "UserCanWrite": True,
         "UserCanRename": True,

@@ -29,15 +29,21 @@ USER_INFO_FAULT_LIMIT = 255
 RENAME_LENGTH_FAULT_LIMIT = 128
 
 
-def _free_variant(tx: Transaction, name: str, parent: str | None = None) -> str:
-    """A free name like ``name`` in the container ``parent`` (None: the root)."""
+def _free_variant(tx: Transaction, name: str, parent: str | None = None, *, besides: str | None = None) -> str:
+    """A free name like ``name`` in the container ``parent`` (None: the root), never ``besides``."""
     stem, ext = split_name(name)
-    return free_name(stem, ext, lambda candidate: tx.name_taken(candidate, parent), MAX_NAME_LENGTH - len(ext))
+
+    def taken(candidate: str) -> bool:
+        return candidate == besides or tx.name_taken(candidate, parent)
+
+    return free_name(stem, ext, taken, MAX_NAME_LENGTH - len(ext))
 
 
 def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
     if not ctx.relative_writes:
         return not_implemented("this host does not create files with PutRelativeFile (UserCanNotWriteRelative)")
+    if ctx.fault("putrel-501-while-declared"):
+        return not_implemented("PutRelativeFile is not implemented")
     suggested = req.headers.get("X-WOPI-SuggestedTarget")
     relative = req.headers.get("X-WOPI-RelativeTarget")
     if suggested is not None and relative is not None:
@@ -46,6 +52,8 @@ def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
         relative = None
     if suggested is None and relative is None:
         return error(400, "X-WOPI-SuggestedTarget or X-WOPI-RelativeTarget is required")
+    if suggested is None and ctx.fault("putrel-specific-400"):
+        return error(400, "X-WOPI-Override PUT_RELATIVE needs X-WOPI-SuggestedTarget")
     if len(req.body) > ctx.max_put_size:
         return error(413, f"the body is larger than {ctx.max_put_size} bytes")
     with ctx.store.transaction() as tx:
@@ -61,6 +69,8 @@ def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
                 return found
             target = found
             reported = relative if ctx.fault("putrel-name-utf7") else target.name
+        if ctx.fault("putrel-no-url"):
+            return json_reply({"Name": reported})
         token = mint_token(tx, target.file_id, req.user_id, req.token_expires_ms)
         if ctx.fault("putrel-url-token-unscoped"):
             ctx.unscoped_tokens.add(token)
@@ -106,6 +116,10 @@ def _specific_target(
     if ctx.fault("putrel-relative-lowercased"):
         name = name.lower()
     existing = tx.file_by_name(name, source.parent)
+    if existing is None and ctx.fault("putrel-specific-409-any-name"):
+        # The existence check is wrong: every new name "exists", and the name offered instead does too.
+        offered = _free_variant(tx, name, source.parent, besides=name)
+        return error(409, "a file with that name exists", {"X-WOPI-ValidRelativeTarget": encode_utf7(offered)})
     if existing is None:
         return tx.insert_file(new_file_id(), name, req.user_id, req.body, source.parent)
     flag = req.headers.get("X-WOPI-OverwriteRelativeTarget", "").strip()
@@ -129,7 +143,8 @@ def rename_file(ctx: HostContext, req: WopiRequest) -> Reply:
         if row is None:
             return not_found()
         current = current_lock(ctx, row)
-        wrong_lock = current is not None and not locks_match(ctx, req.headers.get("X-WOPI-Lock"), current)
+        wrong_lock = current is not None and not locks_match(ctx, req.headers.get("X-WOPI-Lock"), current,
+                                                                  row.file_id)
         if wrong_lock and not ctx.fault("rename-ignores-lock"):
             assert current is not None
             return lock_conflict(current, "the file is locked with another lock ID")

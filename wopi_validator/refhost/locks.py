@@ -11,6 +11,7 @@ import json
 import re
 import time
 
+from . import shared_locks
 from .context import HostContext, WopiRequest
 from .replies import Reply, error, lock_conflict, not_found, ok, server_error
 from .store import FileRow, Transaction
@@ -56,6 +57,8 @@ def locks_match(ctx: HostContext, presented: str | None, current: str, file_id: 
             ctx.retired_locks.get(file_id) == (presented, current):
         return True
     presented = _stored_form(ctx, presented)
+    if file_id is not None and ctx.fault("locks-shared") and shared_locks.holds(ctx, file_id, presented):
+        return True
     if ctx.fault("lock-case-insensitive"):
         return presented.lower() == current.lower()
     if ctx.fault("lock-spaces-collapsed"):
@@ -86,7 +89,25 @@ def _expiry(ctx: HostContext) -> float:
 
 
 def _conflict(ctx: HostContext, current: str | None, reason: str) -> Reply:
+    if ctx.fault("lock-conflict-500"):
+        return server_error(f"unhandled lock conflict: {reason}")
     return lock_conflict(current, reason, send_lock=not ctx.fault("lock-409-without-lock-header"))
+
+
+def _hold(ctx: HostContext, tx: Transaction, row: FileRow, current: str | None, lock_id: str) -> None:
+    """Set or refresh ``lock_id`` as the file's lock (fault locks-shared: next to the other locks held)."""
+    if ctx.fault("locks-shared"):
+        shared_locks.take(ctx, tx, row, current, lock_id, _expiry(ctx))
+    else:
+        tx.set_lock(row.file_id, lock_id, _expiry(ctx))
+
+
+def _matched(ctx: HostContext, row: FileRow, current: str, presented: str) -> str:
+    """Which held lock a matching ``presented`` names: ``current``, or under locks-shared one of the others."""
+    stored = _stored_form(ctx, presented)
+    if ctx.fault("locks-shared") and stored != current and shared_locks.holds(ctx, row.file_id, stored):
+        return stored
+    return current
 
 
 def _required_lock_header(ctx: HostContext, req: WopiRequest, name: str) -> str | Reply:
@@ -127,14 +148,16 @@ def lock(ctx: HostContext, req: WopiRequest) -> Reply:
             return not_found()
         current = current_lock(ctx, row)
         if current is None:
-            tx.set_lock(row.file_id, _stored_form(ctx, presented), _expiry(ctx))
+            _hold(ctx, tx, row, current, _stored_form(ctx, presented))
         elif locks_match(ctx, presented, current, row.file_id):
             if ctx.fault("lock-same-id-refused"):
                 return _conflict(ctx, current, "the file is already locked")
             # Same ID: a refresh, so the stored text stays as it was.
-            tx.set_lock(row.file_id, current, _expiry(ctx))
+            _hold(ctx, tx, row, current, _matched(ctx, row, current, presented))
         elif ctx.fault("lock-steals-lock"):
             tx.set_lock(row.file_id, _stored_form(ctx, presented), _expiry(ctx))
+        elif ctx.fault("locks-shared"):
+            shared_locks.take(ctx, tx, row, current, _stored_form(ctx, presented), _expiry(ctx))
         else:
             return _conflict(ctx, current, "the file is locked with another lock ID")
         return _success(ctx, tx, row.file_id, bumps_version=True)
@@ -172,12 +195,21 @@ def unlock_and_relock(ctx: HostContext, req: WopiRequest) -> Reply:
         current = current_lock(ctx, row)
         if current is None:
             return _conflict(ctx, None, "the file is not locked")
+        if ctx.fault("relock-to-current-ignores-old-lock") and locks_match(ctx, presented, current, row.file_id):
+            # Read as a refresh of the lock X-WOPI-Lock names, without a look at X-WOPI-OldLock.
+            _hold(ctx, tx, row, current, _matched(ctx, row, current, presented))
+            return _success(ctx, tx, row.file_id)
         if not locks_match(ctx, old, current, row.file_id) and not ctx.fault("relock-ignores-old-lock"):
             if ctx.fault("relock-mismatch-unlocks"):
                 tx.clear_lock(row.file_id)
             return _conflict(ctx, current, "X-WOPI-OldLock does not match the current lock")
         new = _stored_form(ctx, presented)
-        tx.set_lock(row.file_id, new, _expiry(ctx))
+        if ctx.fault("locks-shared"):
+            # Only the old lock is swapped; the others stay held.
+            shared_locks.release(ctx, tx, row, current, _matched(ctx, row, current, old))
+            shared_locks.take(ctx, tx, row, None, new, _expiry(ctx))
+        else:
+            tx.set_lock(row.file_id, new, _expiry(ctx))
         if ctx.fault("relock-keeps-old-lock") and new != current:
             ctx.retired_locks[row.file_id] = (current, new)
         return _success(ctx, tx, row.file_id)
@@ -223,7 +255,7 @@ def refresh_lock(ctx: HostContext, req: WopiRequest) -> Reply:
             if ctx.fault("refused-refresh-clears-lock"):
                 tx.clear_lock(row.file_id)
             return _conflict(ctx, current, "the file is locked with another lock ID")
-        tx.set_lock(row.file_id, current, _expiry(ctx))
+        _hold(ctx, tx, row, current, _matched(ctx, row, current, presented))
         return _success(ctx, tx, row.file_id)
 
 
@@ -242,7 +274,11 @@ def unlock(ctx: HostContext, req: WopiRequest) -> Reply:
             return _conflict(ctx, None, "the file is not locked")
         if not locks_match(ctx, presented, current, row.file_id) and not ctx.fault("unlock-ignores-lock-id"):
             return _conflict(ctx, current, "the file is locked with another lock ID")
-        _release(ctx, tx, row.file_id, current)
+        if ctx.fault("locks-shared"):
+            # Only the lock named is released: the file stays locked while another is held.
+            shared_locks.release(ctx, tx, row, current, _matched(ctx, row, current, presented))
+        else:
+            _release(ctx, tx, row.file_id, current)
         return _success(ctx, tx, row.file_id, bumps_version=True)
 
 

@@ -68,6 +68,7 @@ class ReferenceHost:
         data_dir: str | os.PathLike[str] | None = None,
         port: int = 0,
         relative_writes: bool = True,
+        containers: bool = True,
         discovery_xml: str | None = None,
         api_key: str = DEFAULT_API_KEY,
         docs_secret: str | None = None,
@@ -82,6 +83,8 @@ class ReferenceHost:
         self.docs = DocsSide(secret=docs_secret) if docs_secret else DocsSide()
         # False: a host that has SupportsUpdate but no PutRelativeFile (UserCanNotWriteRelative=true, 501s).
         self.relative_writes = relative_writes
+        # False: a host without containers or ecosystem (CheckFileInfo declares neither; their endpoints 404).
+        self.containers = containers
         self.lock_ttl = lock_ttl
         self.max_put_size = max_put_size
         self.token_ttl = token_ttl
@@ -108,7 +111,8 @@ class ReferenceHost:
         try:
             store = Store(data_dir)
             ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl,
-                              relative_writes=self.relative_writes, api_key=self.api_key,
+                              relative_writes=self.relative_writes, containers=self.containers,
+                              api_key=self.api_key,
                               proof_keys=self.proof_keys, docs=self.docs)
             server = BackgroundServer(self._wsgi_app(ctx), self.port)
         except BaseException:

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep state in DIR (default: a temporary directory removed on exit)")
     parser.add_argument("--no-relative-writes", dest="relative_writes", action="store_false",
                         help="declare UserCanNotWriteRelative=true and answer every PutRelativeFile with 501")
+    parser.add_argument("--no-containers", dest="containers", action="store_false",
+                        help="be a host without containers and ecosystem, as most are (CheckFileInfo declares "
+                             "neither; their endpoints answer 404)")
     parser.add_argument("--discovery", metavar="URL|FILE",
                         help="an office client's WOPI discovery document (e.g. http://127.0.0.1:8090/hosting/"
                              "discovery from `wopi-validator discovery --serve`): its proof keys are then "
@@ -148,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         discovery = _load_discovery(args.discovery) if args.discovery else None
         host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
                              data_dir=args.data_dir, port=args.port, discovery_xml=discovery, api_key=args.api_key,
-                             relative_writes=args.relative_writes, docs_secret=args.docs_secret)
+                             relative_writes=args.relative_writes, containers=args.containers,
+                             docs_secret=args.docs_secret)
         host.set_document_server(args.document_server)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc

@@ -53,11 +53,6 @@ def _update(target: Target, files: SandboxFiles, check: Checker) -> None:
     check.status(sandbox.client.put_file(body), 200, RULE, "PutFile on an unlocked 0-byte file (SupportsUpdate)")
     check.must(get_bytes(sandbox.client, check, RULE, "GetFile after PutFile") == body, RULE,
                "PutFile answered 200 but the file does not hold the new content")
-    if target.capabilities.declares("UserCanNotWriteRelative"):
-        return  # PUTREL.UNSUPPORTED.501 holds such a host to its 501s
-    response = sandbox.client.put_relative_file(body, suggested=target.unique_name("caps", target.extension))
-    track_created_file(files, response)
-    check.status(response, 200, RULE, "PutRelativeFile (SupportsUpdate without UserCanNotWriteRelative=true)")
 
 
 def _rename(target: Target, files: SandboxFiles, check: Checker) -> None:
@@ -105,3 +100,22 @@ def test_declared_capability_works(wopi_target, wopi_new_file, wopi_check, capab
     if not wopi_target.capabilities.declares(capability):
         pytest.skip(f"the host does not declare {capability} in CheckFileInfo, so there is no promise to check")
     EXERCISES[capability](wopi_target, wopi_new_file, wopi_check)
+
+
+@pytest.mark.wopi_rule(RULE)
+def test_declared_update_without_cannot_write_relative_makes_putrelativefile_work(wopi_target, wopi_seed,
+                                                                                 wopi_new_file, wopi_check):
+    # SupportsUpdate promises PutRelativeFile too, unless UserCanNotWriteRelative=true (then
+    # PUTREL.UNSUPPORTED.501 holds the host to its 501s). PutRelativeFile never changes its source, so the
+    # seed is the source: the promise is judged on a host where no other file can be made.
+    caps = wopi_target.capabilities
+    if not caps.declares("SupportsUpdate"):
+        pytest.skip("the host does not declare SupportsUpdate in CheckFileInfo, so there is no promise to check")
+    if caps.declares("UserCanNotWriteRelative"):
+        pytest.skip("the host declares UserCanNotWriteRelative=true: PutRelativeFile is not promised "
+                    "(PUTREL.UNSUPPORTED.501 checks its 501s)")
+    suggestion = wopi_target.unique_name("caps", wopi_target.extension)
+    response = wopi_seed.put_relative_file(b"made because the host declares SupportsUpdate\n", suggested=suggestion)
+    track_created_file(wopi_new_file, response)
+    wopi_check.status(response, 200, RULE, f"PutRelativeFile in suggested mode ({suggestion!r}) from the seed: the "
+                      "host declares SupportsUpdate and not UserCanNotWriteRelative=true")

@@ -4,6 +4,11 @@ Suggested mode (X-WOPI-SuggestedTarget) lets the host pick a free, legal name; s
 (X-WOPI-RelativeTarget) uses the name exactly or fails. Every file a test makes the host create is
 registered with ``wopi_new_file`` (``put_relative`` / ``track_created_file``), so it is deleted after the
 test, also when a check fails. Names start with this run's prefix, so no test touches another run's files.
+
+PutRelativeFile never changes its source, so the seed is the source: these tests need no file made
+beforehand, and judge PutRelativeFile on a host where it is the only way of making files and is broken.
+The exceptions suggest the source's own name, which a faulty host overwrites: their source is a
+sandbox file, never the user's seed.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from wopi_validator.client import utf7, utf7_dotnet
+from wopi_validator.client import file_id_of, utf7, utf7_dotnet
 from wopi_validator.suite.steps import (
     base_file_name,
     check_file_info,
@@ -25,7 +30,6 @@ from wopi_validator.suite.steps import (
     take_lock,
     track_created_file,
 )
-from wopi_validator.target import file_id_of
 
 CONTENT = b"wopi-validator: a file made by PutRelativeFile\n"
 OTHER_CONTENT = b"wopi-validator: different content for the same name\n"
@@ -50,10 +54,10 @@ def _decoded(header: str | None) -> str | None:
 
 @pytest.mark.wopi_rule("PUTREL.SUGGESTED.EXT")
 @pytest.mark.wopi_requires("PutRelativeFile")
-def test_suggested_extension_ends_the_returned_name(wopi_new_file, wopi_file, wopi_check):
-    source_name = base_file_name(wopi_file.client, wopi_check, "CFI.200.JSON", "CheckFileInfo of the source file")
+def test_suggested_extension_ends_the_returned_name(wopi_new_file, wopi_seed, wopi_check):
+    source_name = base_file_name(wopi_seed, wopi_check, "CFI.200.JSON", "CheckFileInfo of the source file")
     action = f"PutRelativeFile with X-WOPI-SuggestedTarget {NEW_EXT!r} (an extension only)"
-    created = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.SUGGESTED.EXT", action, CONTENT,
+    created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.SUGGESTED.EXT", action, CONTENT,
                            suggested=NEW_EXT)
     wopi_check.must(created.name.endswith(NEW_EXT), "PUTREL.SUGGESTED.EXT",
                     f"{action}: Name is {created.name!r}; it must end with {NEW_EXT!r}", created.response)
@@ -65,10 +69,10 @@ def test_suggested_extension_ends_the_returned_name(wopi_new_file, wopi_file, wo
 
 @pytest.mark.wopi_rule("PUTREL.SUGGESTED.UNIQUE")
 @pytest.mark.wopi_requires("PutRelativeFile")
-def test_suggested_full_name_is_accepted_with_its_extension(wopi_target, wopi_new_file, wopi_file, wopi_check):
+def test_suggested_full_name_is_accepted_with_its_extension(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     suggestion = wopi_target.unique_name("suggested", NEW_EXT)
     action = f"PutRelativeFile with X-WOPI-SuggestedTarget {suggestion!r} (a free name)"
-    created = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.SUGGESTED.UNIQUE", action, CONTENT,
+    created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.SUGGESTED.UNIQUE", action, CONTENT,
                            suggested=suggestion)
     wopi_check.must(created.name.endswith(NEW_EXT), "PUTREL.SUGGESTED.UNIQUE",
                     f"{action}: Name is {created.name!r}; the host may change the name but must keep {NEW_EXT!r}",
@@ -78,6 +82,7 @@ def test_suggested_full_name_is_accepted_with_its_extension(wopi_target, wopi_ne
 @pytest.mark.wopi_rule("PUTREL.SUGGESTED.UNIQUE")
 @pytest.mark.wopi_requires("PutRelativeFile")
 def test_suggested_name_clash_gets_another_name_and_overwrites_nothing(wopi_new_file, wopi_file, wopi_check):
+    # The source's own name is suggested, which a faulty host overwrites: the source is a sandbox file.
     existing = base_file_name(wopi_file.client, wopi_check, "CFI.200.JSON", "CheckFileInfo of the existing file")
     original = get_bytes(wopi_file.client, wopi_check, "GETFILE.200", "GetFile of the existing file")
     names = []
@@ -106,11 +111,11 @@ def test_suggested_name_clash_gets_another_name_and_overwrites_nothing(wopi_new_
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("overwrite", [None, "False", "True"], ids=["no-overwrite-header", "overwrite-False",
                                                                      "overwrite-True"])
-def test_specific_name_is_used_exactly(wopi_target, wopi_new_file, wopi_file, wopi_check, overwrite):
+def test_specific_name_is_used_exactly(wopi_target, wopi_new_file, wopi_seed, wopi_check, overwrite):
     # Capitals and a space: a host that normalises names (case, spaces) changes them.
     name = wopi_target.unique_name("Made Up Name", NEW_EXT)
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {name!r} (a free name), overwrite header {overwrite}"
-    created = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.RELATIVE.EXACT", action, CONTENT,
+    created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT", action, CONTENT,
                            relative=name, overwrite=overwrite)
     wopi_check.must(created.name == name, "PUTREL.RELATIVE.EXACT",
                     f"{action}: Name is {created.name!r}; specific mode must use the name exactly", created.response)
@@ -123,12 +128,12 @@ def test_specific_name_is_used_exactly(wopi_target, wopi_new_file, wopi_file, wo
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("overwrite", [None, "False", "false"], ids=["no-overwrite-header", "overwrite-False",
                                                                       "overwrite-false"])
-def test_existing_specific_name_without_overwrite_gets_409(wopi_target, wopi_new_file, wopi_file, wopi_check,
+def test_existing_specific_name_without_overwrite_gets_409(wopi_target, wopi_new_file, wopi_seed, wopi_check,
                                                            overwrite):
     name = wopi_target.unique_name("conflict", NEW_EXT)
-    first = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.RELATIVE.EXACT",
+    first = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT",
                          f"PutRelativeFile creating {name!r}", CONTENT, relative=name)
-    response = wopi_file.client.put_relative_file(OTHER_CONTENT, relative=name, overwrite=overwrite)
+    response = wopi_seed.put_relative_file(OTHER_CONTENT, relative=name, overwrite=overwrite)
     track_created_file(wopi_new_file, response)
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {name!r} (exists), overwrite header {overwrite}"
     wopi_check.status(response, 409, "PUTREL.RELATIVE.CONFLICT.409", action)
@@ -147,15 +152,15 @@ def test_existing_specific_name_without_overwrite_gets_409(wopi_target, wopi_new
 @pytest.mark.wopi_rule("PUTREL.RELATIVE.OVERWRITE", "CFI.VERSION.CHANGES")
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("overwrite", ["True", "true"])
-def test_existing_specific_name_with_overwrite_is_replaced(wopi_target, wopi_new_file, wopi_file, wopi_check,
+def test_existing_specific_name_with_overwrite_is_replaced(wopi_target, wopi_new_file, wopi_seed, wopi_check,
                                                            overwrite):
     name = wopi_target.unique_name("overwrite", NEW_EXT)
-    first = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.RELATIVE.EXACT",
+    first = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT",
                          f"PutRelativeFile creating {name!r}", CONTENT, relative=name)
     version_before = current_version(first.file.client, wopi_check)
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {name!r} (exists) and X-WOPI-OverwriteRelativeTarget: " \
              f"{overwrite}"
-    second = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.RELATIVE.OVERWRITE", action,
+    second = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.OVERWRITE", action,
                           OTHER_CONTENT, relative=name, overwrite=overwrite)
     info = check_file_info(second.file.client, wopi_check, "CheckFileInfo through the returned Url")
     wopi_check.must(info.get("BaseFileName") == name, "PUTREL.RELATIVE.OVERWRITE",
@@ -170,13 +175,13 @@ def test_existing_specific_name_with_overwrite_is_replaced(wopi_target, wopi_new
 
 @pytest.mark.wopi_rule("PUTREL.RELATIVE.OVERWRITE")
 @pytest.mark.wopi_requires("PutRelativeFile", "SupportsLocks")
-def test_overwriting_a_locked_target_gets_409_with_its_lock(wopi_target, wopi_new_file, wopi_file, wopi_check):
+def test_overwriting_a_locked_target_gets_409_with_its_lock(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     name = wopi_target.unique_name("locked-target", NEW_EXT)
-    target = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.RELATIVE.EXACT",
+    target = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT",
                           f"PutRelativeFile creating {name!r}", CONTENT, relative=name)
     lock = new_lock_id("target")
     take_lock(target.file.client, wopi_check, lock)
-    response = wopi_file.client.put_relative_file(OTHER_CONTENT, relative=name, overwrite="True")
+    response = wopi_seed.put_relative_file(OTHER_CONTENT, relative=name, overwrite="True")
     track_created_file(wopi_new_file, response)
     action = f"PutRelativeFile overwriting {name!r}, which is locked"
     wopi_check.status(response, 409, "PUTREL.RELATIVE.OVERWRITE", action)
@@ -189,9 +194,9 @@ def test_overwriting_a_locked_target_gets_409_with_its_lock(wopi_target, wopi_ne
 
 @pytest.mark.wopi_rule("PUTREL.BOTH.HEADERS")
 @pytest.mark.wopi_requires("PutRelativeFile")
-def test_both_target_headers_get_400_or_501(wopi_target, wopi_new_file, wopi_file, wopi_check):
-    response = wopi_file.client.put_relative_file(CONTENT, suggested=NEW_EXT,
-                                                  relative=wopi_target.unique_name("both", NEW_EXT))
+def test_both_target_headers_get_400_or_501(wopi_target, wopi_new_file, wopi_seed, wopi_check):
+    response = wopi_seed.put_relative_file(CONTENT, suggested=NEW_EXT,
+                                           relative=wopi_target.unique_name("both", NEW_EXT))
     track_created_file(wopi_new_file, response)
     wopi_check.status(response, {400, 501}, "PUTREL.BOTH.HEADERS",
                       "PutRelativeFile with both X-WOPI-SuggestedTarget and X-WOPI-RelativeTarget")
@@ -200,13 +205,15 @@ def test_both_target_headers_get_400_or_501(wopi_target, wopi_new_file, wopi_fil
 @pytest.mark.wopi_rule("PUTREL.URL.USABLE")
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("mode", ["specific", "suggested-clash"])
-def test_returned_url_opens_the_new_file_named_name(wopi_target, wopi_new_file, wopi_file, wopi_check, mode):
-    client = wopi_file.client
+def test_returned_url_opens_the_new_file_named_name(wopi_target, wopi_new_file, wopi_seed, wopi_check, mode):
     if mode == "specific":
+        client = wopi_seed
         wanted = wopi_target.unique_name("url", NEW_EXT)
         options = {"relative": wanted}
     else:
-        # A clash makes the host pick the final name: Name and BaseFileName must both be that one.
+        # A clash makes the host pick the final name: Name and BaseFileName must both be that one. The
+        # source's own name is suggested, which a faulty host overwrites: the source is a sandbox file.
+        client = wopi_new_file().client
         wanted = base_file_name(client, wopi_check, "CFI.200.JSON", "CheckFileInfo of the source file")
         options = {"suggested": wanted}
     action = f"PutRelativeFile ({mode} mode, {wanted!r})"
@@ -235,12 +242,12 @@ SPELLINGS = {"utf7-direct": utf7, "utf7-dotnet": utf7_dotnet}
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("spelling", list(SPELLINGS))
 @pytest.mark.parametrize("label", list(NAMES))
-def test_specific_names_round_trip_decoded(wopi_target, wopi_new_file, wopi_file, wopi_check, label, spelling):
+def test_specific_names_round_trip_decoded(wopi_target, wopi_new_file, wopi_seed, wopi_check, label, spelling):
     characters, may_be_illegal = NAMES[label]
     name = wopi_target.unique_name(characters, NEW_EXT)
     wire = SPELLINGS[spelling](name)
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {wire!r} ({spelling} UTF-7 of {name!r})"
-    response = wopi_file.client.put_relative_file(CONTENT, relative=wire, encode_names=False)
+    response = wopi_seed.put_relative_file(CONTENT, relative=wire, encode_names=False)
     created = track_created_file(wopi_new_file, response)
     if response.status == 400 and may_be_illegal:
         wopi_check.note("PUTREL.NAME.ENCODING", f"{action}: the host refused the name with 400 (allowed for names "
@@ -260,9 +267,9 @@ def test_specific_names_round_trip_decoded(wopi_target, wopi_new_file, wopi_file
 
 @pytest.mark.wopi_rule("PUTREL.NAME.ENCODING")
 @pytest.mark.wopi_requires("PutRelativeFile")
-def test_illegal_specific_name_gets_400(wopi_target, wopi_new_file, wopi_file, wopi_check):
+def test_illegal_specific_name_gets_400(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     name = wopi_target.unique_name('bad/na:me*?"<>|', NEW_EXT)
-    response = wopi_file.client.put_relative_file(CONTENT, relative=name)
+    response = wopi_seed.put_relative_file(CONTENT, relative=name)
     created = track_created_file(wopi_new_file, response)
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {name!r} (characters most file systems refuse)"
     if exact_name_or_400(wopi_check, response, created, name, "PUTREL.NAME.ENCODING", action):
@@ -274,10 +281,10 @@ def test_illegal_specific_name_gets_400(wopi_target, wopi_new_file, wopi_file, w
 
 @pytest.mark.wopi_rule("PUTREL.NAME.ENCODING")
 @pytest.mark.wopi_requires("PutRelativeFile")
-def test_suggested_illegal_name_is_adjusted_not_refused(wopi_target, wopi_new_file, wopi_file, wopi_check):
+def test_suggested_illegal_name_is_adjusted_not_refused(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     suggestion = wopi_target.unique_name('bad/na:me*?"<>|', NEW_EXT)
     action = f"PutRelativeFile with X-WOPI-SuggestedTarget {suggestion!r}"
-    created = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.NAME.ENCODING",
+    created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.NAME.ENCODING",
                            action + " (suggested mode never answers 400 or 409)", CONTENT, suggested=suggestion)
     wopi_check.must("/" not in created.name, "PUTREL.NAME.ENCODING",
                     f"{action}: Name {created.name!r} still holds a '/'", created.response)
@@ -285,10 +292,10 @@ def test_suggested_illegal_name_is_adjusted_not_refused(wopi_target, wopi_new_fi
 
 @pytest.mark.wopi_rule("PUTREL.NAME.ENCODING")
 @pytest.mark.wopi_requires("PutRelativeFile")
-def test_name_longer_than_512_characters_gets_200_or_400(wopi_target, wopi_new_file, wopi_file, wopi_check):
+def test_name_longer_than_512_characters_gets_200_or_400(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     prefix = wopi_target.unique_name("long", "")
     name = prefix + "x" * (LONGEST_NAME + 8 - len(prefix) - len(NEW_EXT)) + NEW_EXT
-    response = wopi_file.client.put_relative_file(CONTENT, relative=name)
+    response = wopi_seed.put_relative_file(CONTENT, relative=name)
     track_created_file(wopi_new_file, response)
     wopi_check.status(response, {200, 400}, "PUTREL.NAME.ENCODING",
                       f"PutRelativeFile with a {len(name)}-character X-WOPI-RelativeTarget")
@@ -296,9 +303,9 @@ def test_name_longer_than_512_characters_gets_200_or_400(wopi_target, wopi_new_f
 
 @pytest.mark.wopi_rule("PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile")
-def test_putrelative_answer_carries_host_view_and_edit_urls(wopi_target, wopi_new_file, wopi_file, wopi_check):
+def test_putrelative_answer_carries_host_view_and_edit_urls(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     action = "PutRelativeFile in suggested mode"
-    created = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.SUGGESTED.UNIQUE", action, CONTENT,
+    created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.SUGGESTED.UNIQUE", action, CONTENT,
                            suggested=wopi_target.unique_name("host-urls", NEW_EXT))
     for key in ("HostViewUrl", "HostEditUrl"):
         value = created.body.get(key)
