@@ -210,3 +210,25 @@ def test_a_static_token_about_to_expire_is_named_at_the_start():
                                   token_ttl=int(time.time() * 1000) + 30_000))
     assert "expires in" in (running.token_warning() or "")
     running.close()
+
+
+def test_a_pasted_jwt_without_a_ttl_is_read_for_its_expiry():
+    import base64
+    import json
+    import time
+
+    from wopi_validator.tokens import jwt_expiry_ms
+
+    exp = int(time.time()) + 30
+
+    def jwt(claims: object) -> str:
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        return f"eyJhbGciOiJIUzI1NiJ9.{body}.c2lnbmF0dXJl"
+
+    assert jwt_expiry_ms(jwt({"exp": exp})) == exp * 1000
+    others = ("plain-token", jwt({"sub": "x"}), jwt({"exp": "soon"}), jwt([1]), "a.%%%.b", jwt({"exp": True}))
+    assert [jwt_expiry_ms(token) for token in others] == [0] * len(others)
+    running = Target(TargetConfig(target="http://127.0.0.1:9/wopi/files/x", token=jwt({"exp": exp})))
+    assert running.seed_token.ttl == exp * 1000 and not running.seed_token.ttl_from_host
+    assert "expires in" in (running.token_warning() or "")
+    running.close()

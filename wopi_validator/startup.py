@@ -17,7 +17,14 @@ from wopi_validator.client import DEFAULT_TIMEOUT
 from wopi_validator.errors import UsageError
 from wopi_validator.proofkeys import ProofKeys, ProofSigner, load_keys
 from wopi_validator.target import Target
-from wopi_validator.tokens import FileToken, ProviderContext, ProviderSpec, build_provider, provider_spec
+from wopi_validator.tokens import (
+    FileToken,
+    ProviderContext,
+    ProviderSpec,
+    build_provider,
+    jwt_expiry_ms,
+    provider_spec,
+)
 
 
 def open_target(
@@ -64,7 +71,8 @@ def open_target(
         resolved = config_module.validate(merged)
         seed = FileToken(
             resolved.target, resolved.token,
-            issued.ttl if issued else resolved.token_ttl,
+            # A pasted JWT without --token-ttl: its exp claim says when the host stops taking it.
+            issued.ttl if issued else resolved.token_ttl or jwt_expiry_ms(resolved.token),
             issued.ttl_from_host if issued else resolved.token_ttl != 0,
             issued.refresh_token if issued else None,
         )

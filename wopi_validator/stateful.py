@@ -587,6 +587,7 @@ class WopiFileMachine(RuleBasedStateMachine):
             self.judge(expected, response, action)
             data = check.json_object(response, "PUTREL.URL.USABLE", action)
             returned, url = data.get("Name"), data.get("Url")
+            tracked = self.files.track_url(url, returned)  # first: a file made without a Url is found or listed
             check.must(isinstance(returned, str) and isinstance(url, str), "PUTREL.URL.USABLE",
                        f"{action}: Name is {returned!r} and Url is {type(url).__name__}; expected two strings",
                        response)
@@ -596,7 +597,6 @@ class WopiFileMachine(RuleBasedStateMachine):
             else:
                 check.must(returned.endswith(ext), "PUTREL.SUGGESTED.EXT",
                            f"{action}: the new file is named {returned!r}; expected it to end with {ext!r}", response)
-            tracked = self.files.track_url(url, returned)
             check.must(tracked is not None, "PUTREL.URL.USABLE",
                        f"{action}: the Url is not an http(s) URL with an access_token", response)
             assert tracked is not None

@@ -33,7 +33,7 @@ from wopi_validator.proofkeys import ProofSigner
 from wopi_validator.providers.static import StaticProvider
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.seedguard import SeedGuard
-from wopi_validator.tokens import CREATE_FILE, FileToken, TokenProvider
+from wopi_validator.tokens import CREATE_FILE, FileToken, TokenProvider, jwt_expiry_ms
 from wopi_validator.transcript import Transcript
 from wopi_validator.transport import HttpTransport
 from wopi_validator.verdicts import block
@@ -157,7 +157,8 @@ class Target:
     ) -> None:
         self.config = config
         self.seed_token = seed_token or FileToken(
-            config.target, config.token, config.token_ttl, ttl_from_host=config.token_ttl != 0
+            config.target, config.token, config.token_ttl or jwt_expiry_ms(config.token),
+            ttl_from_host=config.token_ttl != 0,
         )
         """The seed's token as issued: its access_token_ttl, and whether the host stated it."""
         self.provider: TokenProvider = provider or StaticProvider(self.seed_token)
@@ -417,7 +418,7 @@ class Target:
         created_name = body.get("Name") if isinstance(body.get("Name"), str) and body.get("Name") else name
         url = body.get("Url")
         if not isinstance(url, str) or not url:
-            url = self._find_by_name(transcript, created_name)
+            url = self.find_by_name(transcript, created_name)
             if url is None:
                 self.leftovers.append(Leftover(
                     created_name, "", 200,
@@ -452,7 +453,7 @@ class Target:
             return container
         return None
 
-    def _find_by_name(self, transcript: Transcript, name: str) -> str | None:
+    def find_by_name(self, transcript: Transcript, name: str) -> str | None:
         """The Url of a file of the seed's container with this name (a host that answered without one)."""
         container = self._container_of_seed(transcript)
         if container is None:
@@ -693,13 +694,28 @@ class SandboxFiles:
         return sandbox
 
     def track_url(self, url: Any, name: Any = "") -> SandboxFile | None:
-        """Track the file a WOPI Url (WOPISrc?access_token=...) names; None when it names no usable file."""
-        if not isinstance(url, str):
-            return None
-        wopi_src, token = split_url(url)
+        """Track the file a WOPI Url (WOPISrc?access_token=...) names; None when it names no usable file.
+
+        Call it with what a 200 answered: a file the host made without a usable Url is looked up by ``name`` in
+        the seed's container and removed after the test (still None: the answer's Url is not usable), or
+        listed as a leftover when it cannot be found.
+        """
+        wopi_src, token = split_url(url) if isinstance(url, str) else ("", None)
         if not token or not wopi_src.startswith(("http://", "https://")):
+            if isinstance(name, str) and name:
+                self._created_without_url(name)
             return None
         return self.track(wopi_src, token, name if isinstance(name, str) and name else identity.file_key(wopi_src))
+
+    def _created_without_url(self, name: str) -> None:
+        found = self.target.find_by_name(self.transcript, name)
+        src, token = split_url(found) if found else ("", None)
+        if token and src.startswith(("http://", "https://")) and not self.target.is_seed(src):
+            self.track(src, token, name)
+            return
+        self.target.leftovers.append(Leftover(
+            name, "", 200, "the host created it but answered without a usable Url, and it was not found by name in "
+            "the seed's container: remove it by hand"))
 
     def release_all(self) -> None:
         """Release every file, newest first; raise SandboxError naming those that could not be released."""

@@ -25,6 +25,8 @@ Third parties add providers with an entry point in the group
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -36,6 +38,7 @@ from typing import Any
 from wopi_validator.client import file_id_of
 from wopi_validator.config import load_toml
 from wopi_validator.errors import ProviderError, UsageError
+from wopi_validator.json_input import parse_json
 
 ENTRY_POINT_GROUP = "wopi_validator.providers"
 
@@ -53,6 +56,25 @@ CAPABILITIES: dict[str, str] = {
     ANY_FILE: "issue tokens for any file of the host",
     OTHER_USER: "issue a token for a second user",
 }
+
+
+def jwt_expiry_ms(token: str) -> int:
+    """The ``exp`` claim of a token that is a JWT, in ms since the epoch; 0 when it is not one or has none.
+
+    Read without verifying the signature: it only tells when the host will stop taking the token (many hosts
+    issue JWTs as access tokens and state no access_token_ttl elsewhere).
+    """
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1] or len(parts[1]) > 8192:
+        return 0
+    try:
+        payload = parse_json(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return 0
+    exp = payload.get("exp") if isinstance(payload, dict) else None
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not 0 < exp < 10**11:
+        return 0
+    return int(exp * 1000)
 
 
 @dataclass(frozen=True)

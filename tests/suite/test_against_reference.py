@@ -182,7 +182,7 @@ def test_lock_expiry_passes_with_a_declared_lock_ttl(tmp_path):
 # detection of these is also checked in test_stateful_faults.py).
 STATEFUL_TEST = "test_file_and_lock_operations_follow_the_model"
 FOUND_BY_SEQUENCES = {"refresh-revives-lock", "relock-keeps-old-lock", "lock-spaces-collapsed",
-                      "putfile-released-lock-accepted", "lock-race", "relock-to-current-ignores-old-lock"}
+                      "putfile-released-lock-accepted", "lock-race"}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

@@ -93,3 +93,16 @@ def test_with_seed_writes_locks_and_saves_are_judged_on_the_seed(tmp_path):
     # A test needing a second file, or renaming or deleting its file, is blocked: the seed serves one test at once.
     assert seed.name == "seed.wopitest" and seed.lock is None and content == b"wopi-validator seed file\n"
     assert code in {0, 1}
+
+
+def test_what_a_run_cannot_remove_is_listed_by_name_and_status(tmp_path):
+    # Files created without a Url (found by name in the container) and locks that do not exclude each other.
+    with ReferenceHost(faults=["putrel-no-url", "locks-shared"]) as host:
+        code, summary = run_on_host(tmp_path, host, "-k", "not test_file_and_lock_operations", "-m", "not onlyoffice")
+        left_on_host = [f for f in host.list_files() if f.name != "seed.wopitest"]
+        (seed,) = [f for f in host.list_files() if f.name == "seed.wopitest"]
+    listed = {entry["name"] for entry in summary["leftovers"]}
+    assert {f.name for f in left_on_host} <= listed, "a file the run made stayed on the host unlisted"
+    assert all(isinstance(entry["status"], int | None) and entry["detail"] for entry in summary["leftovers"])
+    assert seed.lock is None
+    assert code == 1

@@ -321,3 +321,17 @@ def test_an_expired_lock_behaves_as_no_lock(wopi_target, wopi_file, wopi_check):
     response = client.lock(new_lock_id("after-expiry"))
     wopi_check.status(response, 200, "LOCK.EXPIRY",
                       f"Lock with a new ID {ttl + 0.5:g} s after a lock with a TTL of {ttl:g} s was taken")
+
+
+@pytest.mark.wopi_rule("RELOCK.ATOMIC")
+def test_unlock_and_relock_to_the_current_lock_with_a_wrong_old_lock_is_refused(wopi_file, wopi_check):
+    # A host that reads an UnlockAndRelock whose new lock is the current one as a refresh never looks at
+    # X-WOPI-OldLock: a client holding a stale lock ID would be told it holds the lock.
+    client = wopi_file.client
+    lock = new_lock_id()
+    take_lock(client, wopi_check, lock)
+    action = "UnlockAndRelock to the current lock with a wrong old lock"
+    response = client.unlock_and_relock(lock, new_lock_id("wrong-old"))
+    wopi_check.status(response, 409, "RELOCK.ATOMIC", action)
+    wopi_check.lock_header(response, lock, "LOCK.MISMATCH.409", action)
+    still_locked_with(client, wopi_check, lock, "RELOCK.ATOMIC", f"a refused {action}")
