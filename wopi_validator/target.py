@@ -41,6 +41,8 @@ from wopi_validator.verdicts import block
 DEFAULT_CONTENT = b"wopi-validator sandbox file\n"
 REISSUE_MARGIN_MS = 60_000
 """The seed's token is re-issued when the host's access_token_ttl is less than this away."""
+REISSUE_PAUSE_MS = 5_000
+"""The least time between two tries to re-issue the seed's token."""
 TYPICAL_RUN_SECONDS = 600
 SEED_WRITES = "the seed file (seed writes allowed)"
 """The last way to get a writable file, named in notes and causes."""
@@ -191,6 +193,7 @@ class Target:
         """Per way of naming a new file (the security name probes' modes): None when a plain name works there,
         else what the host answered (the probes through that mode are then blocked)."""
         self._token_issued_ms = time.time() * 1000
+        self._next_reissue_ms = 0.0
         self.ledger: Ledger | None = None
         """Where created files are recorded until they are deleted (for `wopi-validator cleanup`)."""
         self.host_identity: dict[str, str] = {}
@@ -221,10 +224,13 @@ class Target:
         now_ms = time.time() * 1000
         # Within a minute of the end, or within the last half of a shorter life: never a re-issue per request.
         margin = min(REISSUE_MARGIN_MS, (current.ttl - self._token_issued_ms) / 2)
-        if not current.ttl or current.ttl - now_ms > margin or self.provider.name == "static":
+        if not current.ttl or current.ttl - now_ms > margin or self.provider.name == "static" \
+                or now_ms < self._next_reissue_ms:
             return self.config.token
         with self._token_lock:
-            if self.seed_token is current:
+            if self.seed_token is current and now_ms >= self._next_reissue_ms:
+                # At most one try per few seconds, whatever the provider answers (an already expired token, say).
+                self._next_reissue_ms = now_ms + REISSUE_PAUSE_MS
                 try:
                     fresh = self.provider.issue(None)
                 except ProviderError:
@@ -543,8 +549,9 @@ class Target:
         """Remove every lock the test sent and delete the file (or hand the seed back, never deleted).
 
         A file is deleted only through the host under test's own origin, and only when its CheckFileInfo
-        name carries this run's prefix; what cannot be removed is listed in :attr:`leftovers` with the
-        host's answer, and stays in the ledger for ``wopi-validator cleanup``.
+        name carries this run's prefix or is the name the host gave it when the run created it (and is not the
+        seed's); what cannot be removed is listed in :attr:`leftovers` with the host's answer, and stays in the
+        ledger for ``wopi-validator cleanup``.
         """
         client = sandbox.client.for_file(sandbox.wopi_src, sandbox.token)
         client.transcript = transcript
