@@ -278,7 +278,8 @@ class Target:
             what = "the access token" if response.status != 404 else "the access token or the file id"
             raise TargetUnusable(
                 f"the host refused the first CheckFileInfo with {response.status}: check {what} "
-                "(tokens expire; get a fresh one with --wopi-token) and the file id in --wopi-target"
+                f"(tokens expire; get a fresh one with {option_name('token')}) and the file id in "
+                f"{option_name('target')}"
             )
         self.host_identity = {
             key: REDACTOR.text(value[:200])

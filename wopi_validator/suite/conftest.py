@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.target import Target
+from wopi_validator.target import Target, option_name
 
 # How a skip names the pseudo capabilities of Capabilities.missing.
 _DESCRIBED = {
@@ -24,7 +24,7 @@ def _skip_outside_its_profiles(request: pytest.FixtureRequest) -> None:
     profile = wopi_target.config.profile
     if profile not in marker.args:
         wanted = " or ".join(marker.args)
-        pytest.skip(f"checks an extension of {wanted}: runs only under --wopi-profile {wanted}; "
+        pytest.skip(f"checks an extension of {wanted}: runs only under {option_name('profile')} {wanted}; "
                     f"this run uses {profile}")
 
 

@@ -21,6 +21,7 @@ from wopi_validator.suite.steps import (
     still_locked_with,
     take_lock,
 )
+from wopi_validator.target import option_name
 
 pytestmark = pytest.mark.wopi_requires("SupportsLocks")
 
@@ -312,7 +313,8 @@ def test_concurrent_locks_with_different_ids_have_at_most_one_winner(request, wo
 def test_an_expired_lock_behaves_as_no_lock(wopi_target, wopi_file, wopi_check):
     ttl = wopi_target.config.lock_ttl
     if ttl is None:
-        pytest.skip("the host's lock expiry is unknown: declare it with --wopi-lock-ttl SECONDS to test LOCK.EXPIRY")
+        pytest.skip(f"the host's lock expiry is unknown: declare it with {option_name('lock-ttl')} SECONDS to test "
+                    "LOCK.EXPIRY")
     if ttl > LONGEST_LOCK_WAIT:
         pytest.skip(f"the declared lock TTL ({ttl:g} s) is longer than this suite waits ({LONGEST_LOCK_WAIT:g} s)")
     client = wopi_file.client
