@@ -71,7 +71,8 @@ PROVISIONING_STEPS = (RELATIVE, SUGGESTED, CREATE_CHILD, PROVIDER, SEED_WRITES)
 
 
 class _StepFailed(Exception):
-    """One way of making a file did not work; the message says what the host (or provider) answered."""
+    """One way of making a file did not work; the message says what the host (or provider) answered, without
+    naming the way (the caller puts its name in front, once)."""
 
     def __init__(self, reason: str, response: WopiResponse | None = None) -> None:
         super().__init__(reason)
@@ -416,11 +417,11 @@ class Target:
         response = client.put_relative_file(content, suggested=name) if suggested else \
             client.put_relative_file(content, relative=name)
         if response.status != 200:
-            raise _StepFailed(f"PutRelativeFile ({mode}) answered {response.status}", response)
+            raise _StepFailed(f"answered {response.status}", response)
         try:
             body = response.json()
         except ValueError as exc:
-            raise _StepFailed(f"PutRelativeFile ({mode}) answered 200 but {exc}", response) from None
+            raise _StepFailed(f"answered 200 but {exc}", response) from None
         body = body if isinstance(body, dict) else {}
         created_name = body.get("Name") if isinstance(body.get("Name"), str) and body.get("Name") else name
         url = body.get("Url")
@@ -431,12 +432,12 @@ class Target:
                     created_name, "", 200,
                     f"PutRelativeFile ({mode}) created it but answered without a Url, and it could not be found "
                     "in the seed's container: remove it by hand"))
-                raise _StepFailed(f"PutRelativeFile ({mode}) answered 200 without a Url", response)
+                raise _StepFailed("answered 200 without a Url", response)
         wopi_src, token = split_url(url)
         if not token:
-            raise _StepFailed(f"PutRelativeFile ({mode}) answered a Url without an access_token", response)
+            raise _StepFailed("answered a Url without an access_token", response)
         if self.is_seed(wopi_src):
-            raise _StepFailed(f"PutRelativeFile ({mode}) answered with a Url naming the seed file", response)
+            raise _StepFailed("answered with a Url naming the seed file", response)
         return self._created(transcript, wopi_src, token, created_name, SUGGESTED if suggested else RELATIVE)
 
     def _container_of_seed(self, transcript: Transcript) -> WopiClient | None:
@@ -482,20 +483,20 @@ class Target:
         name = self.unique_name()
         response = container.create_child_file(relative=name)
         if response.status != 200:
-            raise _StepFailed(f"CreateChildFile answered {response.status}", response)
+            raise _StepFailed(f"answered {response.status}", response)
         try:
             url = response.json().get("Url")
         except (ValueError, AttributeError):
             url = None
         wopi_src, token = split_url(url) if isinstance(url, str) else ("", None)
         if not token or self.is_seed(wopi_src):
-            raise _StepFailed("CreateChildFile answered 200 without a usable Url", response)
+            raise _StepFailed("answered 200 without a usable Url", response)
         sandbox = self._created(transcript, wopi_src, token, name, CREATE_CHILD)
         if content:
             written = self._write_new(sandbox.client, content)
             if written.status != 200:
                 self.release(sandbox, transcript)
-                raise _StepFailed(f"CreateChildFile worked but the PutFile of its content answered "
+                raise _StepFailed(f"worked, but the PutFile of its content answered "
                                   f"{written.status}", written)
         return sandbox
 

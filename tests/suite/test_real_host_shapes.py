@@ -71,8 +71,8 @@ def test_no_way_to_make_files_blocks_with_one_cause_and_judges_what_reads(tmp_pa
     assert [test["id"] for test in summary["tests"] if test["verdict"] == "error"] == []
     (cause,) = [entry for entry in summary["blocked"] if "no file could be created" in entry["cause"]]
     assert len(cause["tests"]) > 50
-    assert "PutRelativeFile (specific name) answered 501" in cause["cause"]
-    assert "PutRelativeFile (suggested name) answered 501" in cause["cause"]
+    assert "PutRelativeFile (specific name): answered 501" in cause["cause"]
+    assert "PutRelativeFile (suggested name): answered 501" in cause["cause"]
     assert out.count("no file could be created") == 1, "the cause is printed once"
     for rule in NEED_NO_NEW_FILE:
         assert summary["rules"][rule]["verdict"] == "pass", rule
