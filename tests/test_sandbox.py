@@ -11,6 +11,7 @@ from wopi_validator.config import TargetConfig
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.target import SEED_WRITES, SandboxFiles, Target
 from wopi_validator.transcript import Transcript
+from wopi_validator.unlocking import MAX_REPORTED_LOCKS, remove_locks
 from wopi_validator.verdicts import Blocked
 
 from .rawserver import RawServer
@@ -77,26 +78,26 @@ class _UnlockRecorder:
 def test_lock_removal_goes_past_a_400_for_a_lock_the_host_never_took():
     # The test sent "held" first, then a 16 KiB lock ID the host refused; Unlock tries the newest first.
     client = _UnlockRecorder({"huge": (400, ""), "held": (200, "")})
-    Target._remove_locks(client, ["held", "huge"], follow_reported=False)
+    remove_locks(client, ["held", "huge"], follow_reported=False)
     assert client.tried == ["huge", "held"]
 
 
 def test_lock_removal_stops_when_the_file_is_gone_or_not_locked():
     gone = _UnlockRecorder({"b": (404, ""), "a": (200, "")})
-    Target._remove_locks(gone, ["a", "b"], follow_reported=True)
+    remove_locks(gone, ["a", "b"], follow_reported=True)
     assert gone.tried == ["b"]
     unlocked = _UnlockRecorder({"b": (409, ""), "a": (200, "")})
-    Target._remove_locks(unlocked, ["a", "b"], follow_reported=True)
+    remove_locks(unlocked, ["a", "b"], follow_reported=True)
     assert unlocked.tried == ["b"]
 
 
 def test_lock_removal_tries_every_lock_the_run_sent_past_a_200():
     # A host with shared locks: each Unlock releases one of them, and both answer 200.
     shared = _UnlockRecorder({"a": (200, ""), "b": (200, ""), "c": (409, "")})
-    Target._remove_locks(shared, ["a", "b", "c"], follow_reported=False)
+    remove_locks(shared, ["a", "b", "c"], follow_reported=False)
     assert shared.tried == ["c", "b"] or shared.tried == ["c"]
     both = _UnlockRecorder({"a": (200, ""), "b": (200, "")})
-    Target._remove_locks(both, ["a", "b"], follow_reported=False)
+    remove_locks(both, ["a", "b"], follow_reported=False)
     assert both.tried == ["b", "a"]
 
 
@@ -232,3 +233,15 @@ def test_a_pasted_jwt_without_a_ttl_is_read_for_its_expiry():
     assert running.seed_token.ttl == exp * 1000 and not running.seed_token.ttl_from_host
     assert "expires in" in (running.token_warning() or "")
     running.close()
+
+
+def test_lock_removal_follows_at_most_a_few_locks_the_host_names():
+    class NewLockEachTime(_UnlockRecorder):
+        def unlock(self, lock: str) -> WopiResponse:
+            self.tried.append(lock)
+            return WopiResponse(status=409, headers={"X-WOPI-Lock": f"lock-{len(self.tried)}"}, body=b"", elapsed=0.0,
+                                exchange=None)
+
+    endless = NewLockEachTime({})
+    remove_locks(endless, ["mine"], follow_reported=True)
+    assert len(endless.tried) <= 2 + MAX_REPORTED_LOCKS

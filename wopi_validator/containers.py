@@ -17,6 +17,7 @@ from wopi_validator.client import WopiClient, file_id_of, split_token_url
 from wopi_validator.errors import SandboxError, TransportError
 from wopi_validator.leftovers import Leftover
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.unlocking import remove_locks
 
 if TYPE_CHECKING:
     from wopi_validator.target import SandboxFiles, Target
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 CONTAINERS_PATH = "/wopi/containers/"
 # Deeper than any test nests containers; a host that reports a container inside itself cannot loop us forever.
 MAX_DEPTH = 8
-_PROBE_LOCK = "wopi-validator-probe-for-the-current-lock"
 
 
 def is_container_url(url: str) -> bool:
@@ -60,9 +60,7 @@ def _remove_file(client: WopiClient) -> None:
     """Delete a file inside a container of ours; a lock (whoever took it) is found with a probe and released."""
     if client.delete_file().status != 409:
         return
-    current = client.unlock(_PROBE_LOCK).header("X-WOPI-Lock")
-    if current and current.strip():
-        client.unlock(current)
+    remove_locks(client, [], follow_reported=True)
     client.delete_file()
 
 

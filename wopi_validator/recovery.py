@@ -31,12 +31,12 @@ from wopi_validator.redaction import REDACTOR
 from wopi_validator.seedguard import recover_seeds
 from wopi_validator.transcript import Transcript
 from wopi_validator.transport import HttpTransport
+from wopi_validator.unlocking import remove_locks
 
 if TYPE_CHECKING:
     from wopi_validator.target import Target
 
 _NAME_MARK = "wopi-validator-"
-_PROBE_LOCK = "wopi-validator-probe-for-the-current-lock"
 
 
 def _answer(response: WopiResponse, operation: str) -> str:
@@ -67,23 +67,9 @@ def remove_created_file(client: WopiClient, locks: list[str]) -> str | None:
     if isinstance(name, str) and not name.startswith(_NAME_MARK):
         return f"not deleted: CheckFileInfo names it {REDACTOR.text(name)[:200]!r}, not a name wopi-validator gives"
     if body.get("SupportsLocks") is not False:
-        for lock in locks:  # every id: a host with shared locks holds several
-            client.unlock(lock)
-        _unlock_reported(client)
+        remove_locks(client, locks, follow_reported=True)  # every id: a host with shared locks holds several
     answer = client.delete_file()
     return None if answer.status in {200, 404} else _answer(answer, "DeleteFile")
-
-
-def _unlock_reported(client: WopiClient, rounds: int = 3) -> None:
-    """Any lock left on a file the run created is the run's: an Unlock nobody holds makes the host name it."""
-    tried: set[str] = set()
-    for _ in range(rounds):
-        answer = client.unlock(_PROBE_LOCK)
-        current = (answer.header("X-WOPI-Lock") or "").strip()
-        if answer.status != 409 or not current or current in tried:
-            return
-        tried.add(current)
-        client.unlock(current)
 
 
 def clean_ledger(ledger: Ledger, settings: ClientSettings, transport: HttpTransport) -> tuple[list[str], bool]:

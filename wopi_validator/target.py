@@ -36,6 +36,7 @@ from wopi_validator.seedguard import SeedGuard
 from wopi_validator.tokens import CREATE_FILE, FileToken, TokenProvider, jwt_expiry_ms
 from wopi_validator.transcript import Transcript
 from wopi_validator.transport import HttpTransport
+from wopi_validator.unlocking import remove_locks
 from wopi_validator.verdicts import block
 
 DEFAULT_CONTENT = b"wopi-validator sandbox file\n"
@@ -559,7 +560,7 @@ class Target:
         client.transcript = transcript
         if sandbox.is_seed:
             try:
-                self._remove_locks(client, sandbox.client.locks_sent, follow_reported=False)
+                remove_locks(client, sandbox.client.locks_sent, follow_reported=False)
             finally:
                 self._seed_lock.release()
             return
@@ -586,7 +587,7 @@ class Target:
             self._left(sandbox, info.status, problem + ": not deleted")
             return
         journaled = self.ledger.locks_of(sandbox.wopi_src) if self.ledger is not None else []
-        self._remove_locks(client, [*journaled, *sandbox.client.locks_sent], follow_reported=True)
+        remove_locks(client, [*journaled, *sandbox.client.locks_sent], follow_reported=True)
         response = client.delete_file()
         if response.status == 200 or (response.status == 404 and not foreign):
             self._forget(sandbox.wopi_src)
@@ -617,34 +618,6 @@ class Target:
         leftover = Leftover(sandbox.name, REDACTOR.text(sandbox.wopi_src), status, detail)
         self.leftovers[:] = [known for known in self.leftovers if known.wopi_src != leftover.wopi_src]
         self.leftovers.append(leftover)
-
-    @staticmethod
-    def _remove_locks(client: WopiClient, locks: list[str], follow_reported: bool) -> None:
-        """Unlock with every lock id the run sent to the file, newest first: a host with shared locks holds
-        several, so a 200 does not end the search; a 409 with an empty X-WOPI-Lock (not locked) or a 404
-        (gone) does."""
-        tried: set[str] = set()
-        candidates = list(reversed(locks))
-        if follow_reported:
-            # An Unlock with a lock nobody holds makes the host name the current one in its 409
-            # (after a crash the run no longer knows which lock it took).
-            candidates.append("wopi-validator-probe-for-the-current-lock")
-        while candidates:
-            lock = candidates.pop(0)
-            if lock in tried:
-                continue
-            tried.add(lock)
-            response = client.unlock(lock)
-            if response.status == 404:
-                return  # the file is gone
-            current = response.header("X-WOPI-Lock")
-            if response.status == 409:
-                if not current or not current.strip():
-                    return  # not locked (any more)
-                if follow_reported:
-                    candidates.insert(0, current)
-            # A 200 released one lock (a host with shared locks may hold more); any other answer (a 400 for a
-            # lock ID the host never took, say) says nothing about the lock the file holds: try the next.
 
     def close(self) -> None:
         """Restore the seed if the run wrote to it (bytes, name, every journaled lock); close connections.
