@@ -56,6 +56,7 @@ from wopi_validator.model import (
     extension_of,
     same_lock_in_another_form,
 )
+from wopi_validator.promises import not_implemented_cause
 from wopi_validator.replay import CHECK, SETUP, STEP, TEARDOWN, Step, StepRecorder, curl_script, numbered_steps
 from wopi_validator.strategies import (
     EXTENDED_LOCK_LENGTH,
@@ -157,6 +158,14 @@ class MachineEnv:
     @property
     def last(self) -> WopiFileMachine | None:
         return self.machines[-1] if self.machines else None
+
+    def stop_sending(self, response: WopiResponse) -> None:
+        """The host answered 501 to a declared operation: later steps do not send it (see WopiFileMachine.judge)."""
+        override = (response.exchange.override or "").upper()
+        if override == "PUT_RELATIVE":
+            self.can_create_files = False
+        elif override == "RENAME_FILE":
+            self.can_rename = False
 
 
 def _describe(lock_id: str | None) -> str:
@@ -267,14 +276,21 @@ class WopiFileMachine(RuleBasedStateMachine):
         if self.state.lock is not None and (not self.held or self.held[-1] != self.state.lock):
             self.held.append(self.state.lock)
 
-    def judge(self, expected: Expectation, response: WopiResponse, action: str) -> Answer:
+    def judge(self, expected: Expectation, response: WopiResponse, action: str) -> Answer | None:
         """Compare an answer with the model's expectation; the model follows the answer given.
 
         A 409 that reports the lock the file holds in an altered form (cut short, or in another form) shows the
         host stored it so: that, not the step, is what failed.
+
+        A 501 to an operation CheckFileInfo declares (PutRelativeFile, RenameFile) is that promise broken, which
+        test_capabilities.py judges once under CFI.CAPS.HONEST: the machine stops sending the operation and judges
+        nothing of the step (None), rather than failing the operation's own rules.
         """
         check = self.env.check
         assert self.state is not None
+        if not_implemented_cause(self.env.target, response) is not None:
+            self.env.stop_sending(response)
+            return None
         held = self.state.lock_at(time.monotonic())
         reported = response.header("X-WOPI-Lock") if response.status == 409 else None
         if reported and held:
@@ -584,7 +600,8 @@ class WopiFileMachine(RuleBasedStateMachine):
             expected = self.env.model.put_relative_file(self.state, self.now())
             response = (self.client.put_relative_file(body, relative=name) if relative
                         else self.client.put_relative_file(body, suggested=name))
-            self.judge(expected, response, action)
+            if self.judge(expected, response, action) is None:
+                return
             data = check.json_object(response, "PUTREL.URL.USABLE", action)
             returned, url = data.get("Name"), data.get("Url")
             tracked = self.files.track_url(url, returned)  # first: a file made without a Url is found or listed

@@ -53,6 +53,27 @@ def test_broken_putrelative_fails_only_its_own_rules_and_judges_the_rest(tmp_pat
     assert [test["id"] for test in summary["tests"] if test["verdict"] == "error"] == []
 
 
+@pytest.mark.parametrize("fault, operations, rules", [
+    ("putrel-501-while-declared", ["PutRelativeFile in specific mode", "PutRelativeFile in suggested mode"],
+     ["PUTREL.RELATIVE.EXACT", "PUTREL.SUGGESTED.EXT", "PUTREL.URL.USABLE", "PUTREL.NAME.ENCODING"]),
+    ("caps-rename-501", ["RenameFile"], ["RENAME.OK", "RENAME.KEEPS.EXT", "RENAME.LOCKED.MISMATCH.409"]),
+])
+def test_a_declared_operation_answering_501_fails_once_and_blocks_the_tests_that_need_it(tmp_path, fault, operations,
+                                                                                          rules):
+    code, summary = run_summary(tmp_path, f"--wopi-fault={fault}", "-m", "not onlyoffice")
+    failed_tests = [test for test in summary["tests"] if test["verdict"] in {"fail", "error"}]
+    assert failed_tests and all("test_capabilities.py" in test["id"] for test in failed_tests), failed_tests
+    assert failed_rules(summary) == {"CFI.CAPS.HONEST"}
+    causes = {entry["cause"]: entry for entry in summary["blocked"]}
+    for operation in operations:
+        (cause,) = [text for text in causes if text.startswith(f"{operation} answered 501 (not implemented)")]
+        assert "CFI.CAPS.HONEST" in cause and causes[cause]["tests"]
+    for rule in rules:
+        assert summary["rules"][rule]["verdict"] == "blocked", rule
+    assert summary["rules"]["LOCK.ACQUIRE"]["verdict"] == "pass"  # the rest is judged as before
+    assert code == 1
+
+
 def run_on_host(tmp_path, host, *args: str) -> tuple[int, dict]:
     seed = host.create_seed()
     summary = tmp_path / "summary.json"

@@ -9,6 +9,7 @@ from typing import Any
 
 from wopi_validator.checks import Checker
 from wopi_validator.client import WopiClient, WopiResponse
+from wopi_validator.promises import not_implemented_cause
 from wopi_validator.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.verdicts import block
 
@@ -102,8 +103,26 @@ class CreatedFile:
     file: SandboxFile
 
 
-def track_created_file(files: SandboxFiles, response: WopiResponse) -> SandboxFile | None:
-    """Register the file a PutRelativeFile 200 names, so it is deleted after the test whatever the checks say."""
+def block_if_declared_but_not_implemented(target: Target, response: WopiResponse) -> None:
+    """Block the test when the host answers 501 to an operation its CheckFileInfo declares.
+
+    That broken promise is one failure of CFI.CAPS.HONEST (test_capabilities.py exercises each declared operation,
+    in each PutRelativeFile mode); the tests that need the operation say nothing about their own rules, so they are
+    blocked by that one cause instead of each failing (issue 16: one broken operation, reported once).
+    """
+    cause = not_implemented_cause(target, response)
+    if cause is not None:
+        block(cause, response.exchange.render())
+
+
+def track_created_file(files: SandboxFiles, response: WopiResponse, *, may_be_501: bool = False) -> SandboxFile | None:
+    """Register the file a PutRelativeFile 200 names, so it is deleted after the test whatever the checks say.
+
+    A 501 to a PutRelativeFile the host declares blocks the test (see block_if_declared_but_not_implemented),
+    unless ``may_be_501``: the test expects a 501 among the answers it accepts.
+    """
+    if not may_be_501:
+        block_if_declared_but_not_implemented(files.target, response)
     if response.status != 200:
         return None
     try:

@@ -103,19 +103,28 @@ def test_declared_capability_works(wopi_target, wopi_new_file, wopi_check, capab
 
 
 @pytest.mark.wopi_rule(RULE)
+@pytest.mark.parametrize("mode", ["suggested", "specific"])
 def test_declared_update_without_cannot_write_relative_makes_putrelativefile_work(wopi_target, wopi_seed,
-                                                                                 wopi_new_file, wopi_check):
+                                                                                 wopi_new_file, wopi_check, mode):
     # SupportsUpdate promises PutRelativeFile too, unless UserCanNotWriteRelative=true (then
     # PUTREL.UNSUPPORTED.501 holds the host to its 501s). PutRelativeFile never changes its source, so the
-    # seed is the source: the promise is judged on a host where no other file can be made.
+    # seed is the source: the promise is judged on a host where no other file can be made. Both modes are
+    # promised; a 501 in either is the broken promise, judged here once: the PutRelativeFile tests that meet the
+    # same 501 are blocked by it (steps.block_if_declared_but_not_implemented). In specific mode only the 501 is
+    # judged here: other refusals of a free name are PUTREL.RELATIVE.EXACT's.
     caps = wopi_target.capabilities
     if not caps.declares("SupportsUpdate"):
         pytest.skip("the host does not declare SupportsUpdate in CheckFileInfo, so there is no promise to check")
     if caps.declares("UserCanNotWriteRelative"):
         pytest.skip("the host declares UserCanNotWriteRelative=true: PutRelativeFile is not promised "
                     "(PUTREL.UNSUPPORTED.501 checks its 501s)")
-    suggestion = wopi_target.unique_name("caps", wopi_target.extension)
-    response = wopi_seed.put_relative_file(b"made because the host declares SupportsUpdate\n", suggested=suggestion)
-    track_created_file(wopi_new_file, response)
-    wopi_check.status(response, 200, RULE, f"PutRelativeFile in suggested mode ({suggestion!r}) from the seed: the "
-                      "host declares SupportsUpdate and not UserCanNotWriteRelative=true")
+    name = wopi_target.unique_name("caps", wopi_target.extension)
+    option = "suggested" if mode == "suggested" else "relative"
+    response = wopi_seed.put_relative_file(b"made because the host declares SupportsUpdate\n", **{option: name})
+    track_created_file(wopi_new_file, response, may_be_501=True)
+    action = (f"PutRelativeFile in {mode} mode ({name!r}) from the seed: the host declares SupportsUpdate and not "
+              "UserCanNotWriteRelative=true")
+    if mode == "suggested":
+        wopi_check.status(response, 200, RULE, action)
+    else:
+        wopi_check.must(response.status != 501, RULE, f"{action}: answered 501 (not implemented)", response)

@@ -26,8 +26,10 @@ from wopi_validator.errors import TransportError
 from wopi_validator.suite.container_steps import ContainerWorld, parent_container
 from wopi_validator.suite.steps import (
     base_file_name,
+    block_if_declared_but_not_implemented,
     check_file_info,
     new_lock_id,
+    not_implemented_cause,
     put_relative,
     refused_as_unauthorised,
     take_lock,
@@ -137,8 +139,9 @@ def _block_unless_plain_names_work(target: Target, files: SandboxFiles, file: Sa
     if mode not in controls:
         option = "suggested" if mode.endswith("-suggested") else "relative"
         response = file.client.put_relative_file(CONTENT, **{option: target.unique_name("control")})
-        made = track_created_file(files, response)
-        controls[mode] = None if response.status == 200 and made is not None else (
+        made = track_created_file(files, response, may_be_501=True)
+        controls[mode] = None if response.status == 200 and made is not None else not_implemented_cause(
+            target, response) or (
             f"PutRelativeFile ({option} mode) with a plain name answered {response.status}"
             + (" without a usable Url" if response.status == 200 else "")
             + ": the name probes through it cannot tell how hostile names are handled")
@@ -162,7 +165,9 @@ def _send_name(probe: Probe, mode: str, name: str, stem: str) -> WopiResponse:
     A file the host creates is tracked for clean-up before anything is checked."""
     if mode == "rename":
         assert probe.file is not None
-        return probe.file.client.rename_file(stem)
+        response = probe.file.client.rename_file(stem)
+        block_if_declared_but_not_implemented(probe.files.target, response)
+        return response
     option = "suggested" if mode.endswith("-suggested") else "relative"
     if probe.world is not None and probe.box is not None:
         response = probe.box.client.create_child_file(**{option: name})
