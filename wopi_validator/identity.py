@@ -82,3 +82,23 @@ def run_prefix(run_id: str) -> str:
 def named_by_run(name: object, run_id: str) -> bool:
     """Whether a file name is one this run gave (created, or renamed to): it carries the run's prefix."""
     return isinstance(name, str) and run_prefix(run_id) in name
+
+
+ANY_RUN_MARK = "wopi-validator-"
+"""What every run's names start with: the mark ``cleanup`` goes by for a ledger that does not name its run."""
+
+
+def why_not_deletable(name: object, run_id: str | None, created_name: str = "", seed_name: object = None) -> str | None:
+    """Why a file whose CheckFileInfo names it ``name`` may not be deleted as one a run made; None when it may.
+
+    The one test for both the run's own teardown and ``cleanup``: the name carries the run's prefix (any run's,
+    when ``run_id`` is unknown), or it is the name the host gave the file when the run created it and not the
+    seed's. A file with no name, or another, may be some user's file by now (a Url reused, a host that ignores
+    file ids): it is listed, never deleted.
+    """
+    if isinstance(name, str) and (run_prefix(run_id) in name if run_id else name.startswith(ANY_RUN_MARK)):
+        return None
+    if isinstance(name, str) and created_name and name == created_name and name != seed_name:
+        return None
+    shown = str(name)[:120] if isinstance(name, str) else "nothing" if name is None else type(name).__name__
+    return f"CheckFileInfo names it {shown!r}, not a name this run gave"

@@ -127,6 +127,12 @@ class Ledger:
         self._journal: TextIO | None = None
         self._copies = max((_copy_number(seed.original) for seed in self._seeds.values()), default=0)
 
+    @property
+    def run_id(self) -> str | None:
+        """The run the ledger belongs to, from its name ``ledger-<run id>.jsonl`` (None for an older ledger.jsonl)."""
+        stem = self.path.name.removesuffix(".jsonl")
+        return stem.removeprefix("ledger-") if stem.startswith("ledger-") and stem != "ledger-" else None
+
     # -- what is recorded ------------------------------------------------------------------
 
     @property

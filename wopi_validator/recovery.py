@@ -36,7 +36,6 @@ from wopi_validator.unlocking import remove_locks
 if TYPE_CHECKING:
     from wopi_validator.target import Target
 
-_NAME_MARK = "wopi-validator-"
 
 
 def _answer(response: WopiResponse, operation: str) -> str:
@@ -47,11 +46,13 @@ def _answer(response: WopiResponse, operation: str) -> str:
     return f"{operation} answered {response.status}{detail}"
 
 
-def remove_created_file(client: WopiClient, locks: list[str]) -> str | None:
+def remove_created_file(client: WopiClient, locks: list[str], run_id: str | None = None) -> str | None:
     """Unlock (every journaled lock id, then whatever lock the host names) and delete a file the run created.
 
-    None when it is gone, else what the host answered. A file whose CheckFileInfo name is not one the
-    validator gives is not deleted: the ledger's Url may name some other file by now.
+    None when it is gone, else what the host answered. A file whose CheckFileInfo name is not one the run gave
+    (identity.why_not_deletable, the test the run's own teardown uses) is not deleted: the ledger's Url may name
+    some other file by now. Unlike the teardown, a name the host chose when the run created the file is not
+    trusted here: time has passed since, and the name alone cannot tell that file from a user's.
     """
     info = client.check_file_info()
     if info.status == 404:
@@ -63,9 +64,9 @@ def remove_created_file(client: WopiClient, locks: list[str]) -> str | None:
     except ValueError:
         body = {}
     body = body if isinstance(body, dict) else {}
-    name = body.get("BaseFileName")
-    if isinstance(name, str) and not name.startswith(_NAME_MARK):
-        return f"not deleted: CheckFileInfo names it {REDACTOR.text(name)[:200]!r}, not a name wopi-validator gives"
+    refusal = identity.why_not_deletable(body.get("BaseFileName"), run_id)
+    if refusal is not None:
+        return "not deleted: " + REDACTOR.text(refusal)
     if body.get("SupportsLocks") is not False:
         remove_locks(client, locks, follow_reported=True)  # every id: a host with shared locks holds several
     answer = client.delete_file()
@@ -85,7 +86,7 @@ def clean_ledger(ledger: Ledger, settings: ClientSettings, transport: HttpTransp
         if problem is None:
             try:
                 problem = remove_created_file(_client(transport, settings, entry.wopi_src, entry.token),
-                                              ledger.locks_of(entry.wopi_src))
+                                              ledger.locks_of(entry.wopi_src), ledger.run_id)
             except TransportError as exc:
                 problem = str(exc)
         if problem is None:

@@ -603,11 +603,8 @@ class Target:
             name = info.json().get("BaseFileName")
         except (ValueError, AttributeError):
             return "CheckFileInfo is not a JSON object, so it is not known to be a file of this run"
-        seed_name = self.seed_cfi.get("BaseFileName")
-        if not identity.named_by_run(name, self.run_id) and (name != created_name or name == seed_name):
-            shown = REDACTOR.text(str(name)[:120])
-            return f"CheckFileInfo names it {shown!r}, not a name this run gave"
-        return None
+        refusal = identity.why_not_deletable(name, self.run_id, created_name, self.seed_cfi.get("BaseFileName"))
+        return REDACTOR.text(refusal) if refusal else None
 
     def _forget(self, wopi_src: str) -> None:
         if self.ledger is not None:
