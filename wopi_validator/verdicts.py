@@ -65,9 +65,33 @@ class Blocked(pytest.skip.Exception):
         return Blocked, (self.cause, self.detail)
 
 
-def block(cause: str, detail: str = "") -> NoReturn:
-    """Stop this test as blocked by ``cause`` (from a fixture's set-up or the test body)."""
-    raise Blocked(cause, detail)
+ADVICE_PREFIX = "to run them: "
+"""A line of a blocked cause's detail that says what would run the tests (not what shows the cause)."""
+
+
+def block(cause: str, detail: str = "", advice: str = "") -> NoReturn:
+    """Stop this test as blocked by ``cause`` (from a fixture's set-up or the test body).
+
+    ``detail`` is what shows the cause (an exchange); ``advice`` what would run the test (in the option names of
+    the interface in use). Both travel in the detail, the advice as a line of its own (:data:`ADVICE_PREFIX`).
+    """
+    lines = [detail.rstrip()] if detail.strip() else []
+    lines += [ADVICE_PREFIX + line for line in advice.strip().splitlines() if line.strip()]
+    raise Blocked(cause, "\n".join(lines))
+
+
+def split_detail(detail: str) -> tuple[list[str], list[str]]:
+    """(lines that show the cause, lines of advice without their prefix) of a blocked cause's detail."""
+    shows: list[str] = []
+    advice: list[str] = []
+    for line in detail.strip().splitlines():
+        if line.startswith(ADVICE_PREFIX):
+            advice.append(line[len(ADVICE_PREFIX):])
+        else:
+            shows.append(line)
+    while shows and not shows[-1].strip():
+        shows.pop()
+    return shows, advice
 
 
 def judged_record(rule_id: str, outcome: str) -> str:

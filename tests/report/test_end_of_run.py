@@ -92,6 +92,25 @@ def test_a_run_in_which_every_test_was_blocked_does_not_pass(pytester):
     assert summary["exit_status"] == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+ADVICE_SUITE = """
+import pytest
+from wopi_validator.verdicts import block
+
+@pytest.mark.wopi_rule("RENAME.OK")
+@pytest.mark.parametrize("n", range(2))
+def test_renames(wopi_check, n):
+    block("the seed is never renamed", advice="--extra-seed names a file it may change")
+"""
+
+
+def test_advice_is_printed_as_what_would_run_the_tests_never_as_what_shows_the_cause(pytester):
+    result, summary = run(pytester, ADVICE_SUITE)
+    text = result.stdout.str()
+    assert "2 tests blocked: the seed is never renamed" in text
+    assert text.count("  to run them: --extra-seed names a file it may change") == 1
+    assert "what shows it" not in text
+
+
 def test_verdicts_come_from_the_checks_made_and_an_error_fails_no_rule(pytester):
     result, summary = run(pytester, FAILING_SUITE)
     assert result.ret == 1

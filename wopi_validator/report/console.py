@@ -17,6 +17,7 @@ from wopi_validator.report.results import (
     XFAIL,
     ResultCollector,
 )
+from wopi_validator.verdicts import ADVICE_PREFIX, split_detail
 
 _COLUMNS = (PASS, FAIL, ERROR, BLOCKED, SKIP, WARN, XFAIL, NOT_RUN)
 _HEADINGS = ("passed", "failed", "errors", "blocked", "skipped", "warned", "expected", "not run")
@@ -65,9 +66,10 @@ def blocked_paragraphs(collector: ResultCollector, hints: dict[str, str] | None 
         rules = sorted({rule_id for test in tests for rule_id in test.rules} & unjudged)
         if rules:
             lines.append(f"  rules no other test judged: {_shortened(rules, 12)}")
+        detail_lines, advice = split_detail(detail)
         if hints and hints.get(cause):
-            lines.append(f"  to run them: {hints[cause]}")
-        detail_lines = detail.strip().splitlines()
+            advice.insert(0, hints[cause])
+        lines.extend(f"  {ADVICE_PREFIX}{line}" for line in advice)
         if detail_lines:
             lines.append("  what shows it:")
             lines.extend("    " + line for line in detail_lines[:DETAIL_LINES])
