@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from wopi_validator import sample_data
 from wopi_validator.client import utf7, utf7_dotnet
 from wopi_validator.suite.steps import (
     base_file_name,
@@ -76,7 +77,8 @@ def test_rename_to_a_name_with_another_extension_keeps_the_old_one(wopi_target, 
                     f"extension {ext!r}")
 
 
-NAMES = {"madeup_renamed": "madeup_renamed", "non-ascii": "renamed café 日本語"}
+NAMES = {"madeup_renamed": lambda: "madeup_renamed", "non-ascii": lambda: "renamed café 日本語",
+         "person-named": lambda: sample_data.file_stem("rename")}  # a name a person gives (Faker, same every run)
 SPELLINGS = {"utf7-direct": utf7, "utf7-dotnet": utf7_dotnet}
 
 
@@ -86,7 +88,7 @@ SPELLINGS = {"utf7-direct": utf7, "utf7-dotnet": utf7_dotnet}
 def test_renamed_name_is_decoded(wopi_target, wopi_file, wopi_check, label, spelling):
     client = wopi_file.client
     ext = extension_of(base_file_name(client, wopi_check, "CFI.200.JSON", "CheckFileInfo before RenameFile"))
-    requested = wopi_target.unique_name(NAMES[label], "")
+    requested = wopi_target.unique_name(NAMES[label](), "")
     wire = SPELLINGS[spelling](requested)
     action = f"RenameFile with X-WOPI-RequestedName {wire!r} ({spelling} UTF-7 of {requested!r})"
     name = _renamed_name(wopi_target, wopi_check, client.rename_file(wire, encode_name=False), action)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from wopi_validator import sample_data
 from wopi_validator.suite.steps import check_file_info
 
 pytestmark = pytest.mark.wopi_requires("SupportsUserInfo")
@@ -16,6 +17,8 @@ MAX_USER_INFO = 1024
 VALUES = {
     "short": lambda run: f"wopi-validator user info {run}",
     "1024-characters": lambda run: (f"wopi-validator {run} " + "x" * MAX_USER_INFO)[:MAX_USER_INFO],
+    # What an editor stores: JSON with a person's name in some language (Faker, the same every run).
+    "editor-json": lambda run: sample_data.user_info("userinfo"),
 }
 
 
