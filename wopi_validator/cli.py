@@ -27,6 +27,7 @@ import pytest
 from wopi_validator import __version__, interrupts
 from wopi_validator import config as config_module
 from wopi_validator.errors import (
+    EXIT_FAILURES,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_NOTHING_RAN,
@@ -361,7 +362,7 @@ def _run_pytest(args: list[str], reports: Path) -> int:
                 return observer.returncode
             mapped = {
                 pytest.ExitCode.OK: 0,
-                pytest.ExitCode.TESTS_FAILED: 1,
+                pytest.ExitCode.TESTS_FAILED: EXIT_FAILURES,
                 pytest.ExitCode.INTERRUPTED: EXIT_INTERRUPTED,
                 pytest.ExitCode.INTERNAL_ERROR: EXIT_INTERNAL,
                 pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,

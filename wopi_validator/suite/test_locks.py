@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from wopi_validator.client import WopiClient, WopiResponse
 from wopi_validator.concurrency import simultaneously
 from wopi_validator.suite.steps import (
     current_version,
@@ -52,6 +53,15 @@ def test_lock_with_another_id_on_a_locked_file_gets_409_and_current_lock(wopi_fi
     wopi_check.lock_header(response, lock, "LOCK.MISMATCH.409", "Lock with a different lock")
 
 
+def presenting(client: WopiClient, operation: str, lock: str | None) -> WopiResponse:
+    """``operation`` (Lock, Unlock, RefreshLock, UnlockAndRelock) presenting ``lock`` as the file's lock: for
+    UnlockAndRelock that is X-WOPI-OldLock, and the new lock is a fresh one."""
+    if operation == "UnlockAndRelock":
+        return client.unlock_and_relock(new_lock_id("new"), lock)
+    send = {"Lock": client.lock, "Unlock": client.unlock, "RefreshLock": client.refresh_lock}[operation]
+    return send(lock)
+
+
 @pytest.mark.parametrize("operation", [
     pytest.param("Unlock", marks=pytest.mark.wopi_rule("LOCK.MISMATCH.409")),
     pytest.param("RefreshLock", marks=pytest.mark.wopi_rule("LOCK.MISMATCH.409")),
@@ -62,12 +72,7 @@ def test_wrong_lock_on_a_locked_file_gets_409_and_current_lock(wopi_file, wopi_c
     client = wopi_file.client
     lock, wrong = new_lock_id(), new_lock_id("wrong")
     take_lock(client, wopi_check, lock)
-    if operation == "Unlock":
-        response = client.unlock(wrong)
-    elif operation == "RefreshLock":
-        response = client.refresh_lock(wrong)
-    else:
-        response = client.unlock_and_relock(new_lock_id("new"), wrong)
+    response = presenting(client, operation, wrong)
     status_rule = "RELOCK.ATOMIC" if operation == "UnlockAndRelock" else "LOCK.MISMATCH.409"
     wopi_check.status(response, 409, status_rule, f"{operation} with a wrong lock on a locked file")
     wopi_check.lock_header(response, lock, "LOCK.MISMATCH.409", f"{operation} with a wrong lock")
@@ -78,12 +83,7 @@ def test_wrong_lock_on_a_locked_file_gets_409_and_current_lock(wopi_file, wopi_c
 def test_lock_operation_on_an_unlocked_file_gets_409_and_empty_lock(wopi_file, wopi_check, operation):
     client = wopi_file.client
     lock = new_lock_id()
-    if operation == "Unlock":
-        response = client.unlock(lock)
-    elif operation == "RefreshLock":
-        response = client.refresh_lock(lock)
-    else:
-        response = client.unlock_and_relock(new_lock_id("new"), lock)
+    response = presenting(client, operation, lock)
     wopi_check.status(response, 409, "LOCK.MISMATCH.409", f"{operation} on an unlocked file")
     wopi_check.lock_header(response, "", "LOCK.MISMATCH.409", f"{operation} on an unlocked file")
 
@@ -95,12 +95,7 @@ def test_refused_lock_operation_leaves_the_lock_unchanged(wopi_file, wopi_check,
     client = wopi_file.client
     lock, wrong = new_lock_id(), new_lock_id("wrong")
     take_lock(client, wopi_check, lock)
-    if operation == "Lock":
-        response = client.lock(wrong)
-    elif operation == "Unlock":
-        response = client.unlock(wrong)
-    else:
-        response = client.refresh_lock(wrong)
+    response = presenting(client, operation, wrong)
     # The refusal is this test's precondition: a host that accepts the wrong lock breaks LOCK.MISMATCH.409.
     wopi_check.status(response, 409, "LOCK.MISMATCH.409", f"{operation} with a wrong lock on a locked file")
     still_locked_with(client, wopi_check, lock, "LOCK.MISMATCH.NOCHANGE", f"a refused {operation}")
@@ -177,14 +172,9 @@ def test_lock_operation_without_a_lock_id_is_refused(wopi_file, wopi_check, oper
     held = new_lock_id()
     if operation != "Lock":
         take_lock(client, wopi_check, held)
-    if operation == "Lock":
-        response = client.lock(missing)
-    elif operation == "RefreshLock":
-        response = client.refresh_lock(missing)
-    elif operation == "Unlock":
-        response = client.unlock(missing)
-    else:
-        response = client.unlock_and_relock(missing, held)
+    # UnlockAndRelock: the new lock is the one missing (X-WOPI-OldLock names the held lock).
+    response = client.unlock_and_relock(missing, held) if operation == "UnlockAndRelock" else \
+        presenting(client, operation, missing)
     action = f"{operation} with X-WOPI-Lock {header}"
     wopi_check.must(not 200 <= response.status < 300, "LOCK.MISSING.400",
                     f"{action} answered {response.status}; it must not succeed", response)
