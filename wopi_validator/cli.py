@@ -20,12 +20,13 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from wopi_validator import __version__, interrupts
 from wopi_validator import config as config_module
+from wopi_validator.command_parser import CommandParser as _Parser
 from wopi_validator.errors import (
     EXIT_FAILURES,
     EXIT_INTERNAL,
@@ -74,11 +75,6 @@ examples:
   wopi-validator --target host.toml --rules 'LOCK.*,PUTFILE.*' -- -x
   wopi-validator --provider examples/providers/cloudreve.toml --proof-keys keys/
 """
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"wopi-validator: {message} (see wopi-validator --help)\n")
 
 
 def _run_parser() -> argparse.ArgumentParser:

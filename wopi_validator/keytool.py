@@ -20,7 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from wopi_validator.cli import _Parser
+from wopi_validator.command_parser import CommandParser
 from wopi_validator.discovery import DISCOVERY_PATH, DiscoveryServer, discovery_xml
 from wopi_validator.errors import EXIT_TARGET_UNUSABLE, EXIT_USAGE, ProofKeyError, UsageError
 from wopi_validator.proofkeys import KEY_BITS, generate_keys, load_keys, write_keys
@@ -32,7 +32,8 @@ def _fail(message: str, code: int) -> int:
 
 
 def keys_command(argv: list[str]) -> int:
-    parser = _Parser(prog="wopi-validator keys", description="Manage the proof keys the suite signs requests with.")
+    parser = CommandParser(prog="wopi-validator keys",
+                           description="Manage the proof keys the suite signs requests with.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="generate")
     generate = commands.add_parser("generate", help="create current and old RSA key pairs in a folder",
                                    description=f"Create current.pem and old.pem ({KEY_BITS}-bit RSA private keys, "
@@ -53,9 +54,9 @@ def keys_command(argv: list[str]) -> int:
 
 
 def discovery_command(argv: list[str]) -> int:
-    parser = _Parser(prog="wopi-validator discovery",
-                     description="A WOPI discovery document carrying the proof keys of a key folder, served on "
-                                 "127.0.0.1 (for the host under test to load) or written to a file.")
+    parser = CommandParser(prog="wopi-validator discovery",
+                           description="A WOPI discovery document carrying the proof keys of a key folder, served "
+                                       "on 127.0.0.1 (for the host under test to load) or written to a file.")
     parser.add_argument("--keys", metavar="DIR", required=True, help="the key folder (wopi-validator keys generate)")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--serve", action="store_true", help=f"serve it at http://127.0.0.1:PORT{DISCOVERY_PATH}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import pkgutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -166,24 +167,27 @@ class ProviderSpec:
     base_dir: Path
 
 
-def _builtin_factories() -> dict[str, Factory | None]:
-    from wopi_validator.providers import command, http, reference
-
-    # "static" is built by the run itself from the resolved target and token.
-    return {"static": None, "command": command.from_options, "http": http.from_options,
-            "reference": reference.from_options}
+# The built-in providers, named as a third party's entry point is ("module:factory") and loaded when chosen:
+# they import this module (the interface), so it does not import them. "static" (None) is built by the run
+# itself from the resolved target and token.
+BUILTIN_PROVIDERS: dict[str, str | None] = {
+    "static": None,
+    "command": "wopi_validator.providers.command:from_options",
+    "http": "wopi_validator.providers.http:from_options",
+    "reference": "wopi_validator.providers.reference:from_options",
+}
 
 
 def known_types() -> list[str]:
-    names = set(_builtin_factories())
+    names = set(BUILTIN_PROVIDERS)
     names.update(point.name for point in entry_points(group=ENTRY_POINT_GROUP))
     return sorted(names)
 
 
 def _factory(type_name: str) -> Factory | None:
-    builtins = _builtin_factories()
-    if type_name in builtins:
-        return builtins[type_name]
+    if type_name in BUILTIN_PROVIDERS:
+        value = BUILTIN_PROVIDERS[type_name]
+        return None if value is None else pkgutil.resolve_name(value)
     for point in entry_points(group=ENTRY_POINT_GROUP):
         if point.name == type_name:
             try:
