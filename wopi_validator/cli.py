@@ -91,6 +91,12 @@ def _run_parser() -> argparse.ArgumentParser:
     target.add_argument("--lock-ttl", metavar="SECONDS", help="the host's lock expiry (enables LOCK.EXPIRY)")
     target.add_argument("--allow-seed-writes", action="store_true", default=None,
                         help="let tests write to the seed file when the host cannot create files")
+    target.add_argument("--extra-seed", action="append", dest="extra_seeds", metavar="WOPISRC",
+                        help="another file of yours tests may lock and write when the host cannot create files "
+                             "(repeatable; naming it is your consent to writes on it: its bytes are journaled and "
+                             "restored, its locks removed, and it is never renamed or deleted); append "
+                             "?access_token=... unless --provider can issue one (env WOPI_EXTRA_SEEDS, "
+                             "space-separated)")
     target.add_argument("--provider", metavar="TYPE|FILE.toml",
                         help="where tokens come from: a TOML file with a [provider] table (http, command, ...) "
                              "or a provider type; it issues the seed's token when --token is not given "
@@ -169,6 +175,19 @@ def main(argv: list[str] | None = None) -> int:
         index = argv.index("--")
         argv, passthrough = argv[:index], argv[index + 1:]
     options = _run_parser().parse_args(_attach_secret_values(argv))
+    # Messages (the preflight's included) name this command's options; the caller's environment is put back.
+    previous = os.environ.get("WOPI_VALIDATOR_CLI")
+    os.environ["WOPI_VALIDATOR_CLI"] = "1"
+    try:
+        return _run(options, passthrough)
+    finally:
+        if previous is None:
+            os.environ.pop("WOPI_VALIDATOR_CLI", None)
+        else:
+            os.environ["WOPI_VALIDATOR_CLI"] = previous
+
+
+def _run(options: argparse.Namespace, passthrough: list[str]) -> int:
     # Ctrl-C and SIGTERM during the preflight end with one line and 130, never inside a request (interrupts.py).
     with interrupts.handling_interrupts():
         try:
@@ -182,7 +201,6 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("wopi-validator: interrupted during the preflight", file=sys.stderr)
             return EXIT_INTERRUPTED
-        os.environ["WOPI_VALIDATOR_CLI"] = "1"  # the plugin's advice names this command's options
         return _run_pytest(pytest_args + passthrough, Path(options.reports).resolve())
 
 
@@ -265,6 +283,9 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
             args.append(f"--wopi-provider={provider}")
     for key, value in _target_values(options).items():
         if value is None or value is False:
+            continue
+        if key == "extra_seeds":  # repeatable: one --wopi-extra-seed per file
+            args += [f"--wopi-extra-seed={seed}" for seed in value]
             continue
         flag = "--wopi-" + key.replace("_", "-")
         args.append(flag if value is True else f"{flag}={value}")

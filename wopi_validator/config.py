@@ -1,7 +1,9 @@
 """Target configuration: CLI options > WOPI_* environment variables > a TOML file.
 
 Every key has one name in the TOML file, ``WOPI_<KEY>`` in the environment and
-``--wopi-<key>`` on the pytest command line (``--<key>`` in the CLI).
+``--wopi-<key>`` on the pytest command line (``--<key>`` in the CLI). One list:
+``extra_seeds`` (TOML list, ``WOPI_EXTRA_SEEDS`` separated by spaces, and the
+repeatable ``--wopi-extra-seed`` / ``--extra-seed``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,6 +25,17 @@ from wopi_validator.rules import PROFILES, RULES
 
 _FILES_PATH = re.compile(r"/files/[^/]+$")
 WOPISRC_EXAMPLE = "https://host.example/wopi/files/FILE_ID"
+
+
+@dataclass(frozen=True)
+class ExtraSeedSpec:
+    """An extra seed file as the user named it: a WOPISrc, and the token and access_token_ttl its query carried
+    (as a WOPI URL does); without a token the run's token provider issues one."""
+
+    wopi_src: str
+    token: str | None = field(default=None, repr=False)
+    token_ttl: int = 0
+    """access_token_ttl from the query: ms since the epoch, 0 = not given."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,9 @@ class TargetConfig:
     run_deadline: float | None = None
     """Seconds the whole run may take (None: no limit): a bound on a run against a host that answers
     each request just within the timeout."""
+    extra_seeds: tuple[ExtraSeedSpec, ...] = ()
+    """Files of the user's that tests may write to (``--extra-seed``, repeatable): naming one is consent to writes
+    on it; each is written and restored like the seed under seed writes, never renamed or deleted."""
 
     @property
     def judges_strictly(self) -> bool:
@@ -110,6 +126,50 @@ def _profile(value: Any) -> str:
     return str(value)
 
 
+def _extra_seeds(value: Any) -> tuple[ExtraSeedSpec, ...]:
+    """A list of WOPI URLs (CLI, TOML), or one string of them separated by spaces (``WOPI_EXTRA_SEEDS``)."""
+    if isinstance(value, str):
+        items: list[Any] = value.split()
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise UsageError(f"extra_seeds must be a list of WOPISrc URLs like {WOPISRC_EXAMPLE}, "
+                         f"got {type(value).__name__}")
+    seeds = []
+    for item in items:
+        if isinstance(item, ExtraSeedSpec):
+            seeds.append(item)
+        elif isinstance(item, str) and item.strip():
+            seeds.append(parse_extra_seed(item))
+        else:
+            raise UsageError(f"an extra seed is empty or not a URL ({type(item).__name__}): give a WOPISrc like "
+                             f"{WOPISRC_EXAMPLE}, with ?access_token=... when no token provider can issue one")
+    return tuple(seeds)
+
+
+def parse_extra_seed(url: str) -> ExtraSeedSpec:
+    """An extra seed's WOPISrc, with the ``access_token`` and ``access_token_ttl`` its query may carry; a UsageError
+    (that never shows the token) when it is not a WOPISrc."""
+    try:
+        query = parse_qsl(urlsplit(url.strip()).query, keep_blank_values=True)
+    except ValueError:
+        query = []
+    token = next((value for key, value in query if key == "access_token"), None)
+    if token:
+        REDACTOR.add(token)
+    shown = url.strip().split("?", 1)[0]
+    wopi_src, _ = split_wopi_src(url, what="extra seed", shown=shown)
+    ttl_text = next((value for key, value in query if key == "access_token_ttl"), "0") or "0"
+    try:
+        ttl = int(ttl_text)
+    except ValueError:
+        ttl = -1
+    if ttl < 0:
+        raise UsageError(f"extra seed {shown!r}: access_token_ttl must be a whole number of ms since the epoch, "
+                         f"got {ttl_text[:40]!r}")
+    return ExtraSeedSpec(wopi_src, token or None, ttl)
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "target": str,
     "token": str,
@@ -123,6 +183,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "lock_ttl": _positive_float("lock_ttl"),
     "proof_keys": str,
     "run_deadline": _positive_float("run_deadline"),
+    "extra_seeds": _extra_seeds,
 }
 # Tables of the config file that other modules read (the token provider); not TargetConfig keys.
 OTHER_TABLES = ("provider", "onlyoffice")  # onlyoffice: wopi_validator/onlyoffice/settings.py
@@ -255,22 +316,26 @@ def validate(merged: Mapping[str, Any]) -> TargetConfig:
     return TargetConfig(**values)
 
 
-def split_wopi_src(url: str) -> tuple[str, str | None]:
-    """Validate a WOPISrc and split off an access_token the user may have pasted with it."""
+def split_wopi_src(url: str, what: str = "target", shown: str | None = None) -> tuple[str, str | None]:
+    """Validate a WOPISrc and split off an access_token the user may have pasted with it.
+
+    ``what`` names the input in errors, which show ``shown`` (default: the URL as given).
+    """
+    shown = url if shown is None else shown
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
         raise UsageError(
-            f"target {url!r} is not a valid URL ({exc}); expected a WOPISrc like {WOPISRC_EXAMPLE}"
+            f"{what} {shown!r} is not a valid URL ({exc}); expected a WOPISrc like {WOPISRC_EXAMPLE}"
         ) from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UsageError(f"target {url!r} is not an http(s) URL; expected a WOPISrc like {WOPISRC_EXAMPLE}")
+        raise UsageError(f"{what} {shown!r} is not an http(s) URL; expected a WOPISrc like {WOPISRC_EXAMPLE}")
     if port == 0:
-        raise UsageError(f"target {url!r} has port 0; expected a WOPISrc like {WOPISRC_EXAMPLE}")
+        raise UsageError(f"{what} {shown!r} has port 0; expected a WOPISrc like {WOPISRC_EXAMPLE}")
     if not _FILES_PATH.search(parts.path):
         raise UsageError(
-            f"target {url!r} does not end in /files/<file id>; expected a WOPISrc like {WOPISRC_EXAMPLE}"
+            f"{what} {shown!r} does not end in /files/<file id>; expected a WOPISrc like {WOPISRC_EXAMPLE}"
         )
     query = parse_qsl(parts.query, keep_blank_values=True)
     token = next((value for key, value in query if key == "access_token"), None)

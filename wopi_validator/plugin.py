@@ -283,6 +283,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail SHOULD rules instead of warning")
     group.addoption("--wopi-allow-seed-writes", action="store_true", default=None,
                     help="let tests write to the seed file when the host cannot create files (bytes are restored)")
+    group.addoption("--wopi-extra-seed", action="append", dest="wopi_extra_seeds", metavar="WOPISRC",
+                    help="another file of yours tests may lock and write when the host cannot create files "
+                         "(repeatable; naming it is your consent to writes on it: bytes restored, locks removed, "
+                         "never renamed or deleted); add ?access_token=... unless the token provider issues one "
+                         "(env WOPI_EXTRA_SEEDS, space-separated)")
     group.addoption("--wopi-max-put-size", metavar="BYTES",
                     help="the host's PutFile size limit; enables PUTFILE.TOOLARGE.413")
     group.addoption("--wopi-lock-ttl", metavar="SECONDS",

@@ -150,9 +150,14 @@ def _rename_back(client: WopiClient, info: dict[str, Any], name: str, current: s
 class SeedGuard:
     """The run's side of seed writes: snapshot and journal before the first write, journal each lock id,
     write under the run's lock, restore at the end. Calls on one guard come one test at a time (the
-    Target's seed lock); ``note_lock`` may come from several threads."""
+    Target's seed lock, or the extra seed's); ``note_lock`` may come from several threads. One guard per file:
+    the seed and each extra seed have their own journal in the ledger."""
 
-    def __init__(self, wopi_src: str, token: str, name: str, run_id: str, ledger: Ledger | None) -> None:
+    def __init__(self, wopi_src: str, token: str, name: str, run_id: str, ledger: Ledger | None,
+                 label: str = "the seed file") -> None:
+        """``label`` names the file in errors: the seed, or an extra seed the user named (``--extra-seed``), which
+        is guarded the same way."""
+        self.label = label
         self.wopi_src = wopi_src
         self.token = token
         self.name = name
@@ -193,7 +198,7 @@ class SeedGuard:
         if self.original is None:
             answer = client.get_file()
             if answer.status != 200:
-                raise SandboxError(f"cannot read the seed file to save its bytes: GetFile answered {answer.status}")
+                raise SandboxError(f"cannot read {self.label} to save its bytes: GetFile answered {answer.status}")
             self.original = answer.body
         if self._record is None and self.ledger is not None:
             self._record = self.ledger.journal_seed(self.wopi_src, self.token, self.name, self.original, self.run_id)
@@ -211,7 +216,7 @@ class SeedGuard:
         else:
             response = client.put_file(content)
         if response.status != 200:
-            raise SandboxError(f"cannot write the seed file: PutFile answered {response.status}")
+            raise SandboxError(f"cannot write {self.label}: PutFile answered {response.status}")
 
     def restore(self, client: WopiClient) -> RestoreOutcome | None:
         """Put the seed back if the run wrote to it (None: nothing to do); the journal marks it done."""

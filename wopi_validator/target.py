@@ -3,9 +3,11 @@
 A run never modifies files it did not create. Tests get fresh sandbox files from a
 chain of ways to make one, tried in order until one works and then kept for the run:
 PutRelativeFile with a specific name, PutRelativeFile with a suggested name,
-CreateChildFile in the seed's container, the token provider's ``create_file``, and
-last the seed file itself (only with ``allow_seed_writes``; its bytes are journaled
-and restored). When none works, the tests that need a file are *blocked* with the
+CreateChildFile in the seed's container, the token provider's ``create_file``, an
+extra seed file the user named (``--extra-seed``: one test at a time each), and last
+the seed file itself (only with ``allow_seed_writes``). A borrowed seed, extra or not,
+has its bytes journaled and restored and its locks removed, and is never renamed or
+deleted. When none works, the tests that need a file are *blocked* with the
 one cause, never failed. A file is deleted only when every check agrees it is the
 run's own: never the seed in any spelling, only through the host's own origin, and
 only when its CheckFileInfo name carries the run's prefix.
@@ -27,6 +29,7 @@ from wopi_validator.client import ClientSettings, WopiClient, WopiResponse
 from wopi_validator.config import TargetConfig
 from wopi_validator.containers import is_container_url, remove_container_tree
 from wopi_validator.errors import ProviderError, SandboxError, TargetUnusable, TransportError
+from wopi_validator.extra_seeds import ExtraSeed, fresh_token, open_extra_seeds
 from wopi_validator.ledger import Ledger
 from wopi_validator.leftovers import Leftover
 from wopi_validator.proofkeys import ProofSigner
@@ -67,7 +70,8 @@ RELATIVE = "PutRelativeFile (specific name)"
 SUGGESTED = "PutRelativeFile (suggested name)"
 CREATE_CHILD = "CreateChildFile in the seed's container"
 PROVIDER = "the token provider's create_file"
-PROVISIONING_STEPS = (RELATIVE, SUGGESTED, CREATE_CHILD, PROVIDER, SEED_WRITES)
+EXTRA_SEEDS = "an extra seed file the user named"
+PROVISIONING_STEPS = (RELATIVE, SUGGESTED, CREATE_CHILD, PROVIDER, EXTRA_SEEDS, SEED_WRITES)
 """The ways of making a file for a test, in the order they are tried."""
 
 
@@ -95,15 +99,27 @@ class SeedClient(WopiClient):
 
     def for_file(self, wopi_src: str, token: str) -> WopiClient:
         client = super().for_file(wopi_src, token)
-        return SeedClient.guarding(client) if identity.same_file(wopi_src, self.wopi_src) else client
+        return type(self).guarding(client) if identity.same_file(wopi_src, self.wopi_src) else client
+
+    def refusal(self, verb: str) -> str:
+        """Why the test is blocked when it would rename or delete its file (``verb``: renames, deletes)."""
+        return (f"the test {verb} its file, and the only file it may change is the seed (seed writes): the seed is "
+                "never renamed or deleted")
 
     def request(self, method: str, path_suffix: str = "", *, override: str | None = None,
                 **kwargs: Any) -> WopiResponse:
         if method == "POST" and override in self._REFUSED and not path_suffix:
-            block(f"the test {self._REFUSED[override]} its file, and the only file it may change is the seed "
-                  "(seed writes): the seed is never renamed or deleted",
-                  "a token provider that can create files, or a host whose PutRelativeFile works, runs it")
+            block(self.refusal(self._REFUSED[override]),
+                  advice="a token provider that can create files, or a host whose PutRelativeFile works, runs it")
         return super().request(method, path_suffix, override=override, **kwargs)
+
+
+class ExtraSeedClient(SeedClient):
+    """The client of a test that borrowed an extra seed: guarded as the seed is (never renamed or deleted)."""
+
+    def refusal(self, verb: str) -> str:
+        return (f"the test {verb} its file, and the file it may change is an extra seed the user named "
+                f"({option_name('extra-seed')}): extra seeds are never renamed or deleted")
 
 
 def option_name(name: str) -> str:
@@ -180,6 +196,8 @@ class Target:
         self._seed_lock = threading.Lock()
         self._seed_guard: SeedGuard | None = None
         """Journals and restores the seed when tests write to it (seed writes); made at the first write."""
+        self.extra_seeds: list[ExtraSeed] = []
+        """The extra seed files the user named, opened by :meth:`preflight`: lent to one test at a time."""
         self.leftovers: list[Leftover] = []
         """What the run made and could not remove, each with the host's answer (console, summary.json, HTML)."""
         self._provision_lock = threading.Lock()
@@ -268,7 +286,23 @@ class Target:
     # -- start of the run ----------------------------------------------------------------
 
     def preflight(self) -> None:
-        """The first CheckFileInfo; raises TargetUnusable when nothing can be validated."""
+        """The first CheckFileInfo, then each extra seed's; raises TargetUnusable when nothing can be validated, or
+        an extra seed cannot be used (one line naming it)."""
+        self._check_seed()
+        self.extra_seeds = open_extra_seeds(self.config.extra_seeds, self.config.target, self.provider,
+                                            lambda wopi_src, token: self.client(Transcript(), wopi_src, token),
+                                            option_name)
+
+    def another_file(self) -> tuple[str, str] | None:
+        """A file besides the seed for a test that only needs its token (TOKEN.SCOPE.FILE): an extra seed's
+        (WOPISrc, token), None when the user named none. The test must not write to it (it is not borrowed)."""
+        if not self.extra_seeds:
+            return None
+        extra = self.extra_seeds[0]
+        return extra.wopi_src, fresh_token(extra, self.provider, REISSUE_MARGIN_MS)
+
+    def _check_seed(self) -> None:
+        """The seed's CheckFileInfo: what the host declares; TargetUnusable when nothing can be validated."""
         transcript = Transcript()
         target = self.config.target
         try:
@@ -321,7 +355,7 @@ class Target:
             if step is None and self._blocked_cause is None:
                 return self._first_file(transcript, content)
         if step is None:
-            block(self._blocked_cause or "no file could be created", self._blocked_detail)
+            block(self._blocked_cause or "no file could be created", self._blocked_detail, self._how_to_unblock())
         try:
             return self._make(step, transcript, content)
         except _StepFailed as exc:
@@ -344,14 +378,15 @@ class Target:
             self.provisioning = step
             return sandbox
         self._blocked_cause = "no file could be created: " + "; ".join(self.provisioning_failures)
-        self._blocked_detail = detail + ("\n" if detail else "") + self._how_to_unblock()
-        block(self._blocked_cause, self._blocked_detail)
+        self._blocked_detail = detail
+        block(self._blocked_cause, self._blocked_detail, self._how_to_unblock())
 
     def _how_to_unblock(self) -> str:
         seed_writes = option_name("allow-seed-writes")
-        return (f"to run the tests that need a file: a token provider that can create files (create_file), "
-                f"or {seed_writes} (tests then write to the seed one at a time; its bytes are journaled and "
-                "restored, and it is never renamed or deleted)")
+        return (f"a token provider that can create files (create_file), "
+                f"{option_name('extra-seed')} WOPISRC (another file of yours, repeatable), or {seed_writes} (tests "
+                "then write to that file or the seed one test at a time; its bytes are journaled and restored, its "
+                "locks removed, and it is never renamed or deleted)")
 
     def _unavailable(self, step: str) -> str | None:
         """Why a way of making files does not apply to this host (None: try it)."""
@@ -368,6 +403,8 @@ class Target:
         if step == PROVIDER:
             return None if self.provider.can(CREATE_FILE) else \
                 f"the token provider {self.provider.name!r} cannot create files"
+        if step == EXTRA_SEEDS:
+            return None if self.extra_seeds else f"none named ({option_name('extra-seed')})"
         if not self.config.allow_seed_writes:
             return f"not allowed ({option_name('allow-seed-writes')} is off)"
         return None
@@ -381,6 +418,8 @@ class Target:
             return self._create_child_file(transcript, content)
         if step == PROVIDER:
             return self._create_with_provider(transcript, content)
+        if step == EXTRA_SEEDS:
+            return self._borrow_extra_seed(transcript, content)
         sandbox = self._borrow_seed(transcript, content)
         sandbox.client = SeedClient.guarding(sandbox.client)
         sandbox.made_by = SEED_WRITES
@@ -403,9 +442,10 @@ class Target:
         return f"{identity.run_prefix(self.run_id)}-{next(self._counter)}{suffix}{ext}"
 
     def is_seed(self, wopi_src: str) -> bool:
-        """Whether a URL may name the seed file, in any spelling (percent-encoding, dot segments, trailing
-        slashes, case, another origin): such a file is never tracked, deleted or renamed."""
-        return identity.same_file(wopi_src, self.config.target)
+        """Whether a URL may name the seed file or an extra seed, in any spelling (percent-encoding, dot segments,
+        trailing slashes, case, another origin): such a file is never tracked, deleted or renamed."""
+        return identity.same_file(wopi_src, self.config.target) or any(
+            identity.same_file(wopi_src, extra.wopi_src) for extra in self.config.extra_seeds)
 
     def adopt(self, transcript: Transcript, wopi_src: str, token: str, name: str) -> SandboxFile:
         """A file some test made the host create (PutRelativeFile), to be released like a sandbox file."""
@@ -540,6 +580,37 @@ class Target:
         return SandboxFile(self.config.target, self.config.token, str(self.seed_cfi.get("BaseFileName")), client,
                            is_seed=True)
 
+    def _borrow_extra_seed(self, transcript: Transcript, content: bytes) -> SandboxFile:
+        """A free extra seed as a test's file, with the seed's protections under seed writes: journaled and
+        restored (its own SeedGuard), its lock ids journaled before they are sent, never renamed or deleted
+        (ExtraSeedClient). When every one is in use (a test that needs several files): the seed, if seed writes
+        are allowed and it is free, else the test is blocked."""
+        extra = next((extra for extra in self.extra_seeds if extra.lock.acquire(blocking=False)), None)
+        if extra is None:
+            if self.config.allow_seed_writes and not self._seed_lock.locked():
+                return self._make(SEED_WRITES, transcript, content)
+            block(f"the test needs more files it may change than the {len(self.extra_seeds)} extra seed file(s) "
+                  "named, and no file can be created",
+                  advice=f"another file named with {option_name('extra-seed')}, {option_name('allow-seed-writes')}, "
+                  "or a token provider that can create files runs it")
+        try:
+            token = fresh_token(extra, self.provider, REISSUE_MARGIN_MS)
+            if extra.guard is None:
+                extra.guard = SeedGuard(extra.wopi_src, token, extra.name, self.run_id, self.ledger,
+                                        label=f"the extra seed {extra.name}")
+            try:
+                extra.guard.write(self.client(transcript, extra.wopi_src, token), content, extra.supports_locks)
+            except SandboxError as exc:
+                raise _StepFailed(str(exc)) from None
+            client = ExtraSeedClient.guarding(extra.guard.journaled(self.client(transcript, extra.wopi_src, token)))
+        except BaseException:
+            extra.lock.release()
+            raise
+        return SandboxFile(extra.wopi_src, token, extra.name, client, is_seed=True, made_by=EXTRA_SEEDS)
+
+    def _extra_seed(self, wopi_src: str) -> ExtraSeed | None:
+        return next((extra for extra in self.extra_seeds if identity.same_file(extra.wopi_src, wopi_src)), None)
+
     def _write(self, client: WopiClient, content: bytes) -> None:
         """Write to the seed through its guard: its original bytes, name and token are journaled (fsync'd) before
         the first write, the lock id before the Lock; SandboxError when the seed cannot be read or written."""
@@ -559,10 +630,11 @@ class Target:
         client = sandbox.client.for_file(sandbox.wopi_src, sandbox.token)
         client.transcript = transcript
         if sandbox.is_seed:
+            extra = self._extra_seed(sandbox.wopi_src)
             try:
                 remove_locks(client, sandbox.client.locks_sent, follow_reported=False)
             finally:
-                self._seed_lock.release()
+                (extra.lock if extra is not None else self._seed_lock).release()  # the next test may borrow it
             return
         if self.is_seed(sandbox.wopi_src):
             return  # defensive: a file naming the seed in any spelling is never removed
@@ -623,17 +695,25 @@ class Target:
         ``wopi-validator cleanup`` (or the next run).
         """
         try:
-            guard = self._seed_guard
-            if guard is not None and guard.needs_restore:
-                with self._seed_lock:
-                    outcome = guard.restore(self.client(Transcript()))
+            restored = False
+            borrowed: list[tuple[SeedGuard | None, threading.Lock, str, ExtraSeed | None, str]] = [
+                (self._seed_guard, self._seed_lock, self.config.target, None, "the seed")]
+            borrowed += [(extra.guard, extra.lock, extra.wopi_src, extra, "the extra seed")
+                         for extra in self.extra_seeds]
+            for guard, lock, wopi_src, extra, what in borrowed:
+                if guard is None or not guard.needs_restore:
+                    continue
+                restored = True
+                with lock:
+                    token = fresh_token(extra, self.provider, REISSUE_MARGIN_MS) if extra is not None else None
+                    outcome = guard.restore(self.client(Transcript(), wopi_src, token))
                 if outcome is not None and not outcome.done:
                     self.leftovers.append(Leftover(
-                        outcome.name, REDACTOR.text(self.config.target), None,
-                        f"the seed is not restored ({outcome.problem}); its journal in the ledger is kept for "
+                        outcome.name, REDACTOR.text(wopi_src), None,
+                        f"{what} is not restored ({outcome.problem}); its journal in the ledger is kept for "
                         "wopi-validator cleanup"))
-                if self.ledger is not None:
-                    self.ledger.close()  # the sweep closed it already: deleted now if nothing is left
+            if restored and self.ledger is not None:
+                self.ledger.close()  # the sweep closed it already: deleted now if nothing is left
         finally:
             self.transport.close()
             self.provider.close()
@@ -657,7 +737,8 @@ class SandboxFiles:
     def new(self, content: bytes = DEFAULT_CONTENT) -> SandboxFile:
         if self.target.provisioning == SEED_WRITES and any(known.is_seed for known in self._files):
             block("the test needs two files it may change, and the only one is the seed (seed writes)",
-                  "a token provider that can create files, or a host whose PutRelativeFile works, runs it")
+                  advice="a token provider that can create files, another file named with "
+                  f"{option_name('extra-seed')}, or a host whose PutRelativeFile works, runs it")
         sandbox = self.target.new_file(self.transcript, content)
         self._files.append(sandbox)
         return sandbox

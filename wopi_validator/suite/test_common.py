@@ -10,7 +10,7 @@ import pytest
 
 from wopi_validator.client import WopiClient, WopiResponse
 from wopi_validator.suite.steps import new_lock_id, refused_as_unauthorised
-from wopi_validator.target import SandboxFile, split_url
+from wopi_validator.target import SandboxFile, SandboxFiles, Target, option_name, split_url
 from wopi_validator.verdicts import block
 
 Operation = Callable[[WopiClient, SandboxFile], WopiResponse]
@@ -91,14 +91,25 @@ def test_invalid_access_token_is_refused(wopi_target, wopi_seed, wopi_new_file, 
     refused_as_unauthorised(wopi_check, response, "TOKEN.INVALID.401", f"{operation} with a {kind} access token")
 
 
+def _token_for_another_file(target: Target, files: SandboxFiles) -> str:
+    """A token for a file other than the seed: an extra seed's (only its token is used, on the seed: nothing is
+    written to it), else a new file's."""
+    other = target.another_file()
+    if other is not None:
+        return other[1]
+    sandbox = files()
+    if sandbox.is_seed:
+        block("the test needs a second file, and the only file it may use is the seed (seed writes)",
+              advice=f"another file named with {option_name('extra-seed')}, a token provider that can create files, "
+              "or a host whose PutRelativeFile works, runs it")
+    return sandbox.token
+
+
 @pytest.mark.wopi_rule("TOKEN.SCOPE.FILE")
 @pytest.mark.parametrize("operation", ["CheckFileInfo", "GetFile"])
-def test_token_for_another_file_is_refused(wopi_seed, wopi_file, wopi_check, operation):
-    if wopi_file.is_seed:
-        block("the test needs a second file, and the only file it may use is the seed (seed writes)",
-              "a token provider that can create files, or a host whose PutRelativeFile works, runs it")
-    # The new file's token, used on the seed file.
-    foreign = wopi_seed.with_token(wopi_file.token)
+def test_token_for_another_file_is_refused(wopi_target, wopi_seed, wopi_new_file, wopi_check, operation):
+    # The other file's token, used on the seed file.
+    foreign = wopi_seed.with_token(_token_for_another_file(wopi_target, wopi_new_file))
     response = foreign.check_file_info() if operation == "CheckFileInfo" else foreign.get_file()
     refused_as_unauthorised(wopi_check, response, "TOKEN.SCOPE.FILE", f"{operation} with a token for another file")
 
