@@ -90,7 +90,8 @@ _FAULT_LIST = [
     # PutFile
     Fault("putfile-409-without-lock-header", "PUTFILE.MISMATCH.409", "PutFile 409 on a locked file omits X-WOPI-Lock"),
     Fault("putfile-wrong-lock-accepted", "PUTFILE.MISMATCH.409",
-          "PutFile with a wrong lock on a locked file writes and answers 200"),
+          "PutFile with a wrong lock on a locked file writes and answers 200",
+          also_breaks=("SEC.LOCK.OVERSIZE",)),  # a 16 KiB wrong lock is a wrong lock
     Fault("putfile-409-writes-anyway", "PUTFILE.MISMATCH.409",
           "PutFile on a locked file answers 409 to a missing or wrong lock but stores the body"),
     Fault("putfile-unlocked-nonzero-accepted", "PUTFILE.UNLOCKED.NONZERO.409",
@@ -102,11 +103,19 @@ _FAULT_LIST = [
     Fault("putfile-200-with-lock-header", "PUTFILE.200.NOLOCKHEADER", "PutFile 200 carries X-WOPI-Lock"),
     Fault("putfile-editors-refused", "PUTFILE.EDITORS", "PutFile with X-WOPI-Editors answers 400"),
     # Tokens, files, overrides
-    Fault("accepts-invalid-token", "TOKEN.INVALID.401", "any access token (or none) is accepted"),
-    Fault("post-ignores-token", "TOKEN.INVALID.401", "POST operations do not check the access token"),
-    Fault("invalid-token-403", "TOKEN.INVALID.401", "an unknown, expired or missing token gets 403 instead of 401/404"),
-    Fault("token-not-scoped-to-file", "TOKEN.SCOPE.FILE", "a valid token for one file opens every file"),
-    Fault("unknown-file-500", "FILE.UNKNOWN.404", "an unknown file id gets 500"),
+    # A token the host should refuse (expired, revoked, for another file, from another file's PutRelativeFile Url)
+    # is refused by the same check as an invalid one, so a host that gets that check wrong breaks those rules too.
+    Fault("accepts-invalid-token", "TOKEN.INVALID.401", "any access token (or none) is accepted",
+          also_breaks=("TOKEN.EXPIRED.401", "TOKEN.REVOKE", "TOKEN.SCOPE.FILE", "SEC.PUTREL.URL.SCOPE", "ECO.ROOT")),
+    Fault("post-ignores-token", "TOKEN.INVALID.401", "POST operations do not check the access token",
+          also_breaks=("TOKEN.EXPIRED.401", "TOKEN.REVOKE")),
+    Fault("invalid-token-403", "TOKEN.INVALID.401", "an unknown, expired or missing token gets 403 instead of 401/404",
+          also_breaks=("TOKEN.EXPIRED.401", "TOKEN.REVOKE", "ECO.ROOT")),
+    Fault("token-not-scoped-to-file", "TOKEN.SCOPE.FILE", "a valid token for one file opens every file",
+          also_breaks=("SEC.PUTREL.URL.SCOPE",)),
+    # A deleted file or container is an unknown id: the rules that ask for 404 after a delete get the 500.
+    Fault("unknown-file-500", "FILE.UNKNOWN.404", "an unknown file id gets 500",
+          also_breaks=("DELETE.OK", "RENAME.DELETED.404", "CONT.DELETE")),
     Fault("unknown-override-200", "OVERRIDE.UNKNOWN.501", "an unknown X-WOPI-Override answers 200"),
     # PutRelativeFile
     Fault("putrel-suggested-ext-ignored", "PUTREL.SUGGESTED.EXT",
@@ -157,7 +166,8 @@ _FAULT_LIST = [
     Fault("caps-rename-501", "CFI.CAPS.HONEST",
           "CheckFileInfo declares SupportsRename and UserCanRename, yet RenameFile answers 501"),
     Fault("caps-userinfo-501", "CFI.CAPS.HONEST",
-          "CheckFileInfo declares SupportsUserInfo, yet PutUserInfo answers 501"),
+          "CheckFileInfo declares SupportsUserInfo, yet PutUserInfo answers 501",
+          also_breaks=("USERINFO.PUT",)),
     # Collabora Online extensions
     Fault("cool-headers-refused", "COOL.HEADERS", "PutFile with X-COOL-WOPI-* headers answers 400"),
     Fault("lool-headers-refused", "COOL.HEADERS", "PutFile with X-LOOL-WOPI-* headers answers 400"),

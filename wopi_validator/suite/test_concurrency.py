@@ -52,9 +52,11 @@ def test_simultaneous_unlock_and_relocks_have_at_most_one_winner(request, wopi_t
         still_locked_with(client, wopi_check, old, "RELOCK.ATOMIC", f"{action} that all failed")
         return
     winner = winners[0]
+    # The lock first: a refused relock that released it breaks RELOCK.ATOMIC, and the losers after it rightly
+    # named no lock in their 409s.
+    still_locked_with(client, wopi_check, winner, "RELOCK.ATOMIC", action)
     for response in losers:
         wopi_check.lock_header(response, winner, "LOCK.MISMATCH.409", "a losing UnlockAndRelock")
-    still_locked_with(client, wopi_check, winner, "RELOCK.ATOMIC", action)
     # The control: a host whose Unlock ignores lock IDs would accept the old lock below, not a RELOCK fault.
     refused_unrelated_lock(wopi_check, client.unlock, "Unlock")
     response = client.unlock(old)

@@ -323,7 +323,9 @@ def test_overwrite_true_empties_the_existing_file(world, wopi_check):
     box = world.sandbox()
     name = world.unique_name("overwrite", NEW_EXT)
     first, _, _ = world.create_file(box.client, "CONT.CREATE.FILE", f"CreateChildFile of {name!r}", relative=name)
-    # Unlocked and empty, so PutFile needs no lock (PUTFILE.UNLOCKED.ZERO.200).
+    # Unlocked and empty, so PutFile needs no lock (PUTFILE.UNLOCKED.ZERO.200). A new file that is not empty breaks
+    # CONT.CREATE.FILE, and the host would then be right to refuse the PutFile: judged first, under that rule.
+    _is_empty_file(world, first.client, "CONT.CREATE.FILE", f"the new file {name!r}")
     wopi_check.status(first.client.put_file(b"content to be replaced\n"), 200, "PUTFILE.UNLOCKED.ZERO.200",
                       "PutFile into the new, empty file")
     action = f"CreateChildFile with X-WOPI-RelativeTarget {name!r} (exists) and X-WOPI-OverwriteRelativeTarget true"
