@@ -29,11 +29,10 @@ EXAMPLES = 5
 STATEFUL_TEST = "test_file_and_lock_operations_follow_the_model"
 # The faults modelled on how real hosts break (compound), and single faults of the kinds real hosts show, each
 # with the consequences it may fail declared (also_breaks, found by a run of the suite with the fault alone; all
-# 40 on at once fail no other rule and hide none of the 40). Left out, with the reason:
+# 40 surveyed on at once fail no other rule and hide none of the 40). Left out, with the reason:
 # - a fault that hides another: cfi-bool-as-string (SupportsLocks "true" is no declaration, so every lock test is
 #   skipped); refused-refresh-clears-lock and lock-case-insensitive (their tests first send a control that any
-#   LOCK.MISMATCH.409 fault fails); token-never-expires and revoke-ignored (putrel-501-while-declared blocks
-#   their one test, whose earlier checks passed);
+#   LOCK.MISMATCH.409 fault fails);
 # - a fault that another makes fail an intact rule: cont-create-file-template with putrel-501-while-declared or
 #   putrel-no-url (the run then makes its empty files with CreateChildFile, and they are not empty);
 # - a fault whose also_breaks are not known to be complete (not surveyed, or failing rules through a test's
@@ -45,6 +44,7 @@ CANDIDATES = [
     "relock-to-current-ignores-old-lock",
     # tokens, file ids, overrides, declared capabilities
     "accepts-invalid-token", "post-ignores-token", "invalid-token-403", "token-not-scoped-to-file",
+    "token-never-expires", "revoke-ignored",
     "unknown-file-500", "unknown-override-200", "caps-userinfo-501",
     # CheckFileInfo and GetFile
     "cfi-missing-required", "cfi-wrong-content-type", "version-unchanged-after-put", "itemversion-mismatch",
