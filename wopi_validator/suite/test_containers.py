@@ -585,4 +585,5 @@ def test_renamefile_on_a_file_made_by_createchildfile(world, wopi_check):
                       "RenameFile of the locked file with its lock")
     wopi_check.status(client.unlock(lock), 200, "LOCK.ACQUIRE", "Unlock with the lock")
     wopi_check.status(client.delete_file(), 200, "DELETE.OK", "DeleteFile of the renamed file")
+    wopi_check.status(client.check_file_info(), 404, "DELETE.OK", "CheckFileInfo after DeleteFile answered 200")
     wopi_check.status(client.rename_file(new_stem + "-4"), 404, "RENAME.DELETED.404", "RenameFile of the deleted file")
