@@ -88,7 +88,7 @@ def _check_proof(ctx: HostContext, keys: TrustedKeys) -> Reply | None:
     """Refuse a request whose proof fails (500, as Microsoft's clients expect), before reading its token."""
     # The URL exactly as the client sent it: the proof covers the raw query string.
     url = f"{request.scheme}://{request.host}{request.environ.get('REQUEST_URI') or request.full_path}"
-    problem = proof_problem(ctx, keys, _presented_token() or "", url, request.headers)
+    problem = proof_problem(ctx.fault, keys, _presented_token() or "", url, request.headers)
     if problem is None:
         return None
     if ctx.fault("proof-reject-401"):

@@ -18,14 +18,12 @@ import binascii
 import struct
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-from .context import HostContext
 
 # 100-ns ticks since 0001-01-01 at the Unix epoch, and the accepted age of a timestamp.
 _UNIX_EPOCH_TICKS = 621_355_968_000_000_000
@@ -96,9 +94,9 @@ def _verifies(key: rsa.RSAPublicKey | None, signature: str | None, message: byte
 
 
 def proof_problem(
-    ctx: HostContext, keys: TrustedKeys, token: str, url: str, headers: Mapping[str, str]
+    fault: Callable[[str], bool], keys: TrustedKeys, token: str, url: str, headers: Mapping[str, str]
 ) -> str | None:
-    """Why the request's proof is refused, or None when it is accepted."""
+    """Why the request's proof is refused, or None when it is accepted (``fault``: whether a named fault is on)."""
     stamp_text = headers.get("X-WOPI-TimeStamp")
     proof = headers.get("X-WOPI-Proof")
     if not stamp_text or not proof:
@@ -108,14 +106,14 @@ def proof_problem(
     except ValueError:
         return "X-WOPI-TimeStamp is not a number"
     now = _UNIX_EPOCH_TICKS + int(time.time() * _TICKS_PER_SECOND)
-    if abs(now - stamp) > MAX_SKEW_SECONDS * _TICKS_PER_SECOND and not ctx.fault("proof-timestamp-ignored"):
+    if abs(now - stamp) > MAX_SKEW_SECONDS * _TICKS_PER_SECOND and not fault("proof-timestamp-ignored"):
         return "X-WOPI-TimeStamp is more than 20 minutes away"
-    if ctx.fault("proof-not-checked"):
+    if fault("proof-not-checked"):
         return None
     message = _signed_bytes(token, url, stamp)
     if _verifies(keys.current, proof, message):
         return None
-    if not ctx.fault("proof-old-key-rejected") and (
+    if not fault("proof-old-key-rejected") and (
         _verifies(keys.current, headers.get("X-WOPI-ProofOld"), message) or _verifies(keys.old, proof, message)
     ):
         return None
