@@ -5,19 +5,19 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from tests import rawserver
-from wopi_validator.client import (
-    DEFAULT_BODY_BUDGET,
-    PROCESS_BODY_BUDGET,
-    ClientSettings,
-    WopiClient,
-    utf7,
-    with_token,
-)
+from wopi_validator.client import WopiClient, utf7, with_token
 from wopi_validator.concurrency import simultaneously
 from wopi_validator.errors import BodyOverBudget, BodyTooLarge, HostUnresponsive, RunDeadlinePassed, TransportError
+from wopi_validator.httpclient import (
+    DEFAULT_BODY_BUDGET,
+    PROCESS_BODY_BUDGET,
+    BodyBudget,
+    ClientSettings,
+    read_at_most,
+)
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Transcript
-from wopi_validator.transport import AnswerDeadline, BodyBudget, HttpTransport, read_at_most
+from wopi_validator.transport import AnswerDeadline, HttpTransport
 
 
 def client_for(server: rawserver.RawServer, **settings) -> WopiClient:

@@ -1,19 +1,30 @@
-"""HttpTransport: what requests' session did for the client is still done, and failures are one line."""
+"""The HTTP layer: what requests' session did for the client is still done, failures are one line, and the token
+providers and the Docs API config source send through it too."""
 
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests import rawserver
-from wopi_validator.client import ClientSettings, WopiClient
-from wopi_validator.errors import TransportError
+from wopi_validator.client import WopiClient
+from wopi_validator.errors import ProviderError, TransportError
+from wopi_validator.httpclient import ClientSettings, HttpClient
+from wopi_validator.onlyoffice.harness import OnlyofficeRun
+from wopi_validator.onlyoffice.settings import OnlyofficeSettings
+from wopi_validator.onlyoffice.source import ConfigSource, ConfigSourceError
+from wopi_validator.providers import http as http_provider
+from wopi_validator.providers.http import HttpProvider
+from wopi_validator.tokens import ProviderContext
 from wopi_validator.transcript import Transcript
 from wopi_validator.transport import HttpTransport, SendFailed
 
@@ -91,6 +102,19 @@ def test_cookies_the_host_sets_are_sent_back(server):
     client.get_file()
     assert "Cookie" not in server.received[0][2]
     assert server.received[1][2]["Cookie"] == "affinity=node-7"
+
+
+def test_a_cookie_goes_back_only_where_its_path_allows(server):
+    server.script["/wopi/files/f"] = (200, [("Set-Cookie", "scoped=1; Path=/wopi/containers"),
+                                            ("Set-Cookie", "everywhere=2; Path=/")], b"{}")
+    transport = HttpTransport()
+    client = _client(server, transport)
+    client.check_file_info()
+    client.get_file()
+    client.request("GET", url=_url(server, "/wopi/containers/c?access_token=t"))
+    assert server.received[1][2]["Cookie"] == "everywhere=2"
+    assert sorted(server.received[2][2]["Cookie"].split("; ")) == ["everywhere=2", "scoped=1"]
+    transport.close()
 
 
 def test_redirects_are_answers_not_followed(server):
@@ -218,3 +242,91 @@ def test_send_bounds_the_status_line_and_headers_by_one_deadline():
         assert time.monotonic() - start < 1 + 3
     finally:
         server.close()
+
+
+# -- one layer under the WOPI client, the token providers and the Docs API config source ----------------------
+
+def _provider(url: str, timeout: float = 5.0) -> HttpProvider:
+    options = {"issue": {"url": url, "access_token": "token", "wopi_src": "src"}}
+    return http_provider.from_options(options, ProviderContext(Path.cwd(), timeout, {}))
+
+
+_SESSION_ANSWER = b'{"token": "layer-test-token-1234", "src": "http://127.0.0.1:9/wopi/files/x"}'
+_EDITOR_CONFIG = json.dumps({"document": {"key": "k", "url": "http://127.0.0.1:9/f"}}).encode()
+
+
+def test_a_provider_call_and_a_config_source_fetch_are_sent_by_the_one_transport(server, monkeypatch):
+    sent: list[tuple[str, str]] = []
+    original = HttpTransport.send
+
+    def spy(self: HttpTransport, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append((method, url))
+        return original(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(HttpTransport, "send", spy)
+    server.script["/session"] = (200, [("Content-Type", "application/json")], _SESSION_ANSWER)
+    server.script["/config"] = (200, [("Content-Type", "application/json")], _EDITOR_CONFIG)
+    provider = _provider(_url(server, "/session"))
+    try:
+        assert provider.issue().token == "layer-test-token-1234"
+    finally:
+        provider.close()
+    assert ConfigSource(_url(server, "/config"), timeout=5, max_body=1000).fetch().key == "k"
+    assert sent == [("POST", _url(server, "/session")), ("GET", _url(server, "/config"))]
+
+
+def _headers_dripping(conn) -> None:
+    """A header line every 0.5 s: each byte comes well within any per-read timeout."""
+    conn.recv(65536)
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for number in range(30):
+        conn.sendall(b"X-Slow-%d: y\r\n" % number)
+        time.sleep(0.5)
+    conn.sendall(b"Content-Length: 2\r\n\r\n{}")
+
+
+def test_a_provider_and_a_config_source_dripping_their_answer_are_cut_at_the_whole_answer_deadline():
+    server = rawserver.RawServer(_headers_dripping)
+    try:
+        start = time.monotonic()
+        with pytest.raises(ProviderError, match=r"/session: no complete answer within 1 s"):
+            _provider(f"http://127.0.0.1:{server.port}/session", timeout=1).issue()
+        assert time.monotonic() - start < 1 + 5
+        start = time.monotonic()
+        with pytest.raises(ConfigSourceError, match=r"/config: no complete answer within 1 s"):
+            ConfigSource(f"http://127.0.0.1:{server.port}/config", timeout=1, max_body=1000).fetch()
+        assert time.monotonic() - start < 1 + 5
+    finally:
+        server.close()
+
+
+def test_a_provider_and_a_config_source_follow_no_redirect_and_read_no_more_than_their_cap(server):
+    server.script["/session"] = (302, [("Location", "/elsewhere")], b"")
+    server.script["/config"] = (302, [("Location", "/elsewhere")], b"")
+    with pytest.raises(ProviderError, match="answered 302"):
+        _provider(_url(server, "/session")).issue()
+    with pytest.raises(ConfigSourceError, match="answered HTTP 302, not 200"):
+        ConfigSource(_url(server, "/config"), timeout=5, max_body=1000).fetch()
+    assert [path for _, path, _, _ in server.received] == ["/session", "/config"]
+    server.script["/config"] = (200, [], b"{" + b" " * 5000 + b"}")
+    with pytest.raises(ConfigSourceError, match="larger than 1000 bytes"):
+        ConfigSource(_url(server, "/config"), timeout=5, max_body=1000).fetch()
+
+
+def test_a_plain_request_is_recorded_and_its_failure_names_it_without_the_token():
+    transcript = Transcript()
+    client = HttpClient(HttpTransport(), ClientSettings(timeout=2), transcript)
+    with pytest.raises(TransportError, match="connection refused") as raised:
+        client.request("GET", "http://127.0.0.1:9/download?access_token=plain-layer-secret")
+    assert "GET http://127.0.0.1:9/download" in str(raised.value)
+    assert "plain-layer-secret" not in str(raised.value)
+    [exchange] = transcript.exchanges
+    assert exchange.status is None and "connection refused" in str(exchange.error)
+    assert "plain-layer-secret" not in transcript.render()
+
+
+def test_the_docs_api_harness_sends_through_the_plain_client_not_a_wopi_client():
+    run = OnlyofficeRun(OnlyofficeSettings("http://127.0.0.1:9/config", "harness-secret"))
+    client = run.client(Transcript())
+    assert isinstance(client, HttpClient)
+    assert not isinstance(client, WopiClient)

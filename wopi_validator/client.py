@@ -1,166 +1,33 @@
-"""WopiClient: one method per WOPI file operation, with timeouts, a body cap
-and a transcript of every exchange.
+"""WopiClient: one method per WOPI operation, over the package's one HTTP layer.
 
-Nothing the host sends is trusted: bodies are read up to a cap, slow bodies are
-cut at a deadline, redirects are not followed, and transport failures become a
-:class:`TransportError` with a one-line reason.
+The client adds what makes a request WOPI: the access token in the URL, the X-WOPI-* headers, UTF-7 names
+and the proof signature. Sending it, with the deadline, the byte cap, no redirects, the transcript and the
+redaction of what comes back, is :mod:`wopi_validator.httpclient`'s job, shared with every other request of
+the package.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
-import urllib3
-from requests.structures import CaseInsensitiveDict
+from wopi_validator import httpclient
 
-from wopi_validator import interrupts
-from wopi_validator.errors import (
-    BodyOverBudget,
-    BodyStalled,
-    BodyTooLarge,
-    HostUnresponsive,
-    RunDeadlinePassed,
-    TransportError,
-)
-from wopi_validator.json_input import JsonTooDeep, parse_json
+# Re-exported: config, startup and onlyoffice/ read the request limits' defaults from here.
+from wopi_validator.httpclient import DEFAULT_MAX_BODY as DEFAULT_MAX_BODY
+from wopi_validator.httpclient import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from wopi_validator.httpclient import ClientSettings, HttpResponse
 from wopi_validator.proofkeys import PROOF_HEADERS, ProofSigner
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.transcript import Exchange, Transcript
-from wopi_validator.transport import (
-    AnswerDeadline,
-    BodyBudget,
-    HttpTransport,
-    OverBudget,
-    SendFailed,
-    StillArriving,
-    describe_send_error,
-    last_reason,
-    read_at_most,
-)
+from wopi_validator.transport import HttpTransport
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_BODY = 32 * 1024 * 1024
-DEFAULT_BODY_BUDGET = 256 * 1024 * 1024
-PROCESS_BODY_BUDGET = BodyBudget(DEFAULT_BODY_BUDGET)
-"""The one budget every client of the process shares unless given another (ClientSettings.body_budget)."""
 _PROOF_HEADER_NAMES = frozenset(name.lower() for name in PROOF_HEADERS)
 
-
-@dataclass(frozen=True)
-class ClientSettings:
-    timeout: float = DEFAULT_TIMEOUT
-    """Seconds to connect, and seconds for the whole answer (status line, headers and body) to arrive."""
-    max_body: int = DEFAULT_MAX_BODY
-    """Bytes read from any response body at most."""
-    health: HostHealth = field(default_factory=lambda: HostHealth(), compare=False)
-    """Shared by every client of a run: once the host stops answering, requests fail at once."""
-    body_budget: BodyBudget = field(default_factory=lambda: PROCESS_BODY_BUDGET, compare=False)
-    """Bytes the body reads of all clients may hold at once: the process's one budget unless given another.
-    A read that cannot get bytes waits for them (until its deadline) only while it holds none; else it fails."""
-    deadline: float | None = None
-    """The run's deadline (--run-deadline), a ``time.monotonic()`` instant: no request is sent after it, and
-    none runs past it (a request gets the smaller of ``timeout`` and the time left)."""
-
-
-class HostHealth:
-    """Trips after ``limit`` requests in a row got no answer in time; from then on every request
-    fails at once with that reason, so a hung host costs a few timeouts, not one per request.
-
-    "In time" is the whole answer: a host dripping its headers or body past the request's deadline
-    is a miss like one that never answers, so two such answers in a row end the run's requests.
-    """
-
-    def __init__(self, limit: int = 2) -> None:
-        self.limit = limit
-        self._misses = 0
-        self._lock = threading.Lock()
-        self.tripped: str | None = None
-
-    def check(self) -> None:
-        if self.tripped is not None:
-            raise HostUnresponsive(f"not sent: {self.tripped}; every later request of this run fails at once")
-
-    def missed(self, reason: str) -> None:
-        with self._lock:
-            self._misses += 1
-            if self._misses >= self.limit and self.tripped is None:
-                self.tripped = f"the host stopped answering ({self._misses} requests in a row: {reason})"
-
-    def answered(self) -> None:
-        with self._lock:
-            self._misses = 0
-
-
-@dataclass
-class WopiResponse:
-    """What the host answered (a body above ``max_body`` bytes raises BodyTooLarge)."""
-
-    status: int
-    headers: CaseInsensitiveDict[str]
-    body: bytes
-    elapsed: float
-    exchange: Exchange
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name)
-
-    def has_header(self, name: str) -> bool:
-        return name in self.headers
-
-    def json(self) -> Any:
-        """The body as JSON; raises ValueError with a readable reason otherwise."""
-        if not self.body:
-            raise ValueError("the body is empty")
-        try:
-            return parse_json(self.body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"the body is not UTF-8 ({exc.reason})") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"the body is not JSON ({exc.msg} at character {exc.pos})") from None
-        except JsonTooDeep as exc:
-            raise ValueError(f"the body is not JSON that can be read ({exc})") from None
-
-    @property
-    def request_line(self) -> str:
-        return self.exchange.summary_line()
-
-    def __repr__(self) -> str:
-        return f"<WopiResponse {self.request_line}>"
-
-
-def make_session() -> requests.Session:
-    """A session that ignores proxy settings and .netrc from the environment."""
-    session = requests.Session()
-    session.trust_env = False
-    session.headers["User-Agent"] = "wopi-validator"
-    return session
-
-
-def describe_transport_error(exc: requests.RequestException, timeout: float) -> str:
-    """One line saying why a request of a ``requests.Session`` got no answer.
-
-    requests wraps the urllib3 error that says why (directly, or as a MaxRetryError's reason): that one is
-    described as the WOPI client's transport describes its own failures.
-    """
-    if isinstance(exc, requests.exceptions.TooManyRedirects):
-        return "too many redirects"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "the host broke off the response body (invalid chunked encoding or reset)"
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
-        return "the response body could not be decoded (Content-Encoding)"
-    cause = exc.args[0] if exc.args else None
-    if isinstance(cause, urllib3.exceptions.MaxRetryError):
-        cause = cause.reason
-    if isinstance(cause, urllib3.exceptions.HTTPError):
-        return describe_send_error(cause, timeout)
-    return f"{type(exc).__name__}: {last_reason(str(exc))}"
+WopiResponse = HttpResponse
+"""A WOPI answer is an HTTP answer: the layer's :class:`~wopi_validator.httpclient.HttpResponse`."""
 
 
 def file_id_of(wopi_src: str) -> str:
@@ -207,7 +74,7 @@ class WopiClient:
     def with_token(self, token: str) -> WopiClient:
         return self.for_file(self.wopi_src, token)
 
-    # -- the transport -------------------------------------------------------------
+    # -- the request -------------------------------------------------------------
 
     def request(
         self,
@@ -237,96 +104,7 @@ class WopiClient:
         if body is not None and method == "POST":
             sent.setdefault("Content-Type", "application/octet-stream")
         exchange = Exchange(method, url, list(sent.items()), body or b"")
-        payload = body if body is not None else (b"" if method == "POST" else None)
-        deadline = self._answer_deadline()
-        # A Ctrl-C while the request is on the wire waits until it is done (within its deadline, or cut short a
-        # second later) and the caller has its answer: raised inside urllib3, it could leave a lock of the
-        # connection pool held, and the clean-up would wait for it forever (interrupts.py).
-        with interrupts.critical():
-            try:
-                self.settings.health.check()
-                return self._exchange(exchange, sent, payload, deadline)
-            finally:
-                deadline.cancel()
-
-    def _answer_deadline(self) -> AnswerDeadline:
-        """The deadline of one answer: ``timeout`` from now, or the run's deadline when that comes first."""
-        timeout = self.settings.timeout
-        if self.settings.deadline is not None:
-            left = self.settings.deadline - time.monotonic()
-            if left <= 0:
-                raise RunDeadlinePassed("not sent: the run's deadline (--run-deadline) passed")
-            if left < timeout:
-                return AnswerDeadline.start(left, "no complete answer before the run's deadline (--run-deadline)",
-                                            miss=False)
-        return AnswerDeadline.start(timeout)
-
-    def _exchange(
-        self, exchange: Exchange, sent: dict[str, str], body: bytes | None, deadline: AnswerDeadline
-    ) -> WopiResponse:
-        """Send the request, read the answer within ``deadline``, record both: the network part of request()."""
-        start = time.monotonic()
-        try:
-            response = self.transport.send(exchange.method, exchange.url, sent, body, deadline.seconds, deadline)
-        except SendFailed as exc:
-            exchange.elapsed = time.monotonic() - start
-            exchange.error = exc.reason
-            self.transcript.append(exchange)
-            if exc.timed_out and deadline.miss:
-                self.settings.health.missed(exchange.error)
-            raise TransportError(f"{exchange.error}: {exchange.summary_line()}") from None
-        answer_headers = CaseInsensitiveDict(response.headers)  # a header sent twice reads as one: "a, b"
-        exchange.status = response.status
-        exchange.response_headers = list(answer_headers.items())
-        try:
-            body_bytes = self._read_body(response, deadline)
-        except TransportError as exc:
-            exchange.elapsed = time.monotonic() - start
-            exchange.error = str(exc)
-            self.transcript.append(exchange)
-            if isinstance(exc, BodyStalled) and deadline.miss:
-                self.settings.health.missed(exchange.error)
-            raise type(exc)(f"{exc}: {exchange.summary_line()}") from None
-        finally:
-            deadline.cancel()  # before the connection goes back to the pool: the next request's socket is not ours
-            response.close()  # a body read to its end has already given its connection back to the pool
-            response.release_conn()
-        self.settings.health.answered()
-        REDACTOR.learn_from_body(body_bytes)
-        for _name, value in exchange.response_headers:
-            if "access_token" in value.lower():
-                REDACTOR.add_tokens_from_url(value)
-        exchange.response_body = body_bytes
-        exchange.elapsed = time.monotonic() - start
-        self.transcript.append(exchange)
-        return WopiResponse(
-            status=response.status, headers=answer_headers, body=body_bytes, elapsed=exchange.elapsed,
-            exchange=exchange,
-        )
-
-    def _read_body(self, response: urllib3.BaseHTTPResponse, deadline: AnswerDeadline) -> bytes:
-        cap = self.settings.max_body
-        still_arriving = f"{deadline.reason}: the response body was still arriving"
-        try:
-            body = read_at_most(response, cap, deadline.at, self.settings.body_budget)
-        except OverBudget as exc:
-            raise BodyOverBudget(f"the response body was not read: {exc}") from None
-        except StillArriving:
-            raise BodyStalled(still_arriving) from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            if deadline.expired:
-                raise BodyStalled(still_arriving) from None
-            if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
-                raise BodyStalled(f"the response body stalled for {deadline.seconds:g} s") from None
-            if isinstance(exc, urllib3.exceptions.DecodeError):
-                raise TransportError("the response body could not be decoded (Content-Encoding)") from None
-            raise TransportError(
-                "the host broke off the response body (connection closed or reset before the end)") from None
-        if deadline.expired and response.length_remaining is None and not response.chunked:
-            raise BodyStalled(still_arriving)  # a body that ends where the connection does ended at the deadline
-        if len(body) > cap:
-            raise BodyTooLarge(f"the response body exceeded the cap of {cap} bytes")
-        return body
+        return httpclient.send(self.transport, self.settings, self.transcript, exchange, sent, body)
 
     # -- file operations -------------------------------------------------------------
 
@@ -377,12 +155,9 @@ class WopiClient:
 
         ``overwrite`` as a string is sent as it is (Microsoft's validator sends ``True``/``False``).
         """
-        def encoded(name: str | None) -> str | None:
-            return utf7(name) if name is not None and encode_names else name
-
         headers = {
-            "X-WOPI-SuggestedTarget": encoded(suggested),
-            "X-WOPI-RelativeTarget": encoded(relative),
+            "X-WOPI-SuggestedTarget": _encoded_name(suggested, encode_names),
+            "X-WOPI-RelativeTarget": _encoded_name(relative, encode_names),
             "X-WOPI-OverwriteRelativeTarget": _boolean_header(overwrite),
             "X-WOPI-Size": str(len(body)),
             **(headers or {}),
@@ -394,10 +169,10 @@ class WopiClient:
         headers: dict[str, str | None] | None = None,
     ) -> WopiResponse:
         """RenameFile; the name is UTF-7 encoded unless ``encode_name`` is False."""
-        name = utf7(requested_name) if encode_name else requested_name
         return self.request(
             "POST", override="RENAME_FILE",
-            headers={"X-WOPI-RequestedName": name, "X-WOPI-Lock": lock, **(headers or {})},
+            headers={"X-WOPI-RequestedName": _encoded_name(requested_name, encode_name), "X-WOPI-Lock": lock,
+                     **(headers or {})},
         )
 
     def delete_file(self) -> WopiResponse:
@@ -524,6 +299,7 @@ def utf7_dotnet(name: str) -> str:
 
 
 def _encoded_name(name: str | None, encode: bool) -> str | None:
+    """A name header's value: ``name`` UTF-7 encoded, or as it is when ``encode`` is False (None: not sent)."""
     return utf7(name) if name is not None and encode else name
 
 

@@ -1,10 +1,11 @@
-"""HttpTransport: the connection pool a WopiClient sends its requests through.
+"""HttpTransport: the connection pool every HTTP request of the package goes out through (``httpclient.send``).
 
 It is urllib3's PoolManager, the transport under ``requests``, used directly: a
 ``requests.Session`` adds ~0.3 ms of its own machinery to every request (settings
 merged, the URL prepared twice, hooks, adapters), a quarter of a run's time against
 a host that answers in about a millisecond. What the session did that matters here
-is kept: requests' default headers, cookies the host sets, certificates checked
+is kept: requests' default headers, cookies the host sets (the standard library's
+``http.cookiejar``, which reads urllib3's answers as they are), certificates checked
 against certifi's authorities, proxy settings and .netrc of the environment
 ignored, redirects not followed, no retries.
 
@@ -22,8 +23,8 @@ connections are this module's subclasses of urllib3's: they tell the deadline wh
 socket they use, and a connection given back to the pool is unwatched first, so a
 late deadline never touches another request's socket.
 
-Nothing here reads the body: the caller reads it (``read_at_most``) with its own cap,
-the same deadline, and the process-wide :class:`BodyBudget`.
+Nothing here reads the body: the caller reads it (``httpclient.read_at_most``) with its own
+cap, the same deadline, and the process-wide ``httpclient.BodyBudget``.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ import itertools
 import socket
 import threading
 import time
-from types import SimpleNamespace
+import urllib.request
+from http.cookiejar import CookieJar
 from typing import Any
 
 import certifi
 import urllib3
-from requests.cookies import RequestsCookieJar, extract_cookies_to_jar, get_cookie_header
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import make_headers
@@ -52,7 +53,6 @@ _DEFAULT_HEADERS = {
     "Accept": "*/*",
     "Connection": "keep-alive",
 }
-_READ_CHUNK = 64 * 1024
 _POOL_SIZE = 10
 """Hosts kept, and connections kept per host, as requests' adapter keeps them."""
 _READ_TIMEOUT_MARGIN = 1.0
@@ -67,14 +67,6 @@ class SendFailed(Exception):
         self.reason = reason
         self.timed_out = timed_out
         """The host did not answer in time (rather than refusing, resetting or failing TLS)."""
-
-
-class StillArriving(Exception):
-    """The body was still coming in at its deadline."""
-
-
-class OverBudget(Exception):
-    """The bytes of the bodies being read at once would exceed the process-wide :class:`BodyBudget`."""
 
 
 # -- one deadline per answer ------------------------------------------------------------------------------
@@ -260,48 +252,6 @@ class _WatchedHTTPSPool(_Unwatching, HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-# -- the memory budget of response bodies -----------------------------------------------------------------
-
-
-class BodyBudget:
-    """Bytes of response bodies that may be held at once by all the reads of a process.
-
-    ``max_body`` caps one body; this caps their sum, whatever the concurrency (64 load editors reading 32 MiB
-    each would otherwise hold 2 GiB). A read reserves bytes before it reads them and gives them all back when it
-    ends. A read that holds nothing yet may wait for bytes, until its own deadline; a read that already holds
-    some never waits: if it cannot grow, it fails at once. So no read ever waits on another that waits: two
-    large answers cannot hold half the budget each and wait for each other until both time out.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._free = limit
-        self._changed = threading.Condition()
-
-    @property
-    def in_use(self) -> int:
-        with self._changed:
-            return self.limit - self._free
-
-    def take(self, size: int, wait_until: float | None) -> bool:
-        """Reserve ``size`` bytes, waiting for them until ``wait_until`` (a monotonic instant; None: no wait)."""
-        if size > self.limit:
-            return False
-        with self._changed:
-            while self._free < size:
-                remaining = wait_until - time.monotonic() if wait_until is not None else 0
-                if remaining <= 0:
-                    return False
-                self._changed.wait(remaining)
-            self._free -= size
-            return True
-
-    def give_back(self, size: int) -> None:
-        with self._changed:
-            self._free += size
-            self._changed.notify_all()
-
-
 class HttpTransport:
     """Sends requests over kept-alive connections; safe to share between threads."""
 
@@ -310,8 +260,10 @@ class HttpTransport:
         self._pool = urllib3.PoolManager(num_pools=_POOL_SIZE, maxsize=_POOL_SIZE, cert_reqs="CERT_REQUIRED",
                                          ca_certs=certifi.where())
         self._pool.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-        self.cookies = RequestsCookieJar()
+        self.cookies = CookieJar()
         """Cookies the host set, sent back as a browser (and requests' session) would."""
+        self._has_cookies = False
+        """A host has set a cookie (most never do: then no request pays for the jar)."""
 
     def send(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float,
@@ -350,7 +302,9 @@ class HttpTransport:
         finally:
             _ACTIVE.deadline = None
         if "set-cookie" in response.headers:
-            extract_cookies_to_jar(self.cookies, SimpleNamespace(url=url, headers=sent), response)
+            # The jar reads Set-Cookie through response.info().get_all(), which urllib3's answer has.
+            self.cookies.extract_cookies(response, urllib.request.Request(url))  # type: ignore[arg-type]
+            self._has_cookies = True
         return response
 
     def _headers(self, url: str, headers: dict[str, str]) -> dict[str, str]:
@@ -358,8 +312,10 @@ class HttpTransport:
         given = {name.lower() for name in headers}
         merged = {name: value for name, value in _DEFAULT_HEADERS.items() if name.lower() not in given}
         merged.update(headers)
-        if len(self.cookies) and "cookie" not in given:
-            cookie = get_cookie_header(self.cookies, SimpleNamespace(url=url, headers=merged))
+        if self._has_cookies and "cookie" not in given:
+            request = urllib.request.Request(url)
+            self.cookies.add_cookie_header(request)  # the cookies for this URL: domain, path, Secure, expiry
+            cookie = request.get_header("Cookie")
             if cookie:
                 merged["Cookie"] = cookie
         return merged
@@ -367,42 +323,6 @@ class HttpTransport:
     def close(self) -> None:
         with interrupts.critical():  # urllib3's locks: a Ctrl-C inside one would leave it held
             self._pool.clear()
-
-
-def read_at_most(
-    response: urllib3.BaseHTTPResponse, limit: int, deadline: float, budget: BodyBudget | None = None
-) -> bytes:
-    """The body, or its first ``limit + 1`` bytes when it is longer (so the caller can tell it is).
-
-    Raises StillArriving once ``time.monotonic()`` passes ``deadline`` with bytes still coming in (an answer
-    dripping in byte by byte meets the deadline all the same: ``read1`` returns whatever has arrived), and
-    urllib3's errors or OSError when the answer stalls or breaks off. With a ``budget``, the bytes are reserved
-    in it before they are read (all of a Content-Length at once, when it is known and within ``limit``) and given
-    back on return; OverBudget when they cannot be (see :class:`BodyBudget` for when a read waits).
-    """
-    chunks: list[bytes] = []
-    size = held = 0
-    try:
-        while size <= limit:
-            want = min(_READ_CHUNK, limit + 1 - size)
-            if budget is not None and size + want > held:
-                # Room for the next read; on the first, for the whole Content-Length too, when it is given.
-                need = size + want - held + (min(response.length_remaining or 0, limit + 1) if not held else 0)
-                if not budget.take(need, wait_until=None if held else deadline):
-                    raise OverBudget(f"{need + held} bytes would exceed the process-wide budget of {budget.limit} "
-                                     f"bytes for response bodies being read at once")
-                held += need
-            chunk = response.read1(want, decode_content=True)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if time.monotonic() > deadline:
-                raise StillArriving("the answer was still arriving at the deadline")
-        return b"".join(chunks)
-    finally:
-        if held:
-            budget.give_back(held)  # type: ignore[union-attr]
 
 
 def describe_send_error(exc: Exception, timeout: float) -> str:

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from wopi_validator.checks import Checker
-from wopi_validator.client import ClientSettings, HostHealth, WopiClient, WopiResponse
 from wopi_validator.errors import TargetUnusable, TransportError
+from wopi_validator.httpclient import ClientSettings, HostHealth, HttpClient, HttpResponse
 from wopi_validator.onlyoffice import callbacks, jwt_checks
 from wopi_validator.onlyoffice.docserver import DocumentServer
 from wopi_validator.onlyoffice.settings import OnlyofficeSettings
@@ -71,26 +71,31 @@ class OnlyofficeRun:
 
     def _original_bytes(self) -> bytes | None:
         """The test file's bytes, to put back at the end (None when they cannot be read)."""
+        url = str(self.first.document_url)
+        client = self.client(Transcript())
         try:
-            response = self.client(Transcript()).request(
-                "GET", url=str(self.first.document_url), headers=self.download_headers(str(self.first.document_url)))
+            response = client.request("GET", url, headers=self.download_headers(url))
         except TransportError:
             return None
+        finally:
+            client.close()
         return response.body if response.status == 200 else None
 
     def restore(self) -> None:
         """Save the original bytes back with a status-2 callback (best effort: the run's result stands)."""
         if self.original is None or self.docserver is None:
             return
+        client = self.client(Transcript())
         try:
             session = self.source.fetch()
             data = callbacks.fields(str(session.key), 2, url=self.docserver.publish(self.original))
             callback = callbacks.signed(data, self.settings.secret, self.settings.header)
-            self.client(Transcript()).request("POST", url=str(session.callback_url), body=json.dumps(callback.body)
-                                              .encode(), headers={"Content-Type": "application/json",
-                                                                  **callback.headers})
+            client.request("POST", str(session.callback_url), body=json.dumps(callback.body).encode(),
+                           headers={"Content-Type": "application/json", **callback.headers})
         except (TargetUnusable, TransportError):
             pass
+        finally:
+            client.close()
 
     def close(self) -> None:
         try:
@@ -101,12 +106,14 @@ class OnlyofficeRun:
                     server.stop()
             self.docserver = self.decoy = None
 
-    def client(self, transcript: Transcript, timeout: float | None = None) -> WopiClient:
+    def client(self, transcript: Transcript, timeout: float | None = None) -> HttpClient:
+        """A plain HTTP client on a connection pool of its own, recording into ``transcript`` (the area's
+        requests carry no WOPI meaning: a Document Server's downloads and callbacks)."""
         settings = ClientSettings(timeout=timeout or self.settings.timeout, max_body=self.settings.max_body,
                                   health=self.health)
-        return WopiClient(HttpTransport(), self.settings.config_source, "", settings, transcript)
+        return HttpClient(HttpTransport(), settings, transcript)
 
-    def download_headers(self, url: str) -> dict[str, str | None]:
+    def download_headers(self, url: str) -> dict[str, str]:
         """The Document Server's token for downloading ``url`` (DOCS token-in-header.md, "File download")."""
         now = int(time.time())
         token = jwt_checks.sign({"payload": {"url": url}, "iat": now, "exp": now + DOWNLOAD_TOKEN_LIFETIME},
@@ -150,7 +157,7 @@ class Harness:
         url = session.document_url
         self.check.must(isinstance(url, str) and url.startswith(("http://", "https://")), rule,
                         f"{action}: document.url is {url!r}, not an http(s) URL")
-        response = self.client.request("GET", url=url, headers=self.run.download_headers(url))
+        response = self.client.request("GET", url, headers=self.run.download_headers(url))
         self.check.status(response, 200, rule, f"{action}: GET document.url with a Document Server token")
         return response.body
 
@@ -164,16 +171,16 @@ class Harness:
     def publish(self, content: bytes) -> str:
         return self.docserver.publish(content)
 
-    def send(self, session: EditorSession, callback: callbacks.Callback) -> WopiResponse:
+    def send(self, session: EditorSession, callback: callbacks.Callback) -> HttpResponse:
         body = json.dumps(callback.body).encode()
-        headers: dict[str, str | None] = {"Content-Type": "application/json", **callback.headers}
-        return self.callback_client.request("POST", url=self.callback_url(session), headers=headers, body=body)
+        headers = {"Content-Type": "application/json", **callback.headers}
+        return self.callback_client.request("POST", self.callback_url(session), headers=headers, body=body)
 
     def signed(self, data: dict[str, Any], **options: Any) -> callbacks.Callback:
         return callbacks.signed(data, self.settings.secret, self.settings.header, **options)
 
     @staticmethod
-    def acknowledged(response: WopiResponse) -> bool:
+    def acknowledged(response: HttpResponse) -> bool:
         """HTTP 200 with a JSON object whose error is 0 (the Document Server compares loosely: "0" too)."""
         if response.status != 200:
             return False
@@ -184,16 +191,16 @@ class Harness:
         return isinstance(data, dict) and "error" in data and str(data["error"]) == "0" \
             and not isinstance(data["error"], bool)
 
-    def answer_text(self, response: WopiResponse) -> str:
+    def answer_text(self, response: HttpResponse) -> str:
         body = response.body[:200].decode("utf-8", "replace")
         return REDACTOR.text(f"HTTP {response.status} {body!r}")
 
-    def must_acknowledge(self, response: WopiResponse, rule: str, action: str) -> None:
+    def must_acknowledge(self, response: HttpResponse, rule: str, action: str) -> None:
         self.check.must(self.acknowledged(response), rule,
                         f"{action}: expected HTTP 200 with {{\"error\":0}}, got {self.answer_text(response)}",
                         response)
 
-    def must_refuse(self, response: WopiResponse, rule: str, action: str, *, level: str = "must") -> None:
+    def must_refuse(self, response: HttpResponse, rule: str, action: str, *, level: str = "must") -> None:
         judged = self.check.must if level == "must" else self.check.should
         judged(not self.acknowledged(response), rule,
                f"{action}: the callback must be refused (error other than 0, or a 4xx), got "

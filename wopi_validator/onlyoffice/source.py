@@ -11,21 +11,19 @@ Every fetch asks again: after a save the integration must render a config with a
 
 from __future__ import annotations
 
+import codecs
 import shlex
 import subprocess
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-import urllib3
-
-from wopi_validator.client import describe_transport_error, make_session
-from wopi_validator.errors import ProviderError
+from wopi_validator.errors import BodyTooLarge, ProviderError, TransportError
+from wopi_validator.httpclient import ClientSettings, HttpClient, HttpResponse
 from wopi_validator.json_input import parse_json
 from wopi_validator.onlyoffice.jsliteral import editor_config_from_html
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.transport import StillArriving, read_at_most
+from wopi_validator.transcript import Exchange
+from wopi_validator.transport import HttpTransport
 
 COMMAND_PREFIX = "cmd:"
 METHODS = ("insertImage", "refreshFile", "setHistoryData", "setMailMergeRecipients", "setReferenceData",
@@ -91,29 +89,22 @@ class ConfigSource:
 
     def _get(self) -> str:
         where = f"config source {describe(self.spec)}"
-        session = make_session()
+        # A connection of its own per fetch (no cookie of one fetch goes with the next), no breaker, no transcript.
+        http = HttpClient(HttpTransport(), ClientSettings(timeout=self.timeout, max_body=self.max_body, health=None))
+        exchange = Exchange("GET", self.spec, [], b"")
         try:
-            response = session.get(self.spec, timeout=(self.timeout, self.timeout), allow_redirects=False,
-                                   stream=True)
-            body = self._read_body(response, where)
-        except requests.RequestException as exc:
-            raise ConfigSourceError(f"{where}: {describe_transport_error(exc, self.timeout)}") from None
-        except (OSError, urllib3.exceptions.HTTPError) as exc:
-            raise ConfigSourceError(f"{where}: the answer broke off ({type(exc).__name__})") from None
+            response = http.send(exchange, {}, None)
+        except TransportError as exc:
+            if exchange.status is not None and exchange.status != 200:
+                raise ConfigSourceError(f"{where}: answered HTTP {exchange.status}, not 200") from None
+            if isinstance(exc, BodyTooLarge):
+                raise ConfigSourceError(f"{where}: the answer is larger than {self.max_body} bytes") from None
+            raise ConfigSourceError(REDACTOR.text(f"{where}: {exchange.error or exc}")) from None
         finally:
-            session.close()
-        if response.status_code != 200:
-            raise ConfigSourceError(f"{where}: answered HTTP {response.status_code}, not 200")
-        if len(body) > self.max_body:
-            raise ConfigSourceError(f"{where}: the answer is larger than {self.max_body} bytes")
-        return body.decode(response.encoding or "utf-8", "replace")
-
-    def _read_body(self, response: requests.Response, where: str) -> bytes:
-        """At most max_body + 1 bytes, within the timeout for the whole body (a dripping answer is cut)."""
-        try:
-            return read_at_most(response.raw, self.max_body, time.monotonic() + self.timeout)
-        except StillArriving:
-            raise ConfigSourceError(f"{where}: the answer was still arriving after {self.timeout:g} s") from None
+            http.close()
+        if response.status != 200:
+            raise ConfigSourceError(f"{where}: answered HTTP {response.status}, not 200")
+        return response.body.decode(_charset(response), "replace")
 
     def _run_command(self) -> str:
         where = f"config source command {shlex.join(self.command)}"
@@ -153,6 +144,19 @@ class ConfigSource:
         if not isinstance(data, dict) or not isinstance(data.get("document"), dict):
             raise ConfigSourceError(f"{where}: the JSON is not an editor config (no document object)")
         return EditorSession(data)
+
+
+def _charset(response: HttpResponse) -> str:
+    """The charset the answer's Content-Type names, when Python knows it; else UTF-8 (JSON's, and every editor
+    page's in practice)."""
+    for parameter in (response.header("Content-Type") or "").split(";")[1:]:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset":
+            try:
+                return codecs.lookup(value.strip().strip("\"'")).name
+            except LookupError:
+                break
+    return "utf-8"
 
 
 def learn_secrets(session: EditorSession) -> None:

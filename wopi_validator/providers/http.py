@@ -22,16 +22,16 @@ code is a failure even under HTTP 200. When the ``issue`` request uses
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
-import requests
-import urllib3
-
-from wopi_validator.client import describe_transport_error, file_id_of, make_session
-from wopi_validator.errors import ProviderError, UsageError
+from wopi_validator.client import file_id_of
+from wopi_validator.errors import BodyTooLarge, ProviderError, TransportError, UsageError
+from wopi_validator.httpclient import ClientSettings, HttpClient
 from wopi_validator.json_input import parse_json
 from wopi_validator.providers.templates import (
     FieldMissing,
@@ -52,7 +52,8 @@ from wopi_validator.tokens import (
     ProviderContext,
     TokenProvider,
 )
-from wopi_validator.transport import StillArriving, read_at_most
+from wopi_validator.transcript import Exchange
+from wopi_validator.transport import HttpTransport
 
 ACTION_CAPABILITY = {"issue": None, "mint": SHORT_LIVED, "refresh": REFRESH, "revoke": REVOKE,
                      "create_file": CREATE_FILE}
@@ -185,7 +186,8 @@ class HttpProvider(TokenProvider):
     def __init__(self, actions: dict[str, Action], timeout: float) -> None:
         self.actions = actions
         self.timeout = timeout
-        self.session = make_session()
+        # No breaker: each call is tried (and fails on its own); no transcript: the calls belong to no test.
+        self.http = HttpClient(HttpTransport(), ClientSettings(timeout=timeout, max_body=_MAX_ANSWER, health=None))
         self.any_file = bool(actions["issue"].uses & _FILE_VARIABLES)
         self.capabilities = frozenset(
             {capability for action, capability in ACTION_CAPABILITY.items() if action in actions and capability}
@@ -228,7 +230,7 @@ class HttpProvider(TokenProvider):
         return self._token("create_file", variables, None)
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()
 
     # -- requests and answers ----------------------------------------------------------------
 
@@ -249,38 +251,37 @@ class HttpProvider(TokenProvider):
         action = self.actions[name]
         url = fill(action.url, variables, in_url=True)
         where = self._where(name)
+        if action.query:
+            url = _with_query(url, fill(action.query, variables))
+        headers = {header: str(value) for header, value in fill(action.headers, variables).items()}
+        body = None
+        if action.json is not None:
+            try:
+                body = json.dumps(fill(action.json, variables), allow_nan=False).encode("utf-8")
+            except ValueError as exc:
+                raise ProviderError(f"{where}: the json table cannot be sent as JSON ({exc})") from None
+            if not any(header.lower() == "content-type" for header in headers):
+                headers["Content-Type"] = "application/json"
+        exchange = Exchange(action.method, url, list(headers.items()), body or b"")
         try:
-            response = self.session.request(
-                action.method, url, headers=fill(action.headers, variables),
-                params=fill(action.query, variables) if action.query else None,
-                json=fill(action.json, variables) if action.json is not None else None,
-                timeout=(self.timeout, self.timeout), allow_redirects=False, stream=True,
-            )
-        except requests.RequestException as exc:
-            raise ProviderError(REDACTOR.text(
-                f"{where}: cannot reach {url}: {describe_transport_error(exc, self.timeout)}")) from None
-        try:
-            body = read_at_most(response.raw, _MAX_ANSWER, time.monotonic() + self.timeout)
-        except StillArriving:
-            raise ProviderError(REDACTOR.text(
-                f"{where}: {action.method} {url}: the answer was still arriving after {self.timeout:g} s")) from None
-        except (urllib3.exceptions.HTTPError, OSError):
-            raise ProviderError(REDACTOR.text(
-                f"{where}: {action.method} {url}: the answer stalled or broke off")) from None
-        finally:
-            response.close()
-        if len(body) > _MAX_ANSWER:
+            response = self.http.send(exchange, headers, body)
+        except BodyTooLarge:
             raise ProviderError(REDACTOR.text(
                 f"{where}: {action.method} {url} answered more than {_MAX_ANSWER} bytes; a session API "
-                "answers with a token and a few fields"))
-        document = _json_or_none(body)
-        detail = _detail(action, document, body)
-        if not 200 <= response.status_code < 300:
+                "answers with a token and a few fields")) from None
+        except TransportError as exc:
+            reason = exchange.error or str(exc)
+            if exchange.status is None:
+                raise ProviderError(REDACTOR.text(f"{where}: cannot reach {url}: {reason}")) from None
+            raise ProviderError(REDACTOR.text(f"{where}: {action.method} {url}: {reason}")) from None
+        document = _json_or_none(response.body)
+        detail = _detail(action, document, response.body)
+        if not 200 <= response.status < 300:
             raise ProviderError(REDACTOR.text(
-                f"{where}: {action.method} {url} answered {response.status_code}{detail}"))
+                f"{where}: {action.method} {url} answered {response.status}{detail}"))
         if document is None and action.reads_token:
             raise ProviderError(REDACTOR.text(
-                f"{where}: {action.method} {url} answered {response.status_code} without a JSON body{detail}"))
+                f"{where}: {action.method} {url} answered {response.status} without a JSON body{detail}"))
         if action.error_code and isinstance(document, dict):
             try:
                 code = read_field(document, action.error_code)
@@ -288,7 +289,7 @@ class HttpProvider(TokenProvider):
                 code = 0
             if code not in (0, "0", "", None, False):
                 raise ProviderError(REDACTOR.text(
-                    f"{where}: {action.method} {url} answered {response.status_code} with "
+                    f"{where}: {action.method} {url} answered {response.status} with "
                     f"{action.error_code} = {code!r}{detail}"))
         return document
 
@@ -329,6 +330,18 @@ class HttpProvider(TokenProvider):
         if action.ttl_seconds is not None:
             return int((time.time() + action.ttl_seconds) * 1000), False
         return 0, False
+
+
+def _with_query(url: str, query: Mapping[str, Any]) -> str:
+    """``url`` with the query table's parameters added, as requests' ``params`` adds them: a list is the
+    parameter repeated, None leaves it out."""
+    pairs = [(key, item) for key, value in query.items()
+             for item in (value if isinstance(value, list | tuple) else [value]) if item is not None]
+    if not pairs:
+        return url
+    parts = urlsplit(url)
+    added = urlencode(pairs)
+    return urlunsplit(parts._replace(query=f"{parts.query}&{added}" if parts.query else added))
 
 
 def _braced(names: set[str]) -> str:
