@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -49,10 +50,24 @@ def test_the_recipe_starts_a_host_validates_it_and_diffs(tmp_path):
         validate = subprocess.run(["bash", "-c", run_block("Validate")], cwd=tmp_path, env=env,
                                   capture_output=True, text=True, timeout=300)
         assert validate.returncode == 0, validate.stdout[-2000:] + validate.stderr[-2000:]
-        (tmp_path / "wopi-baseline.json").write_bytes((tmp_path / "reports" / "summary.json").read_bytes())
+        # A baseline in which the host broke LOCK.OPAQUE: this run fixed it, and the job summary says so.
+        baseline = json.loads((tmp_path / "reports" / "summary.json").read_text(encoding="utf-8"))
+        baseline["rules"]["LOCK.OPAQUE"]["verdict"] = "fail"
+        for test in baseline["tests"]:
+            if test["rule_verdicts"].get("LOCK.OPAQUE") == "pass":
+                test["verdict"], test["rule_verdicts"]["LOCK.OPAQUE"] = "fail", "fail"
+        (tmp_path / "wopi-baseline.json").write_text(json.dumps(baseline), encoding="utf-8")
+        step_summary = tmp_path / "step-summary.md"
+        step_summary.write_text("earlier steps' summary\n")
+        env["GITHUB_STEP_SUMMARY"] = str(step_summary)
         diff = subprocess.run(["bash", "-c", run_block("Compare with the committed baseline")], cwd=tmp_path,
                               env=env, capture_output=True, text=True, timeout=60)
-        assert diff.returncode == 0 and "regressions: 0" in diff.stdout
+        assert diff.returncode == 0 and "regressions: 0" in diff.stdout, diff.stdout + diff.stderr
+        posted = step_summary.read_text(encoding="utf-8")
+        assert posted.startswith("earlier steps' summary\n## WOPI conformance: changes since the baseline")
+        newly_passing = posted.split("### Rules newly passing (1)", 1)[1]
+        assert "`LOCK.OPAQUE`" in newly_passing and "Rules newly failing" not in posted
+        assert (tmp_path / "reports" / "diff.html").exists()
     finally:
         os.killpg(starter.pid, 15)
         starter.wait(timeout=10)

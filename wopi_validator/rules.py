@@ -8,6 +8,7 @@ strictly); ``INFO`` rules are reported, never failed.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from dataclasses import dataclass
 
 MUST = "MUST"
@@ -362,6 +363,12 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
 
 PROFILES = ("generic", "microsoft", "collabora", "onlyoffice")
 """``microsoft`` reads every SHOULD strictly; the others differ in which extension tests run."""
+
+CATALOGUE_VERSION = hashlib.sha256("\n".join(
+    f"{item.id}\t{item.area}\t{item.level}\t{item.summary}" for item in sorted(_RULES, key=lambda item: item.id)
+).encode("utf-8")).hexdigest()[:12]
+"""The catalogue's version, for reports and certificates: a digest of every rule's ID, area, level and statement,
+so it changes whenever the rules a verdict is judged against change (and never needs bumping by hand)."""
 
 
 def rule(rule_id: str) -> Rule:

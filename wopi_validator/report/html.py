@@ -1,18 +1,29 @@
-"""pytest-html additions: a Rules column with links to the spec, a summary by area and rule, the blocked tests
-by cause, what the run left on the host, and the run's environment. Registered only when pytest-html is loaded."""
+"""pytest-html additions: the first screen (host, verdict, rule matrix, "fix these first": report/matrix.py), a
+Verdict and a Rules column, skip and blocked reasons in words, the table by area and rule, the blocked tests by
+cause, what the run left on the host, and the run's environment. Registered only when pytest-html is loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from wopi_validator import __version__
+from wopi_validator.leftovers import Leftover
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.console import area_table, blocked_paragraphs, leftover_lines
-from wopi_validator.report.results import FAIL, WARN, ResultCollector
+from wopi_validator.report.matrix import TEST_WORDS, Evidence, RunIdentity, first_screen
+from wopi_validator.report.results import XFAIL, ResultCollector
 from wopi_validator.rules import RULES
+from wopi_validator.verdicts import blocked_cause
+
+IDENTITY_KEY = pytest.StashKey[RunIdentity]()
+"""What was tested (target, host, profile), stashed on the config at the run's start for the report's header."""
+VERDICT_WORDS = {**{verdict: word.removesuffix("s") for verdict, word in TEST_WORDS.items()}, XFAIL: "expected failure"}
+"""A test's verdict in the per-test list, in the words of the console's table (singular)."""
 
 
 def rule_links(rule_ids: list[str]) -> str:
@@ -26,54 +37,87 @@ def rule_links(rule_ids: list[str]) -> str:
 
 
 class HtmlReportHooks:
-    def __init__(self, collector: ResultCollector) -> None:
+    def __init__(self, collector: ResultCollector, leftovers: Callable[[], Iterable[Leftover]]) -> None:
         self.collector = collector
+        self.leftovers = leftovers
+        """What the run could not remove so far, asked when the report is made (the end-of-run sweep comes after
+        it; the console and summary.json list those too). Handed over by the plugin, whose run this module does
+        not read."""
+        self.evidence: dict[str, Evidence] = {}
+        """nodeid -> the row and transcript of a test that failed (or failed as expected): what "fix these first"
+        shows and the matrix links to. Only those tests are kept."""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.nodeid in self.evidence or not (report.failed or hasattr(report, "wasxfail")):
+            return
+        row_id = report.nodeid if report.when == "call" else f"{report.nodeid}::{report.when}"
+        transcript = next((content for title, content in report.sections
+                           if title == f"WOPI transcript ({report.when})"), "")
+        self.evidence[report.nodeid] = Evidence(row_id, transcript)
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        identity = report.config.stash.get(IDENTITY_KEY, None)
+        if identity is not None:
+            report.title = "WOPI conformance: " + REDACTOR.text(identity.host.get("product") or identity.target)
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells.insert(2, '<th class="sortable" data-column-type="rules">Rules</th>')
+        cells.insert(1, '<th class="sortable" data-column-type="verdict">Verdict</th>')
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         rules = [str(value) for name, value in report.user_properties if name == "wopi_rule"]
         cells.insert(2, f'<td class="col-rules">{rule_links(rules)}</td>')
+        result = self.collector.results.get(report.nodeid)
+        verdict = VERDICT_WORDS.get(result.verdict, result.verdict) if result is not None else ""
+        cells.insert(1, f'<td class="col-verdict">{escape(verdict)}</td>')
+
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """A skip's reason in words ("Skipped: <reason> (file.py:12)", "Blocked: <cause> ...") where pytest-html
+        would show the Python tuple pytest keeps it in."""
+        reason = readable_skip(report)
+        if reason is None:
+            return
+        raw = escape(report.longreprtext) + "\n"
+        for index, line in enumerate(data):
+            if line == raw:
+                data[index] = escape(reason) + "\n"
+                break
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                      session: pytest.Session) -> None:
         if not self.collector.results:
             return
+        identity = session.config.stash.get(IDENTITY_KEY, None)
+        prefix.insert(0, first_screen(self.collector, identity, self.evidence))  # the report opens with it
         prefix.append("<h2>WOPI results by area and rule</h2>")
         prefix.append(f"<pre>{escape(chr(10).join(area_table(self.collector)))}</pre>")
-        problems = [(rule_id, entry) for rule_id, entry in self.collector.by_rule().items()
-                    if entry["verdict"] in {FAIL, WARN}]
-        if problems:
-            items = "".join(
-                f"<li>{rule_links([rule_id])}: {escape(entry['verdict'])} "
-                f"({len(entry['tests'])} test(s))</li>"
-                for rule_id, entry in problems
-            )
-            prefix.append(f"<p>Rules failed or warned:</p><ul>{items}</ul>")
         blocked = self.collector.blocked()
         if blocked:
             count = sum(len(tests) for _, tests, _ in blocked)
-            prefix.append(f"<h2>Blocked tests ({count}), by cause</h2>")
+            prefix.append(f'<h2 id="wopi-blocked">Blocked tests ({count}), by cause</h2>')
             prefix.append(f"<pre>{escape(REDACTOR.text(chr(10).join(blocked_paragraphs(self.collector))))}</pre>")
-        leftovers = leftover_lines(_leftovers(session))
+        leftovers = leftover_lines(self.leftovers())
         if leftovers:
             prefix.append("<h2>Left on the host</h2>")
             prefix.append(f"<pre>{escape(REDACTOR.text(chr(10).join(leftovers)))}</pre>")
+        prefix.append("<h2>Tests</h2>")  # heads pytest-html's counts and filters, which follow
 
 
-def _leftovers(session: pytest.Session) -> list[Any]:
-    """What the run could not remove so far (the end-of-run sweep comes after this report is written; the
-    console and summary.json list those too)."""
-    from wopi_validator.plugin import RUN_KEY  # the plugin imports this module: only when the report is made
-
-    run = session.config.stash.get(RUN_KEY, None)
-    target = getattr(run, "target", None)
-    return list(getattr(target, "leftovers", None) or [])
+def readable_skip(report: pytest.TestReport) -> str | None:
+    """A skipped test's reason as a sentence with where it was raised; None when the report is no plain skip."""
+    longrepr = report.longrepr
+    if not report.skipped or hasattr(report, "wasxfail") or not isinstance(longrepr, tuple) or len(longrepr) != 3:
+        return None
+    path, line, reason = longrepr
+    cause = blocked_cause(str(reason))
+    sentence = f"Blocked: {cause}" if cause is not None else f"Skipped: {str(reason).removeprefix('Skipped: ')}"
+    return REDACTOR.text(f"{sentence} ({Path(str(path)).name}:{line})")
 
 
 def add_environment(config: pytest.Config, target: str, host: dict[str, str], profile: str, strict: bool) -> None:
-    """Fill the report's environment block (pytest-metadata) with the run's target, host and profile."""
+    """Fill the report's environment block (pytest-metadata) with the run's target, host and profile, and keep
+    them for the report's first screen."""
+    config.stash[IDENTITY_KEY] = RunIdentity(REDACTOR.text(target), dict(host), profile, strict)
     try:
         from pytest_metadata.plugin import metadata_key
     except ImportError:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wopi_validator import __version__
-from wopi_validator.redaction import REDACTOR
+from wopi_validator.redaction import REDACTOR, printable
 from wopi_validator.report.console import leftover_dict
 from wopi_validator.report.results import ResultCollector
 
@@ -57,7 +57,48 @@ def _redacted(leftover: dict[str, Any]) -> dict[str, Any]:
     return {key: REDACTOR.text(value) if isinstance(value, str) else value for key, value in leftover.items()}
 
 
+_OURS = frozenset({"format_version", "tool", "profile", "strict", "started", "finished", "exit_status", "counts",
+                   "areas", "rules"})
+"""Top-level fields whose every string is ours (verdicts, rule and test IDs, times): never redacted."""
+_OURS_IN_A_TEST = frozenset({"id", "nodeid", "area", "rules", "verdict", "duration_s", "rule_verdicts"})
+_OURS_IN_A_CAUSE = frozenset({"tests"})
+
+
 def write_summary(path: Path, summary: dict[str, Any]) -> None:
+    """Write summary.json with every string a host or a secret could reach redacted, and the IDs of our tests and
+    rules and our verdicts verbatim: a weak secret equal to a word ("secret", "pass") must not rewrite
+    ``test_x[wrong-secret]`` into another ID (``diff`` would then report changes that are none) nor a verdict."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(summary, indent=2, ensure_ascii=False)
-    path.write_text(REDACTOR.text(text), encoding="utf-8")
+    text = json.dumps(_redacted_summary(summary), indent=2, ensure_ascii=False)
+    path.write_text(printable(text), encoding="utf-8")
+
+
+def _redacted_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        if key in _OURS:
+            out[key] = value
+        elif key == "tests" and isinstance(value, list):
+            out[key] = [_redacted_entry(test, _OURS_IN_A_TEST) for test in value]
+        elif key == "blocked" and isinstance(value, list):
+            out[key] = [_redacted_entry(cause, _OURS_IN_A_CAUSE) for cause in value]
+        else:
+            out[key] = _redacted_strings(value)
+    return out
+
+
+def _redacted_entry(entry: Any, ours: frozenset[str]) -> Any:
+    if not isinstance(entry, dict):
+        return _redacted_strings(entry)
+    return {key: value if key in ours else _redacted_strings(value) for key, value in entry.items()}
+
+
+def _redacted_strings(value: Any) -> Any:
+    """Every string inside ``value`` redacted (dictionary keys are ours: the summary's own field names)."""
+    if isinstance(value, str):
+        return REDACTOR.text(value)
+    if isinstance(value, list):
+        return [_redacted_strings(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted_strings(item) for key, item in value.items()}
+    return value
