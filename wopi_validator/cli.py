@@ -5,7 +5,8 @@
     wopi-validator rules [--json]               print the rule catalogue and the tests covering each rule
     wopi-validator parity [--json] [--output F] map Microsoft's validator cases to our rules and tests
     wopi-validator serve-reference [...]        run the reference host until Ctrl-C
-    wopi-validator diff OLD.json NEW.json        regressions, fixes and changed skips between two runs
+    wopi-validator diff OLD.json NEW.json [--output DIR]  regressions, fixes and changed skips; diff.md, diff.html
+    wopi-validator certify SUMMARY.json [--profile P]  a verdict per profile, certificate.json and badge.svg
     wopi-validator cleanup REPORTS_DIR|LEDGER    restore the seed and remove what an interrupted run left
     wopi-validator keys generate DIR            proof-key pairs; `discovery` serves or writes them as WOPI discovery
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from wopi_validator import __version__, interrupts
+from wopi_validator import __version__, interrupts, settings
 from wopi_validator import config as config_module
 from wopi_validator.command_parser import CommandParser as _Parser
 from wopi_validator.errors import (
@@ -39,10 +40,10 @@ from wopi_validator.errors import (
 )
 from wopi_validator.proofkeys import load_keys
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.rules import PROFILES, RULES
+from wopi_validator.rules import RULES
 from wopi_validator.startup import open_target
 
-SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff", "cleanup", "parity", "keys", "discovery")
+SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff", "certify", "cleanup", "parity", "keys", "discovery")
 SUITE = "wopi_validator.suite"
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
@@ -61,6 +62,9 @@ other commands:
   wopi-validator parity [--output FILE]    Microsoft's validator cases mapped to our tests (docs/parity.md)
   wopi-validator serve-reference [--help]  run the reference host for your own experiments
   wopi-validator diff OLD.json NEW.json    compare two summary.json files; exit 1 on a regression
+                                           (--output DIR also writes diff.md and diff.html)
+  wopi-validator certify SUMMARY.json      a verdict per profile; writes certificate.json and badge.svg
+                                           (exit 0 conformant, 1 not conformant, 5 incomplete)
   wopi-validator cleanup reports/          put right what an interrupted run left (seed, locks, files)
   wopi-validator keys generate DIR         current and old proof-key pairs for --proof-keys
   wopi-validator discovery --keys DIR ...  serve (--serve) or write (--discovery-file) a discovery XML with them
@@ -78,73 +82,25 @@ examples:
 
 
 def _run_parser() -> argparse.ArgumentParser:
+    """The run's options: every setting of the settings table, and the CLI's own (--reports, -q, -v, --version)."""
     parser = _Parser(prog="wopi-validator", description=_DESCRIPTION, epilog=_EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"wopi-validator {__version__}")
-    target = parser.add_argument_group("target (CLI > WOPI_* environment variables > config file)")
-    target.add_argument("--target", metavar="WOPISRC|FILE.toml",
-                        help="WOPISrc of the seed test file, or a TOML config file (env WOPI_TARGET)")
-    target.add_argument("--token", help="access token for the seed file (env WOPI_TOKEN)")
-    target.add_argument("--token-ttl", metavar="MS", help="access_token_ttl issued with the token (ms since epoch)")
-    target.add_argument("--config", metavar="FILE", help="TOML config file (env WOPI_CONFIG)")
-    target.add_argument("--max-put-size", metavar="BYTES", help="the host's PutFile size limit (enables 413 test)")
-    target.add_argument("--lock-ttl", metavar="SECONDS", help="the host's lock expiry (enables LOCK.EXPIRY)")
-    target.add_argument("--allow-seed-writes", action="store_true", default=None,
-                        help="let tests write to the seed file when the host cannot create files")
-    target.add_argument("--extra-seed", action="append", dest="extra_seeds", metavar="WOPISRC",
-                        help="another file of yours tests may lock and write when the host cannot create files "
-                             "(repeatable; naming it is your consent to writes on it: its bytes are journaled and "
-                             "restored, its locks removed, and it is never renamed or deleted); append "
-                             "?access_token=... unless --provider can issue one (env WOPI_EXTRA_SEEDS, "
-                             "space-separated)")
-    target.add_argument("--provider", metavar="TYPE|FILE.toml",
-                        help="where tokens come from: a TOML file with a [provider] table (http, command, ...) "
-                             "or a provider type; it issues the seed's token when --token is not given "
-                             "(env WOPI_PROVIDER)")
-    target.add_argument("--proof-keys", metavar="DIR",
-                        help="proof keys the host trusts (wopi-validator keys generate DIR): requests are signed "
-                             "and the proof-key tests run (env WOPI_PROOF_KEYS)")
-    run = parser.add_argument_group("run")
-    run.add_argument("--fault", action="append", metavar="NAME",
-                     help="reference host only: switch on a named fault (repeatable)")
-    run.add_argument("--profile", choices=PROFILES, help="client reading of the spec (default generic)")
-    run.add_argument("--strict", action="store_true", default=None, help="fail SHOULD rules instead of warning")
-    run.add_argument("--rules", metavar="PATTERNS", help="only rules matching, e.g. 'LOCK.*,PUTFILE.*'")
-    run.add_argument("--timeout", metavar="SECONDS", help="per-request timeout (default 10, at most 3600)")
-    run.add_argument("--run-deadline", metavar="SECONDS",
-                     help="seconds the whole run may take (default: no limit; env WOPI_RUN_DEADLINE)")
-    run.add_argument("--max-body", metavar="BYTES", help="cap on bytes read from a response (default 32 MiB)")
-    run.add_argument("--expected", metavar="FILE",
-                     help="expected-failures file (one test ID per line): known failures do not fail the run")
+    run = settings.add_cli_arguments(parser)["run"]
     run.add_argument("--reports", metavar="DIR", default="reports", help="where reports go (default reports/)")
     run.add_argument("-q", "--quiet", action="count", default=0, help="less output")
     run.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
-    onlyoffice = parser.add_argument_group(
-        "ONLYOFFICE Docs API integrations (CLI > WOPI_OO_* environment variables > [onlyoffice] in the config file; "
-        "without them the area runs against the bundled host, or is skipped with --target)")
-    onlyoffice.add_argument("--oo-config-source", metavar="URL|cmd:COMMAND",
-                            help="the editor config of a test file: a URL answering JSON, the URL of the editor page, "
-                                 "or cmd:COMMAND printing JSON; without --target only this area runs")
-    onlyoffice.add_argument("--oo-secret", metavar="SECRET", help="the JWT secret shared with the Document Server")
-    onlyoffice.add_argument("--oo-header", metavar="NAME",
-                            help="header of the Document Server's token (default Authorization, value Bearer ...)")
-    onlyoffice.add_argument("--oo-ds-port", metavar="PORT",
-                            help="port of the Document Server the suite plays on 127.0.0.1 (default: any free port)")
-    onlyoffice.add_argument("--oo-download-jwt", action="store_true", default=None,
-                            help="the integration checks the Document Server's token on document.url downloads")
     return parser
 
 
-# Options whose value is a random secret: one may begin with "-", which argparse would take for an option.
-_SECRET_OPTIONS = ("--token", "--oo-secret")
-
-
 def _attach_secret_values(argv: list[str]) -> list[str]:
-    """``--token -abc`` -> ``--token=-abc``: the word after a secret option is always its value."""
+    """``--token -abc`` -> ``--token=-abc``: the word after a secret option is always its value (a random secret
+    may begin with "-", which argparse would take for an option)."""
+    secret_options = settings.secret_options()
     joined: list[str] = []
     words = iter(argv)
     for word in words:
-        value = next(words, None) if word in _SECRET_OPTIONS else None
+        value = next(words, None) if word in secret_options else None
         joined.append(f"{word}={value}" if value is not None else word)
     return joined
 
@@ -160,7 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         if command == "parity":
             return _parity(argv)
         if command == "diff":
-            return _diff(argv)
+            from wopi_validator.report.baseline import diff_command
+
+            return diff_command(argv)
+        if command == "certify":
+            from wopi_validator.certify_command import certify_command
+
+            return certify_command(argv)
         if command in {"keys", "discovery"}:
             from wopi_validator.keytool import discovery_command, keys_command
 
@@ -176,15 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         argv, passthrough = argv[:index], argv[index + 1:]
     options = _run_parser().parse_args(_attach_secret_values(argv))
     # Messages (the preflight's included) name this command's options; the caller's environment is put back.
-    previous = os.environ.get("WOPI_VALIDATOR_CLI")
-    os.environ["WOPI_VALIDATOR_CLI"] = "1"
+    previous = os.environ.get(settings.CLI_ENVIRONMENT)
+    os.environ[settings.CLI_ENVIRONMENT] = "1"
     try:
         return _run(options, passthrough)
     finally:
         if previous is None:
-            os.environ.pop("WOPI_VALIDATOR_CLI", None)
+            os.environ.pop(settings.CLI_ENVIRONMENT, None)
         else:
-            os.environ["WOPI_VALIDATOR_CLI"] = previous
+            os.environ[settings.CLI_ENVIRONMENT] = previous
 
 
 def _run(options: argparse.Namespace, passthrough: list[str]) -> int:
@@ -201,16 +163,11 @@ def _run(options: argparse.Namespace, passthrough: list[str]) -> int:
         except KeyboardInterrupt:
             print("wopi-validator: interrupted during the preflight", file=sys.stderr)
             return EXIT_INTERRUPTED
-        return _run_pytest(pytest_args + passthrough, Path(options.reports).resolve())
+        return _run_pytest(pytest_args + passthrough, Path(options.reports).resolve(), _summary_path(options))
 
 
 def _target_values(options: argparse.Namespace) -> dict[str, Any]:
-    values = {key: getattr(options, key, None) for key in config_module.KEYS}
-    return values
-
-
-def _cli_option(key: str) -> str:
-    return "--" + key.replace("_", "-")
+    return {key: getattr(options, key, None) for key in config_module.KEYS}
 
 
 def _check_inputs(options: argparse.Namespace) -> None:
@@ -218,7 +175,7 @@ def _check_inputs(options: argparse.Namespace) -> None:
     the bundled host and pass), a malformed value from any source, a --rules pattern matching no rule, and a
     reports folder that cannot be written (pytest-html would end in screens of INTERNALERROR)."""
     config_module.reject_empty({key: getattr(options, key) for key in config_module.NOT_EMPTY}, os.environ,
-                               _cli_option)
+                               lambda key: settings.option_name(key, settings.CLI))
     config_file = options.config or os.environ.get("WOPI_CONFIG")
     if options.target and not options.target.startswith(("http://", "https://")) and Path(options.target).is_file():
         config_file = options.target  # --target FILE.toml: its values are checked below like the others
@@ -245,63 +202,58 @@ def _check_reports_folder(reports: Path) -> None:
 
 
 def _pytest_args(options: argparse.Namespace) -> list[str]:
-    """Validate the options the way the plugin would, then turn them into pytest arguments."""
+    """Validate the options the way the plugin would, then turn them into pytest arguments: every setting given
+    is passed on as its pytest option (the settings table's), after what the CLI decides itself (which host, the
+    paths made absolute, where reports go)."""
     _check_inputs(options)
+    values = settings.cli_values(options)
     config_file = options.config or os.environ.get("WOPI_CONFIG")
     if options.target and not options.target.startswith(("http://", "https://")):
         if not Path(options.target).is_file():
             raise UsageError(f"--target {options.target!r} is neither an http(s) WOPISrc nor an existing config file")
-        config_file, options.target = options.target, None
+        config_file, values["target"] = options.target, None
     provider = options.provider or os.environ.get("WOPI_PROVIDER") or None
     if provider and Path(provider).is_file():
         provider = str(Path(provider).resolve())
-    has_target = bool(options.target or os.environ.get("WOPI_TARGET") or config_file) or provider not in {
+    has_target = bool(values["target"] or os.environ.get("WOPI_TARGET") or config_file) or provider not in {
         None, "reference"}
-    args = ["--pyargs", SUITE]
-    onlyoffice_only = _open_onlyoffice(options, config_file) and not (
-        options.target or os.environ.get("WOPI_TARGET") or provider not in {None, "reference"}
+    if options.reference and has_target:
+        raise UsageError("--reference validates the bundled reference host: drop --target, --config and --provider "
+                         "(and WOPI_TARGET, WOPI_CONFIG, WOPI_PROVIDER) to use it")
+    onlyoffice_only = _open_onlyoffice(options, config_file) and not options.reference and not (
+        values["target"] or os.environ.get("WOPI_TARGET") or provider not in {None, "reference"}
         or (config_file and {"target", "provider"} & set(config_module.load_toml(config_file))))
+    values["provider"] = None
     if onlyoffice_only:
         if options.fault:
             raise UsageError("--fault only applies to the bundled reference host; drop --oo-config-source to use it")
-        if config_file:
-            args.append(f"--wopi-config={Path(config_file).resolve()}")
     elif not has_target:
         _check_fault_names(options.fault or [])
         if options.proof_keys:
             load_keys(options.proof_keys)  # a bad folder is one line and exit 3, before pytest starts
-        args.append("--wopi-reference")
-        args += [f"--wopi-fault={name}" for name in options.fault or []]
+        values["reference"] = True
     else:
         if options.fault:
             raise UsageError("--fault only applies to the bundled reference host; drop --target to use it")
         # The same opening as the plugin's (provider, keys, preflight), so failures are one line here.
-        open_target(_target_values(options), os.environ, config_file, provider).close()
-        if config_file:
-            args.append(f"--wopi-config={Path(config_file).resolve()}")
-        if provider:
-            args.append(f"--wopi-provider={provider}")
-    for key, value in _target_values(options).items():
-        if value is None or value is False:
-            continue
-        if key == "extra_seeds":  # repeatable: one --wopi-extra-seed per file
-            args += [f"--wopi-extra-seed={seed}" for seed in value]
-            continue
-        flag = "--wopi-" + key.replace("_", "-")
-        args.append(flag if value is True else f"{flag}={value}")
-    args += _onlyoffice_args(options)
-    if options.rules:
-        args.append(f"--wopi-rules={options.rules}")
+        open_target(_target_values(options) | {"target": values["target"]}, os.environ, config_file,
+                    provider).close()
+        values["provider"] = provider
+    values["config"] = str(Path(config_file).resolve()) if config_file else None
     if options.expected:
         if not Path(options.expected).is_file():
             raise UsageError(f"expected-failures file {options.expected} does not exist")
-        args.append(f"--wopi-expected={Path(options.expected).resolve()}")
+        values["expected"] = Path(options.expected).resolve()
     reports = Path(options.reports).resolve()
-    args += [
+    values["summary"] = _summary_path(options)
+    if options.ledger:
+        values["ledger"] = Path(options.ledger).resolve()
+    return [
+        "--pyargs", SUITE,
+        *settings.pytest_arguments(values),
         f"--rootdir={SUITE_DIR}",
         f"--html={reports / 'report.html'}", "--self-contained-html",
         f"--junitxml={reports / 'junit.xml'}",
-        f"--wopi-summary={reports / 'summary.json'}",
         "-p", "no:cacheprovider",
         # It runs a full garbage collection several times at the end of a run (about 0.25 s), to report exceptions
         # raised in __del__ methods as warnings; those are not part of any verdict here.
@@ -309,15 +261,18 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
         # Our checks report through wopi_check, not assert: rewriting every module of the package on import
         # cost about 2 s and 28 MB per run (benchmarks/README.md).
         "--assert=plain",
+        *["-q"] * options.quiet, *["-v"] * options.verbose,
     ]
-    args += ["-q"] * options.quiet + ["-v"] * options.verbose
-    return args
+
+
+def _summary_path(options: argparse.Namespace) -> Path:
+    """--summary, else summary.json in the --reports folder."""
+    return Path(options.summary).resolve() if options.summary else Path(options.reports).resolve() / "summary.json"
 
 
 def _onlyoffice_values(options: argparse.Namespace) -> dict[str, Any]:
-    from wopi_validator.onlyoffice.settings import KEYS
-
-    return {key: getattr(options, f"oo_{key}", None) for key in KEYS}
+    """The ONLYOFFICE area's settings as its reader takes them: by their key in its [onlyoffice] table."""
+    return {setting.toml: getattr(options, setting.key, None) for setting in settings.in_table("onlyoffice")}
 
 
 def _open_onlyoffice(options: argparse.Namespace, config_file: str | None) -> bool:
@@ -330,16 +285,6 @@ def _open_onlyoffice(options: argparse.Namespace, config_file: str | None) -> bo
         return False
     run.close()
     return True
-
-
-def _onlyoffice_args(options: argparse.Namespace) -> list[str]:
-    args = []
-    for key, value in _onlyoffice_values(options).items():
-        if value is None or value is False:
-            continue
-        flag = "--wopi-oo-" + key.replace("_", "-")
-        args.append(flag if value is True else f"{flag}={value}")
-    return args
 
 
 def _check_fault_names(names: list[str]) -> None:
@@ -361,7 +306,8 @@ class _ExitObserver:
         self.returncode = getattr(excinfo.value, "returncode", None)
 
 
-def _run_pytest(args: list[str], reports: Path) -> int:
+def _run_pytest(args: list[str], reports: Path, summary: Path | None = None) -> int:
+    summary = summary or reports / "summary.json"
     observer = _ExitObserver()
     # Run from the suite's folder so progress lines read "test_locks.py ....", wherever the package is
     # installed (every path we pass is absolute; the user's own conftest.py and pytest config stay out).
@@ -385,9 +331,9 @@ def _run_pytest(args: list[str], reports: Path) -> int:
                 pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
                 pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_NOTHING_RAN,
             }.get(code, code)
-            if (reports / "summary.json").exists():
+            if summary.exists():
                 shown = _shorter(reports)
-                print(f"reports: {shown / 'report.html'}, {shown / 'junit.xml'}, {shown / 'summary.json'}")
+                print(f"reports: {shown / 'report.html'}, {shown / 'junit.xml'}, {_shorter(summary)}")
             return mapped
         except KeyboardInterrupt:
             # Before pytest's session began or after it ended: pytest itself handles one during the session.
@@ -422,25 +368,6 @@ def _faults(argv: list[str]) -> int:
     for chaos in CHAOS_FAULTS.values():
         print(f"{chaos.name:<{width}}  {'-':<{rule_width}}  {chaos.description}")
     return 0
-
-
-def _diff(argv: list[str]) -> int:
-    parser = _Parser(prog="wopi-validator diff",
-                     description="Compare two summary.json files: regressions, fixes and changed skips. "
-                                 "Exits 1 when NEW has a regression.")
-    parser.add_argument("old", metavar="OLD.json", help="the baseline summary.json")
-    parser.add_argument("new", metavar="NEW.json", help="the summary.json of the run to judge")
-    options = parser.parse_args(argv)
-    from wopi_validator.report.baseline import compare, load_summary
-
-    try:
-        comparison = compare(load_summary(options.old), load_summary(options.new))
-    except UsageError as exc:
-        print(f"wopi-validator: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    for line in comparison.lines():
-        print(line)
-    return 1 if comparison.regressions else 0
 
 
 def _cleanup(argv: list[str]) -> int:
@@ -490,7 +417,8 @@ def collect_rule_coverage() -> dict[str, list[str]]:
 
     with contextlib.redirect_stdout(io.StringIO()):
         # --wopi-load: the opt-in load test belongs to its rules' tests too.
-        code = pytest.main(["--collect-only", "-q", "--pyargs", SUITE, "-p", "no:cacheprovider", "--wopi-load"],
+        code = pytest.main(["--collect-only", "-q", "--pyargs", SUITE, "-p", "no:cacheprovider",
+                            settings.option_name("load", settings.PYTEST)],
                            plugins=[Collector()])
     if code != 0:
         raise RuntimeError(f"collecting the shipped suite failed with pytest exit code {int(code)}")

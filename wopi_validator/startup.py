@@ -16,6 +16,7 @@ from wopi_validator import config as config_module
 from wopi_validator.client import DEFAULT_TIMEOUT
 from wopi_validator.errors import UsageError
 from wopi_validator.proofkeys import ProofKeys, ProofSigner, load_keys
+from wopi_validator.settings import option_name
 from wopi_validator.target import Target
 from wopi_validator.tokens import (
     FileToken,
@@ -51,7 +52,7 @@ def open_target(
     if reference is not None:
         if spec is not None and spec.type != "reference":
             raise UsageError(f"the bundled reference host uses the reference token provider, not {spec.type!r} "
-                             f"({spec.origin}); drop --wopi-reference to validate another host")
+                             f"({spec.origin}); drop {option_name('reference')} to validate another host")
         spec = ProviderSpec("reference", {}, "--wopi-reference", Path.cwd())
     context = ProviderContext(
         base_dir=spec.base_dir if spec else Path.cwd(),

@@ -58,6 +58,7 @@ from wopi_validator.model import (
 )
 from wopi_validator.promises import not_implemented_cause
 from wopi_validator.replay import CHECK, SETUP, STEP, TEARDOWN, Step, StepRecorder, curl_script, numbered_steps
+from wopi_validator.settings import option_name
 from wopi_validator.strategies import (
     EXTENDED_LOCK_LENGTH,
     STANDARD_LOCK_LENGTH,
@@ -782,7 +783,7 @@ def require_sandbox_files(target: Target) -> None:
     """Skip (with the reason) when the machine could get no file of its own."""
     if not target.capabilities.can_create_files and not target.config.allow_seed_writes:
         pytest.skip("the host cannot create files (no SupportsUpdate, or UserCanNotWriteRelative=true), and the "
-                    "stateful test writes to the seed file only with --wopi-allow-seed-writes")
+                    f"stateful test writes to the seed file only with {option_name('allow_seed_writes')}")
 
 
 @contextmanager

@@ -16,16 +16,14 @@ only when its CheckFileInfo name carries the run's prefix.
 from __future__ import annotations
 
 import itertools
-import os
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from wopi_validator import identity
-from wopi_validator.client import ClientSettings, WopiClient, WopiResponse
+from wopi_validator import identity, settings
+from wopi_validator.client import ClientSettings, WopiClient, WopiResponse, split_token_url
 from wopi_validator.config import TargetConfig
 from wopi_validator.containers import is_container_url, remove_container_tree
 from wopi_validator.errors import ProviderError, SandboxError, TargetUnusable, TransportError
@@ -123,8 +121,9 @@ class ExtraSeedClient(SeedClient):
 
 
 def option_name(name: str) -> str:
-    """An option as the user gave options: ``--name`` from the CLI, ``--wopi-name`` from pytest."""
-    return f"--{name}" if os.environ.get("WOPI_VALIDATOR_CLI") else f"--wopi-{name}"
+    """An option as the user gave options: ``--name`` from the CLI, ``--wopi-name`` from pytest (the settings
+    table's names; a name that is no setting's is a KeyError)."""
+    return settings.option_name(name)
 
 
 class Capabilities:
@@ -155,13 +154,6 @@ class Capabilities:
         """
         pseudo = {"PutFile": self.can_put_file, "PutRelativeFile": self.can_create_files}
         return [name for name in names if not pseudo.get(name, self.declares(name))]
-
-
-def split_url(url: str) -> tuple[str, str | None]:
-    """A WOPI URL with ?access_token=... -> (WOPISrc, token)."""
-    parts = urlsplit(url)
-    token = next((value for key, value in parse_qsl(parts.query) if key == "access_token"), None)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), token
 
 
 class Target:
@@ -474,7 +466,7 @@ class Target:
                     f"PutRelativeFile ({mode}) created it but answered without a Url, and it could not be found "
                     "in the seed's container: remove it by hand"))
                 raise _StepFailed("answered 200 without a Url", response)
-        wopi_src, token = split_url(url)
+        wopi_src, token = split_token_url(url)
         if not token:
             raise _StepFailed("answered a Url without an access_token", response)
         if self.is_seed(wopi_src):
@@ -493,7 +485,7 @@ class Target:
                     found = None
                 url = found[-1].get("Url") if isinstance(found, list) and found and isinstance(found[-1], dict) \
                     else None
-                src, token = split_url(url) if isinstance(url, str) else ("", None)
+                src, token = split_token_url(url) if isinstance(url, str) else ("", None)
                 if token and src.startswith(("http://", "https://")):
                     self._seed_container = self.client(transcript, src, token)
         container = self._seed_container
@@ -529,7 +521,7 @@ class Target:
             url = response.json().get("Url")
         except (ValueError, AttributeError):
             url = None
-        wopi_src, token = split_url(url) if isinstance(url, str) else ("", None)
+        wopi_src, token = split_token_url(url) if isinstance(url, str) else ("", None)
         if not token or self.is_seed(wopi_src):
             raise _StepFailed("answered 200 without a usable Url", response)
         sandbox = self._created(transcript, wopi_src, token, name, CREATE_CHILD)
@@ -762,7 +754,7 @@ class SandboxFiles:
         the seed's container and removed after the test (still None: the answer's Url is not usable), or
         listed as a leftover when it cannot be found.
         """
-        wopi_src, token = split_url(url) if isinstance(url, str) else ("", None)
+        wopi_src, token = split_token_url(url) if isinstance(url, str) else ("", None)
         if not token or not wopi_src.startswith(("http://", "https://")):
             if isinstance(name, str) and name:
                 self._created_without_url(name)
@@ -771,7 +763,7 @@ class SandboxFiles:
 
     def _created_without_url(self, name: str) -> None:
         found = self.target.find_by_name(self.transcript, name)
-        src, token = split_url(found) if found else ("", None)
+        src, token = split_token_url(found) if found else ("", None)
         if token and src.startswith(("http://", "https://")) and not self.target.is_seed(src):
             self.track(src, token, name)
             return

@@ -40,6 +40,7 @@ from wopi_validator.client import file_id_of
 from wopi_validator.config import load_toml
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.json_input import parse_json
+from wopi_validator.settings import option_name
 
 ENTRY_POINT_GROUP = "wopi_validator.providers"
 
@@ -211,7 +212,8 @@ def provider_spec(
             return ProviderSpec(value, {}, "--wopi-provider", Path.cwd())
         path = Path(value)
         if path.suffix != ".toml" and not path.is_file():
-            raise UsageError(f"--wopi-provider {value!r} is neither a provider type ({', '.join(known_types())}) "
+            types = ", ".join(known_types())
+            raise UsageError(f"{option_name('provider')} {value!r} is neither a provider type ({types}) "
                              "nor a TOML file with a [provider] table")
         table = load_toml(path).get("provider")
         if table is None:

@@ -1,8 +1,9 @@
 """Options of the ONLYOFFICE Docs API area and the opening of its run (the preflight).
 
-Every key has one name in the ``[onlyoffice]`` table of the config file, ``WOPI_OO_<KEY>`` in the environment
-and ``--wopi-oo-<key>`` on the pytest command line (``--oo-<key>`` in the CLI); the CLI wins, then the
-environment, then the file:
+Every key's names come from the settings table (``wopi_validator.settings``, keys ``oo_<key>``): one name in the
+``[onlyoffice]`` table of the config file, ``WOPI_OO_<KEY>`` in the environment, ``--wopi-oo-<key>`` on the
+pytest command line (``--oo-<key>`` in the CLI) and ``wopi_oo_<key>`` in the pytest ini file; the command line
+wins, then the environment, then the file, then the ini file:
 
     config_source   URL answering the editor config as JSON, URL of the editor page, or cmd:COMMAND
     secret          the JWT secret the integration shares with its Document Server
@@ -25,13 +26,26 @@ from typing import Any
 from wopi_validator.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from wopi_validator.errors import TargetUnusable, UsageError
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.settings import CLI, PYTEST, Setting, in_table, option_name
 
-KEYS = ("config_source", "secret", "header", "ds_port", "download_jwt")
 TABLE = "onlyoffice"
-DEFAULT_HEADER = "Authorization"
+_SETTINGS: dict[str, Setting] = {setting.toml or "": setting for setting in in_table(TABLE)}
+KEYS = tuple(_SETTINGS)
+DEFAULT_HEADER = str(_SETTINGS["header"].default)
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-NOT_CONFIGURED = ("the ONLYOFFICE Docs API area is not configured: give --oo-config-source and --oo-secret "
-                  "(pytest: --wopi-oo-config-source, --wopi-oo-secret; env WOPI_OO_CONFIG_SOURCE, WOPI_OO_SECRET)")
+
+
+def not_configured() -> str:
+    """Why the area's tests skip, naming the options of the interface in use."""
+    return (f"the ONLYOFFICE Docs API area is not configured: give {option_name('oo_config_source')} and "
+            f"{option_name('oo_secret')} (env {_SETTINGS['config_source'].env}, {_SETTINGS['secret'].env})")
+
+
+NOT_CONFIGURED = (f"the ONLYOFFICE Docs API area is not configured: give {option_name('oo_config_source', CLI)} and "
+                  f"{option_name('oo_secret', CLI)} (pytest: {option_name('oo_config_source', PYTEST)}, "
+                  f"{option_name('oo_secret', PYTEST)}; env {_SETTINGS['config_source'].env}, "
+                  f"{_SETTINGS['secret'].env})")
+"""Both interfaces' names, for a message written before the interface is known; prefer :func:`not_configured`."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +78,13 @@ def _file_table(config_file: str | os.PathLike[str] | None) -> dict[str, Any]:
 
 
 def merge(cli: Mapping[str, Any], environ: Mapping[str, str],
-          config_file: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """CLI over ``WOPI_OO_*`` over the ``[onlyoffice]`` table (not validated)."""
-    merged = dict(_file_table(config_file or environ.get("WOPI_CONFIG")))
-    merged.update({key: environ[f"WOPI_OO_{key.upper()}"] for key in KEYS if environ.get(f"WOPI_OO_{key.upper()}")})
+          config_file: str | os.PathLike[str] | None = None, ini: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """CLI over ``WOPI_OO_*`` over the ``[onlyoffice]`` table over the pytest ini file (not validated). ``cli`` and
+    the table are by ``KEYS``; ``ini`` is by setting key (``settings.ini_values(config)``: ``oo_secret``...)."""
+    merged = {key: ini[setting.key] for key, setting in _SETTINGS.items() if ini and setting.key in ini}
+    merged.update(_file_table(config_file or environ.get("WOPI_CONFIG")))
+    merged.update({key: environ[setting.env] for key, setting in _SETTINGS.items()
+                   if setting.env and environ.get(setting.env)})
     merged.update({key: value for key, value in cli.items() if key in KEYS and value not in (None, False)})
     return merged
 
@@ -82,20 +99,22 @@ def validate(merged: Mapping[str, Any], *, timeout: float = DEFAULT_TIMEOUT, max
     source = str(merged.get("config_source") or "").strip()
     secret = str(merged.get("secret") or "")
     if not source:
-        raise UsageError(NOT_CONFIGURED)
+        raise UsageError(not_configured())
     REDACTOR.add(secret)
     if not secret:
         raise TargetUnusable("ONLYOFFICE config source given but no JWT secret: give the secret the integration "
-                             "shares with its Document Server with --oo-secret (env WOPI_OO_SECRET)")
+                             f"shares with its Document Server with {option_name('oo_secret')} "
+                             f"(env {_SETTINGS['secret'].env})")
     header = str(merged.get("header") or DEFAULT_HEADER).strip()
     if not _HEADER_NAME.fullmatch(header):
-        raise UsageError(f"--oo-header {header!r} is not an HTTP header name")
+        raise UsageError(f"{option_name('oo_header')} {header!r} is not an HTTP header name")
     try:
         port = int(str(merged.get("ds_port") or 0))
     except ValueError:
-        raise UsageError(f"--oo-ds-port must be a TCP port number, got {merged.get('ds_port')!r}") from None
+        raise UsageError(f"{option_name('oo_ds_port')} must be a TCP port number, "
+                         f"got {merged.get('ds_port')!r}") from None
     if not 0 <= port <= 65535:
-        raise UsageError(f"--oo-ds-port must be 0-65535, got {port}")
+        raise UsageError(f"{option_name('oo_ds_port')} must be 0-65535, got {port}")
     flag = merged.get("download_jwt", False)
     download_jwt = flag if isinstance(flag, bool) else str(flag).strip().lower() in {"1", "true", "yes", "on"}
     return OnlyofficeSettings(source, secret, header, port, download_jwt, timeout, max_body, strict)

@@ -11,6 +11,7 @@ from typing import Any
 from wopi_validator.client import file_id_of
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.settings import option_name
 from wopi_validator.tokens import (
     ANY_FILE,
     CREATE_FILE,
@@ -28,8 +29,8 @@ def from_options(options: dict[str, Any], context: ProviderContext) -> Reference
     if options:
         raise UsageError("the reference provider takes no options")
     if context.reference is None or context.reference_seed is None:
-        raise UsageError("the reference provider drives the bundled reference host: use it with --wopi-reference "
-                         "(or run wopi-validator without --target)")
+        raise UsageError(f"the reference provider drives the bundled reference host: use it with "
+                         f"{option_name('reference')} (or run wopi-validator without --target)")
     return ReferenceProvider(context.reference, context.reference_seed)
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from wopi_validator.client import WopiClient, WopiResponse
+from wopi_validator.client import WopiClient, WopiResponse, split_token_url
 from wopi_validator.suite.steps import new_lock_id, refused_as_unauthorised
-from wopi_validator.target import SandboxFile, SandboxFiles, Target, option_name, split_url
+from wopi_validator.target import SandboxFile, SandboxFiles, Target, option_name
 from wopi_validator.verdicts import block
 
 Operation = Callable[[WopiClient, SandboxFile], WopiResponse]
@@ -59,7 +59,7 @@ def _forget_created_file(client: WopiClient, response: WopiResponse) -> None:
     except (ValueError, AttributeError):
         return
     if isinstance(url, str):
-        wopi_src, token = split_url(url)
+        wopi_src, token = split_token_url(url)
         if token:
             client.for_file(wopi_src, token).delete_file()
 
