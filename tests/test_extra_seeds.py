@@ -285,8 +285,10 @@ def test_the_cli_passes_each_extra_seed_to_the_plugin_and_help_says_it_is_writte
     for name in [name for name in os.environ if name.startswith("WOPI_")]:
         monkeypatch.delenv(name)
     second_id, second_url = bundled.add_file("second.wopitest")
-    options = cli._run_parser().parse_args(["--target", bundled.seed_src, "--token", bundled.seed_token,
-                                            "--extra-seed", bundled.extra_url, "--extra-seed", second_url])
+    # As main() parses: a random token may begin with "-", which argparse alone would take for an option.
+    options = cli._run_parser().parse_args(cli._attach_secret_values([
+        "--target", bundled.seed_src, "--token", bundled.seed_token,
+        "--extra-seed", bundled.extra_url, "--extra-seed", second_url]))
     args = cli._pytest_args(options)
     assert [arg for arg in args if arg.startswith("--wopi-extra-seed")] == [
         f"--wopi-extra-seed={bundled.extra_url}", f"--wopi-extra-seed={second_url}"]
