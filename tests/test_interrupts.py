@@ -274,6 +274,37 @@ def test_a_session_that_is_not_a_wopi_run_installs_nothing(pytester):
     result.assert_outcomes(passed=1)
 
 
+def test_an_interrupt_in_a_frame_without_a_line_number_ends_the_run_as_interrupted(pytester):
+    # Python 3.11 leaves a frame interrupted on an instruction of its own (here, inside a with/except) without a
+    # line number; pytest's terminal reporter then failed to format the interrupt (TypeError: exit 1 and a pytest
+    # traceback instead of an interrupted run: seen in CI).
+    pytester.makepyfile("""
+        import sys
+        import types
+
+        def frame_with_an_instruction_of_no_line():
+            frame = sys._getframe()
+            try:
+                with open(__file__) as handle:
+                    del handle
+            except OSError as exc:
+                del exc
+            return frame
+
+        def test_interrupted():
+            frame = frame_with_an_instruction_of_no_line()
+            offset = next(start for start, _, line in frame.f_code.co_lines() if line is None)
+            lineless = types.TracebackType(None, frame, offset, -1)
+            assert lineless.tb_lineno is None
+            raise KeyboardInterrupt().with_traceback(lineless)
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.INTERRUPTED, output
+    assert "TypeError" not in output
+    assert "KeyboardInterrupt" in output
+
+
 def test_a_ctrl_c_waiting_on_a_hung_request_cuts_it_short_a_second_later():
     server = rawserver.RawServer(rawserver.hang)
     client = WopiClient(HttpTransport(), server.wopi_src, "tok-hung", ClientSettings(timeout=30), Transcript())

@@ -302,6 +302,7 @@ class _ExitObserver:
     def __init__(self) -> None:
         self.returncode: int | None = None
 
+    @pytest.hookimpl(tryfirst=True)  # before pytest's terminal reporter, whose formatting can fail
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.returncode = getattr(excinfo.value, "returncode", None)
 

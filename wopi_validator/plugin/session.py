@@ -4,8 +4,12 @@ unconfigure, and the end of the session guarded against a first interrupt."""
 
 from __future__ import annotations
 
+import itertools
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,6 +20,9 @@ from wopi_validator.plugin.reporting import REPORTER_NAME, RunReporter
 from wopi_validator.plugin.state import RUN_KEY, WopiRun
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.expectations import load_expectations
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TracebackEntry
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_KEY] = run
     config.stash[HOLDER_KEY] = run  # the ONLYOFFICE fixtures' way to the area's run, without importing the plugin
     config.pluginmanager.register(RunReporter(run), REPORTER_NAME)
+    config.pluginmanager.register(InterruptDescription(config), "wopi-validator-interrupt-description")
     if config.pluginmanager.hasplugin("html"):
         from wopi_validator.report.html import HtmlReportHooks
 
@@ -92,6 +100,64 @@ def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
     if cleanup.interrupted:
         session.exitstatus = pytest.ExitCode.INTERRUPTED
     return result
+
+
+class InterruptDescription:
+    """pytest formats the traceback of an interrupt for its summary. On Python 3.11 a frame interrupted on one of
+    its own instructions (inside a ``with`` or an ``except``) carries no line number, and that formatting raised
+    TypeError out of pytest's session handling: exit 1 and a pytest traceback instead of an interrupted run. Such
+    frames are left out of the traceback first; should the formatting fail all the same, Python's own is used."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Iterator[None]:
+        try:
+            _drop_frames_without_a_line(excinfo)
+        except (TypeError, ValueError):  # a traceback that cannot be relinked is left as it is
+            pass
+        try:
+            return (yield)
+        except Exception:  # noqa: BLE001 - a failure to describe the interrupt must not change how the run ends
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None and hasattr(reporter, "_keyboardinterrupt_memo"):
+                reporter._keyboardinterrupt_memo = excinfo.getrepr(style="native")  # its session finish reads it
+            else:
+                sys.stderr.write(f"wopi-validator: interrupted ({excinfo.typename})\n")
+            return None
+
+
+def _drop_frames_without_a_line(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    seen: set[int] = set()
+    error: BaseException | None = excinfo.value
+    while error is not None and id(error) not in seen:  # the exception and those it came from
+        seen.add(id(error))
+        if error.__traceback__ is not None:
+            error.__traceback__ = _with_lines_only(error.__traceback__)
+        error = error.__cause__ or error.__context__
+    excinfo.traceback = excinfo.traceback.filter(_has_a_line)
+
+
+def _has_a_line(entry: TracebackEntry) -> bool:
+    try:
+        return entry.lineno is not None
+    except TypeError:  # pytest computes it as tb_lineno - 1
+        return False
+
+
+def _with_lines_only(traceback: TracebackType) -> TracebackType | None:
+    kept: list[TracebackType] = []
+    entry: TracebackType | None = traceback
+    while entry is not None:
+        if entry.tb_lineno is not None:
+            kept.append(entry)
+        entry = entry.tb_next
+    for earlier, later in itertools.pairwise(kept):
+        earlier.tb_next = later
+    if kept:
+        kept[-1].tb_next = None
+    return kept[0] if kept else None
 
 
 def _handle_interrupts(run: WopiRun) -> None:
