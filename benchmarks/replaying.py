@@ -35,11 +35,11 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from wopi_validator import transcript
+from wopi_validator.net import transcript
+from wopi_validator.net.transcript import Exchange
 from wopi_validator.onlyoffice.docserver import DocumentServer
 from wopi_validator.onlyoffice.source import ConfigSource
 from wopi_validator.refhost import ReferenceHost, randomness
-from wopi_validator.transcript import Exchange
 
 RECORDED_CALLS = ("create_seed", "create_file", "issue_token", "open_session", "refresh_session", "revoke_token",
                   "set_document_server")

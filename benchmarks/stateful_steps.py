@@ -23,20 +23,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pytest  # noqa: E402
 
-from wopi_validator.checks import Checker  # noqa: E402
 from wopi_validator.config import TargetConfig  # noqa: E402
-from wopi_validator.discovery import discovery_xml  # noqa: E402
 from wopi_validator.hypothesis_profiles import (  # noqa: E402
     DEFAULT_PROFILE,
     PROFILE_NAMES,
     seed_for,
     stateful_settings,
 )
-from wopi_validator.proofkeys import ProofSigner, ephemeral_keys  # noqa: E402
+from wopi_validator.judging.checks import Checker  # noqa: E402
+from wopi_validator.modelling.stateful import MachineEnv, run_machine  # noqa: E402
+from wopi_validator.net.transcript import Transcript  # noqa: E402
 from wopi_validator.refhost import ReferenceHost  # noqa: E402
-from wopi_validator.stateful import MachineEnv, run_machine  # noqa: E402
-from wopi_validator.target import Target  # noqa: E402
-from wopi_validator.transcript import Transcript  # noqa: E402
+from wopi_validator.run.target import Target  # noqa: E402
+from wopi_validator.wopi.discovery import discovery_xml  # noqa: E402
+from wopi_validator.wopi.proofkeys import ProofSigner, ephemeral_keys  # noqa: E402
 
 
 def run_once(profile: str, faults: list[str], seed: int | None, signed: bool = False) -> dict[str, object]:

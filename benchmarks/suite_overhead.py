@@ -49,10 +49,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replaying import Recording, Replayed, is_stalled, recording, replay  # noqa: E402
 
-from wopi_validator import cli, proofkeys  # noqa: E402
+from wopi_validator.commands import cli  # noqa: E402
+from wopi_validator.net.transcript import Exchange  # noqa: E402
 from wopi_validator.redaction import REDACTOR  # noqa: E402
 from wopi_validator.refhost import ReferenceHost, randomness  # noqa: E402
-from wopi_validator.transcript import Exchange  # noqa: E402
+from wopi_validator.wopi import proofkeys
 
 SEED = 20261125
 """The host's randomness in every run and its replay (``randomness.seeded``): the replay's host makes the same ids."""
@@ -166,7 +167,7 @@ def replay_run(measured: Measured, latency: float) -> Replayed:
 def xdist_wall_time(workers: int | None) -> float:
     """`wopi-validator -q [-- -n N]` in a new process."""
     with tempfile.TemporaryDirectory() as reports:
-        args = [sys.executable, "-m", "wopi_validator.cli", "-q", "--reports", reports]
+        args = [sys.executable, "-m", "wopi_validator", "-q", "--reports", reports]
         if workers:
             args += ["--", "-n", str(workers)]
         start = time.perf_counter()

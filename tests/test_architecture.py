@@ -66,18 +66,18 @@ def broken_before(scratch_template: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("module, wrong_import, contract", [
-    ("refhost/app.py", "import wopi_validator.checks",
+    ("refhost/app.py", "import wopi_validator.judging.checks",
      "The reference host imports nothing of wopi_validator outside refhost/, and not PyJWT"),
     ("refhost/jwt_hs256.py", "import jwt",
      "The reference host imports nothing of wopi_validator outside refhost/, and not PyJWT"),
     ("suite/test_getfile.py", "import wopi_validator.refhost.faults",
      "The checks do not import the reference host, directly or through another module"),
-    ("startup.py", "import wopi_validator.refhost", "Only the CLI and the plugin import the reference host"),
-    ("report/console.py", "import wopi_validator.client",
+    ("run/startup.py", "import wopi_validator.refhost", "Only the CLI and the plugin import the reference host"),
+    ("report/console.py", "import wopi_validator.wopi.client",
      "report/ reads the collected results only: no network, no target, no run machinery"),
-    ("model.py", "import socket", "The model is pure: no HTTP, no target"),
-    ("client.py", "import wopi_validator.target", "No import cycles anywhere in the package"),
-    ("transport.py", "import wopi_validator.checks", "Imports point down the layers of ARCHITECTURE.md"),
+    ("modelling/model.py", "import socket", "The model is pure: no HTTP, no target"),
+    ("run/ledger.py", "import wopi_validator.run.target", "No import cycles anywhere in the package"),
+    ("net/transport.py", "import wopi_validator.judging.checks", "Imports point down the layers of ARCHITECTURE.md"),
 ])
 def test_a_wrong_import_in_a_scratch_copy_breaks_its_contract(
     scratch_template: Path, broken_before: set[str], tmp_path: Path, module: str, wrong_import: str, contract: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from wopi_validator.identity import why_not_deletable
-from wopi_validator.ledger import Ledger
+from wopi_validator.run.ledger import Ledger
 
 RUN = "5e7e1d09"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from wopi_validator import cli
+from wopi_validator.commands import cli
+from wopi_validator.judging.rules import RULES
 from wopi_validator.parity import BY_CASE, MICROSOFT_CASES, PARITY, cases_by_rule, read_case_names, render_markdown
 from wopi_validator.report.results import stable_test_id
-from wopi_validator.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CASES = ROOT.parent / "shared" / "ms-validator-cases.txt"

@@ -22,7 +22,7 @@ from wopi_validator.providers import command, http
 from wopi_validator.providers.templates import FieldMissing, read_field
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.refhost.context import DEFAULT_API_KEY
-from wopi_validator.startup import open_target
+from wopi_validator.run.startup import open_target
 from wopi_validator.tokens import (
     ANY_FILE,
     REFRESH,
@@ -367,9 +367,9 @@ def _toml_table(name: str, table: dict[str, Any]) -> list[str]:
 
 def test_a_host_that_cannot_create_files_gets_sandbox_files_from_the_provider():
     from wopi_validator.config import validate
+    from wopi_validator.net.transcript import Transcript
     from wopi_validator.providers.reference import ReferenceProvider
-    from wopi_validator.target import Target
-    from wopi_validator.transcript import Transcript
+    from wopi_validator.run.target import Target
 
     with ReferenceHost(relative_writes=False) as host:
         seed = host.create_seed()

@@ -10,7 +10,7 @@ import sys
 def test_a_run_past_its_deadline_blocks_the_rest_and_still_cleans_up(tmp_path):
     reports = tmp_path / "reports"
     done = subprocess.run(
-        [sys.executable, "-m", "wopi_validator.cli", "--run-deadline", "3", "--reports", str(reports)],
+        [sys.executable, "-m", "wopi_validator", "--run-deadline", "3", "--reports", str(reports)],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode in {0, 1}, done.stdout[-2000:] + done.stderr[-2000:]

@@ -78,7 +78,7 @@ def test_every_setting_has_an_ini_key():
 
 
 def test_every_setting_is_reachable_from_the_cli_without_double_dash():
-    from wopi_validator import cli
+    from wopi_validator.commands import cli
 
     parser = cli._run_parser()
     flags = {flag for action in parser._actions for flag in action.option_strings}
@@ -88,7 +88,7 @@ def test_every_setting_is_reachable_from_the_cli_without_double_dash():
 
 
 def test_wopi_validator_help_lists_every_setting():
-    result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "--help"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "wopi_validator", "--help"], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     for setting in settings.SETTINGS:
@@ -138,7 +138,7 @@ def test_an_option_is_named_as_the_interface_in_use_calls_it(monkeypatch, name):
 
 
 def test_target_option_name_delegates_to_the_table(monkeypatch):
-    from wopi_validator.target import option_name
+    from wopi_validator.run.target import option_name
 
     monkeypatch.setenv(settings.CLI_ENVIRONMENT, "1")
     assert option_name("lock-ttl") == "--lock-ttl"
@@ -182,7 +182,7 @@ def test_onlyoffice_messages_name_the_option_of_the_interface_in_use(monkeypatch
     (["--oo-download-jwt"], "--wopi-oo-download-jwt"),
 ])
 def test_the_settings_the_cli_lacked_reach_pytest(monkeypatch, given, passed):
-    from wopi_validator import cli
+    from wopi_validator.commands import cli
 
     for name in [name for name in os.environ if name.startswith("WOPI_")]:
         monkeypatch.delenv(name)
@@ -192,7 +192,7 @@ def test_the_settings_the_cli_lacked_reach_pytest(monkeypatch, given, passed):
 
 
 def test_bad_values_of_the_new_cli_options_are_usage_errors(capsys):
-    from wopi_validator import cli
+    from wopi_validator.commands import cli
 
     with pytest.raises(SystemExit) as exited:
         cli._run_parser().parse_args(["--concurrency", "1"])

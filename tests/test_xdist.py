@@ -7,7 +7,7 @@ import subprocess
 import sys
 from xml.etree import ElementTree
 
-from wopi_validator.jsonschemas import validator
+from wopi_validator.judging.jsonschemas import validator
 
 
 def _run(tmp_path, name: str, *extra: str) -> tuple[subprocess.CompletedProcess, dict, ElementTree.Element]:

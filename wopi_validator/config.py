@@ -15,16 +15,16 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from wopi_validator.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from wopi_validator.errors import UsageError
+from wopi_validator.judging.rules import RULES
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.rules import RULES
 from wopi_validator.settings import BY_KEY, CLI, PYTEST, current_interface, how_to_set, in_table, option_name
 from wopi_validator.settings.values import MAX_TIMEOUT as MAX_TIMEOUT
 from wopi_validator.settings.values import WOPISRC_EXAMPLE as WOPISRC_EXAMPLE
 from wopi_validator.settings.values import ExtraSeedSpec as ExtraSeedSpec
 from wopi_validator.settings.values import parse_extra_seed as parse_extra_seed
 from wopi_validator.settings.values import split_wopi_src as split_wopi_src
+from wopi_validator.wopi.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)

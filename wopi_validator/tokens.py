@@ -36,11 +36,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from wopi_validator.client import file_id_of
 from wopi_validator.config import load_toml
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.json_input import parse_json
 from wopi_validator.settings import option_name
+from wopi_validator.wopi.client import file_id_of
 
 ENTRY_POINT_GROUP = "wopi_validator.providers"
 

@@ -11,12 +11,12 @@ from types import ModuleType
 
 import pytest
 
-from wopi_validator.client import ClientSettings, WopiClient, file_id_of
-from wopi_validator.discovery import discovery_xml
-from wopi_validator.proofkeys import ProofSigner, ephemeral_keys
+from wopi_validator.net.transcript import Exchange, Transcript
+from wopi_validator.net.transport import HttpTransport
 from wopi_validator.refhost import ReferenceHost, randomness
-from wopi_validator.transcript import Exchange, Transcript
-from wopi_validator.transport import HttpTransport
+from wopi_validator.wopi.client import ClientSettings, WopiClient, file_id_of
+from wopi_validator.wopi.discovery import discovery_xml
+from wopi_validator.wopi.proofkeys import ProofSigner, ephemeral_keys
 
 REPLAYING = Path(__file__).resolve().parents[2] / "benchmarks" / "replaying.py"
 SEED = 11

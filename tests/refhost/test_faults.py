@@ -19,10 +19,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from wopi_validator.discovery import discovery_xml
-from wopi_validator.proofkeys import ProofSigner, ephemeral_keys, ticks
+from wopi_validator.judging.rules import RULES
 from wopi_validator.refhost import FAULTS, Fault, ReferenceHost
-from wopi_validator.rules import RULES
+from wopi_validator.wopi.discovery import discovery_xml
+from wopi_validator.wopi.proofkeys import ProofSigner, ephemeral_keys, ticks
 
 from .conftest import TIMEOUT, WopiFile, make_file
 from .container_probes import CONTAINER_PROBES

@@ -8,9 +8,9 @@ import time
 import pytest
 import requests
 
-from wopi_validator.discovery import discovery_xml
-from wopi_validator.proofkeys import ProofSigner, ephemeral_keys, ticks
 from wopi_validator.refhost.proofs import keys_from_discovery
+from wopi_validator.wopi.discovery import discovery_xml
+from wopi_validator.wopi.proofkeys import ProofSigner, ephemeral_keys, ticks
 
 from .conftest import TIMEOUT, make_file
 

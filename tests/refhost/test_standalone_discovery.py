@@ -7,9 +7,9 @@ import signal
 
 import requests
 
-from wopi_validator.discovery import DiscoveryServer
-from wopi_validator.proofkeys import ProofSigner, ephemeral_keys
 from wopi_validator.refhost.standalone import main
+from wopi_validator.wopi.discovery import DiscoveryServer
+from wopi_validator.wopi.proofkeys import ProofSigner, ephemeral_keys
 
 from .conftest import TIMEOUT
 from .test_standalone import _serve

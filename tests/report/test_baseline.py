@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.test_cli import assert_one_clear_line, wopi_validator
+from tests.commands.test_cli import assert_one_clear_line, wopi_validator
 from wopi_validator.report.baseline import compare, diff_command, diff_html, diff_markdown, rule_changes
 
 

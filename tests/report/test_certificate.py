@@ -18,10 +18,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.test_cli import wopi_validator
+from tests.commands.test_cli import wopi_validator
 from wopi_validator import __version__
-from wopi_validator.certify_command import certify_command
-from wopi_validator.checks import Checker
+from wopi_validator.commands.certify_command import certify_command
+from wopi_validator.judging.checks import Checker
+from wopi_validator.judging.rules import CATALOGUE_VERSION, PROFILES, RULES
+from wopi_validator.judging.verdicts import RuleFailed
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.report.badge import badge_svg, verdict_badge
 from wopi_validator.report.certificate import (
@@ -33,8 +35,6 @@ from wopi_validator.report.certificate import (
     build_certificate,
     profile_verdicts,
 )
-from wopi_validator.rules import CATALOGUE_VERSION, PROFILES, RULES
-from wopi_validator.verdicts import RuleFailed
 
 SUITE = ["--pyargs", "wopi_validator.suite", "-p", "no:cacheprovider"]
 SHOULD_FAULT, SHOULD_RULE = "putfile-unlocked-nonzero-accepted", "PUTFILE.UNLOCKED.NONZERO.409"
@@ -55,7 +55,7 @@ def summaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     started = {}
     for name, args in full_runs.items():
         log = (base / f"{name}.log").open("w")
-        started[name] = (subprocess.Popen([sys.executable, "-m", "wopi_validator.cli", "--reports", str(base / name),
+        started[name] = (subprocess.Popen([sys.executable, "-m", "wopi_validator", "--reports", str(base / name),
                                            *args], cwd=base, stdout=log, stderr=subprocess.STDOUT), log)
     paths = {name: base / name / "summary.json" for name in full_runs}
     try:

@@ -10,14 +10,14 @@ from xml.etree import ElementTree
 
 import pytest
 
-from wopi_validator.jsonschemas import validator
+from wopi_validator.judging.jsonschemas import validator
 
 pytest_plugins = ["pytester"]
 
 CAUSE = "no file could be created: PutRelativeFile answered 501 (relative) and 501 (suggested)"
 BLOCKED_SUITE = f"""
 import pytest
-from wopi_validator.verdicts import block
+from wopi_validator.judging.verdicts import block
 
 @pytest.fixture
 def sandbox(wopi_target):
@@ -94,7 +94,7 @@ def test_a_run_in_which_every_test_was_blocked_does_not_pass(pytester):
 
 ADVICE_SUITE = """
 import pytest
-from wopi_validator.verdicts import block
+from wopi_validator.judging.verdicts import block
 
 @pytest.mark.wopi_rule("RENAME.OK")
 @pytest.mark.parametrize("n", range(2))

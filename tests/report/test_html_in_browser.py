@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.test_cli import wopi_validator
-from wopi_validator.rules import RULES
+from tests.commands.test_cli import wopi_validator
+from wopi_validator.judging.rules import RULES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -16,12 +16,12 @@ from urllib.parse import unquote
 
 import pytest
 
+from wopi_validator.judging.rules import RULES
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.html import HtmlReportHooks
 from wopi_validator.report.matrix import Evidence, RunIdentity, first_screen, provisional_verdict
 from wopi_validator.report.results import BLOCKED, ERROR, FAIL, PASS, WARN, XFAIL, ResultCollector
 from wopi_validator.report.results import TestResult as Result  # not "Test...": pytest would try to collect it
-from wopi_validator.rules import RULES
 
 from ..suite.test_against_reference import SUITE
 

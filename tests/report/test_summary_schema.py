@@ -1,7 +1,7 @@
 import json
 
-from tests.test_cli import wopi_validator
-from wopi_validator.jsonschemas import validator
+from tests.commands.test_cli import wopi_validator
+from wopi_validator.judging.jsonschemas import validator
 
 
 def test_summary_json_follows_its_schema(tmp_path):

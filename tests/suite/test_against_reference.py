@@ -6,13 +6,13 @@ import fnmatch
 
 import pytest
 
-from wopi_validator.discovery import discovery_xml
-from wopi_validator.proofkeys import ephemeral_keys, write_keys
+from wopi_validator.judging.rules import PROFILES, RULES
+from wopi_validator.judging.verdicts import JUDGED_PROPERTY
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.refhost.faults import FAULTS
 from wopi_validator.report.results import stable_test_id
-from wopi_validator.rules import PROFILES, RULES
-from wopi_validator.verdicts import JUDGED_PROPERTY
+from wopi_validator.wopi.discovery import discovery_xml
+from wopi_validator.wopi.proofkeys import ephemeral_keys, write_keys
 
 SUITE = ["--pyargs", "wopi_validator.suite", "-p", "no:cacheprovider"]
 # Faults that only show with an option the clean default run does not use: a declared lock TTL, or the

@@ -19,7 +19,7 @@ BOUND_SECONDS = 60
 def test_chaos_fault_ends_in_bounded_time_without_internal_errors(tmp_path, fault):
     start = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "wopi_validator.cli", "--fault", fault, "--timeout", str(TIMEOUT),
+        [sys.executable, "-m", "wopi_validator", "--fault", fault, "--timeout", str(TIMEOUT),
          "--max-body", "1000000", "--reports", str(tmp_path)],
         capture_output=True, text=True, timeout=BOUND_SECONDS * 3,
     )

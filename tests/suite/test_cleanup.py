@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from wopi_validator.ledger import load_ledger
 from wopi_validator.refhost import ReferenceHost
+from wopi_validator.run.ledger import load_ledger
 
 SLOW_TEST = ["--lock-ttl", "30", "--rules", "LOCK.EXPIRY"]  # holds a locked sandbox file for 30 s
 
@@ -19,7 +19,7 @@ SLOW_TEST = ["--lock-ttl", "30", "--rules", "LOCK.EXPIRY"]  # holds a locked san
 def start_run(host: ReferenceHost, reports, *extra: str) -> subprocess.Popen[str]:
     seed = host.create_seed()
     return subprocess.Popen(
-        [sys.executable, "-m", "wopi_validator.cli", "--target", seed.wopi_src, "--token", seed.access_token,
+        [sys.executable, "-m", "wopi_validator", "--target", seed.wopi_src, "--token", seed.access_token,
          "--reports", str(reports), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         # A job a shell starts in the background inherits SIGINT ignored, and Python then installs no Ctrl-C
@@ -81,7 +81,7 @@ def test_cleanup_removes_what_a_killed_run_left(tmp_path):
         assert ledger.name.startswith("ledger-"), "each run has its own ledger"
         assert len(load_ledger(ledger).entries) == 1
         assert ledger.stat().st_mode & 0o077 == 0, "the ledger holds tokens: it must be private"
-        result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(ledger)],
+        result = subprocess.run([sys.executable, "-m", "wopi_validator", "cleanup", str(ledger)],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "removed wopi-validator-" in result.stdout
@@ -90,7 +90,7 @@ def test_cleanup_removes_what_a_killed_run_left(tmp_path):
 
 
 def test_cleanup_of_a_missing_ledger_is_a_usage_error(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(tmp_path / "none.json")],
+    result = subprocess.run([sys.executable, "-m", "wopi_validator", "cleanup", str(tmp_path / "none.json")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("wopi-validator: ledger") and "Traceback" not in result.stderr
@@ -108,7 +108,7 @@ def test_failing_runs_leave_nothing_behind(tmp_path, fault):
 
 def test_cleanup_of_something_that_is_not_a_ledger_is_one_line_and_exit_2(tmp_path):
     (tmp_path / "notes.txt").write_text("not a ledger")
-    result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(tmp_path / "notes.txt")],
+    result = subprocess.run([sys.executable, "-m", "wopi_validator", "cleanup", str(tmp_path / "notes.txt")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "not a wopi-validator ledger" in result.stderr
@@ -128,7 +128,7 @@ def test_two_killed_runs_sharing_a_reports_folder_both_leave_ledgers_and_cleanup
                 run.kill()
         assert len(ledgers(tmp_path)) == 2, "one ledger per run: neither overwrote the other's"
         assert sum(len(load_ledger(ledger).entries) for ledger in ledgers(tmp_path)) == 2
-        result = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(tmp_path)],
+        result = subprocess.run([sys.executable, "-m", "wopi_validator", "cleanup", str(tmp_path)],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.count("removed wopi-validator-") == 2

@@ -89,7 +89,7 @@ def standalone(tmp_path_factory: pytest.TempPathFactory):
 
 def start_run(wopi_src: str, token: str, reports: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "wopi_validator.cli", "--target", wopi_src, "--token", token,
+        [sys.executable, "-m", "wopi_validator", "--target", wopi_src, "--token", token,
          "--reports", str(reports), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         # A job a shell starts in the background inherits SIGINT ignored: the run must get it as a terminal
@@ -164,7 +164,7 @@ def test_a_second_ctrl_c_ends_the_run_at_once_and_cleanup_finishes_the_job(stand
     assert (f"interrupted again: stopping now; the ledger in {tmp_path} lists what is left: "
             f"wopi-validator cleanup {tmp_path}") in ending.output
     assert "Traceback" not in ending.output
-    cleanup = subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(tmp_path)],
+    cleanup = subprocess.run([sys.executable, "-m", "wopi_validator", "cleanup", str(tmp_path)],
                              capture_output=True, text=True, timeout=60)
     assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
     assert standalone.holdings() == before

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from wopi_validator.ledger import load_ledger
+from wopi_validator.run.ledger import load_ledger
 
 TIMEOUT = 10.0
 WAIT = 60.0
@@ -170,19 +170,19 @@ def start_run(seed: Seed, reports: Path, *extra: str) -> subprocess.Popen[bytes]
     reports.mkdir(exist_ok=True)
     log = open(reports.parent / f"{reports.name}-run-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 - the run's
     with log:
-        return subprocess.Popen([sys.executable, "-m", "wopi_validator.cli", "--target", seed.wopi_src, "--token",
+        return subprocess.Popen([sys.executable, "-m", "wopi_validator", "--target", seed.wopi_src, "--token",
                                  seed.token, "--allow-seed-writes", "--reports", str(reports), *extra],
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
 def run_to_end(seed: Seed, reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wopi_validator.cli", "--target", seed.wopi_src, "--token",
+    return subprocess.run([sys.executable, "-m", "wopi_validator", "--target", seed.wopi_src, "--token",
                            seed.token, "--allow-seed-writes", "--reports", str(reports), *extra],
                           capture_output=True, text=True, timeout=120)
 
 
 def cleanup(reports: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wopi_validator.cli", "cleanup", str(reports)],
+    return subprocess.run([sys.executable, "-m", "wopi_validator", "cleanup", str(reports)],
                           capture_output=True, text=True, timeout=120)
 
 

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import pytest
 
+from wopi_validator.judging.verdicts import FAIL, JUDGED_PROPERTY, parse_judged
 from wopi_validator.refhost import ReferenceHost, fileinfo
-from wopi_validator.verdicts import FAIL, JUDGED_PROPERTY, parse_judged
 
 from .test_against_reference import run_suite
 

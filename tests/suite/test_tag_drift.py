@@ -12,8 +12,8 @@ from collections import defaultdict
 
 import pytest
 
+from wopi_validator.judging.verdicts import JUDGED_PROPERTY, parse_judged
 from wopi_validator.report.results import stable_test_id
-from wopi_validator.verdicts import JUDGED_PROPERTY, parse_judged
 
 from .test_against_reference import CLEAN_RUNS, run_suite
 

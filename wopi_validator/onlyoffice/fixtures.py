@@ -10,11 +10,11 @@ from typing import Protocol
 
 import pytest
 
-from wopi_validator.checks import Checker
-from wopi_validator.item_checks import item_checker
+from wopi_validator.judging.checks import Checker
+from wopi_validator.judging.item_checks import item_checker
+from wopi_validator.net.transcript import Transcript
 from wopi_validator.onlyoffice.harness import Harness, OnlyofficeRun
 from wopi_validator.onlyoffice.settings import NOT_CONFIGURED
-from wopi_validator.transcript import Transcript
 
 
 class OnlyofficeHolder(Protocol):

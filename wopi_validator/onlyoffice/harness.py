@@ -16,16 +16,16 @@ from typing import Any
 
 import pytest
 
-from wopi_validator.checks import Checker
 from wopi_validator.errors import TargetUnusable, TransportError
-from wopi_validator.httpclient import ClientSettings, HostHealth, HttpClient, HttpResponse
+from wopi_validator.judging.checks import Checker
+from wopi_validator.net.httpclient import ClientSettings, HostHealth, HttpClient, HttpResponse
+from wopi_validator.net.transcript import Transcript
+from wopi_validator.net.transport import HttpTransport
 from wopi_validator.onlyoffice import callbacks, jwt_checks
 from wopi_validator.onlyoffice.docserver import DocumentServer
 from wopi_validator.onlyoffice.settings import OnlyofficeSettings
 from wopi_validator.onlyoffice.source import ConfigSource, EditorSession, describe
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.transcript import Transcript
-from wopi_validator.transport import HttpTransport
 
 DOWNLOAD_TOKEN_LIFETIME = 300
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wopi_validator.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from wopi_validator.errors import TargetUnusable, UsageError
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.settings import CLI, PYTEST, Setting, in_table, option_name
+from wopi_validator.wopi.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 
 TABLE = "onlyoffice"
 _SETTINGS: dict[str, Setting] = {setting.toml or "": setting for setting in in_table(TABLE)}

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wopi_validator.errors import BodyTooLarge, ProviderError, TransportError
-from wopi_validator.httpclient import ClientSettings, HttpClient, HttpResponse
 from wopi_validator.json_input import parse_json
+from wopi_validator.net.httpclient import ClientSettings, HttpClient, HttpResponse
+from wopi_validator.net.transcript import Exchange
+from wopi_validator.net.transport import HttpTransport
 from wopi_validator.onlyoffice.jsliteral import editor_config_from_html
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.transcript import Exchange
-from wopi_validator.transport import HttpTransport
 
 COMMAND_PREFIX = "cmd:"
 METHODS = ("insertImage", "refreshFile", "setHistoryData", "setMailMergeRecipients", "setReferenceData",

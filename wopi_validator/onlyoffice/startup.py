@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from wopi_validator import config as config_module
-from wopi_validator.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from wopi_validator.errors import TargetUnusable, TransportError
 from wopi_validator.onlyoffice import settings as oo_settings
 from wopi_validator.onlyoffice.harness import OnlyofficeRun
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.wopi.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 
 REFERENCE_FILE = "onlyoffice-docs.docx"
 REFERENCE_CONTENT = b"PK wopi-validator ONLYOFFICE Docs API test file\n"

@@ -10,10 +10,10 @@ import pytest
 
 from wopi_validator import config as config_module
 from wopi_validator.errors import EXIT_USAGE, UsageError
-from wopi_validator.plugin.state import NO_TARGET, RUN_KEY
+from wopi_validator.judging.rules import RULES
+from wopi_validator.plugin.state import RUN_KEY, no_target_message
 from wopi_validator.report.expectations import Expectations
 from wopi_validator.report.results import stable_test_id
-from wopi_validator.rules import RULES
 from wopi_validator.settings import option_name
 
 
@@ -49,7 +49,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wants_target = any(item.get_closest_marker("wopi_rule") for item in items)
     if wants_target and run.target is None and not config.option.collectonly:
         if run.onlyoffice is None:
-            pytest.exit(f"wopi-validator: {NO_TARGET}", returncode=EXIT_USAGE)
+            pytest.exit(f"wopi-validator: {no_target_message()}", returncode=EXIT_USAGE)
         # A run of the ONLYOFFICE Docs API area alone: the WOPI areas have no target, so they are left out.
         wopi_only = [item for item in items if item.get_closest_marker("wopi_rule")
                      and not item.get_closest_marker("onlyoffice")]

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from wopi_validator.checks import Checker
-from wopi_validator.client import WopiClient
 from wopi_validator.errors import EXIT_USAGE
-from wopi_validator.item_checks import item_checker
-from wopi_validator.plugin.state import NO_TARGET, RUN_KEY, TRANSCRIPT_KEY
-from wopi_validator.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.judging.checks import Checker
+from wopi_validator.judging.item_checks import item_checker
+from wopi_validator.net.transcript import Transcript
+from wopi_validator.plugin.state import RUN_KEY, TRANSCRIPT_KEY, no_target_message
+from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.tokens import TokenProvider
-from wopi_validator.transcript import Transcript
+from wopi_validator.wopi.client import WopiClient
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def wopi_target(request: pytest.FixtureRequest) -> Target:
     """The host under test (session-wide)."""
     run = request.config.stash[RUN_KEY]
     if run.target is None:
-        pytest.exit(f"wopi-validator: {NO_TARGET}", returncode=EXIT_USAGE)
+        pytest.exit(f"wopi-validator: {no_target_message()}", returncode=EXIT_USAGE)
     return run.target
 
 

@@ -16,10 +16,7 @@ from typing import NoReturn
 import pytest
 
 from wopi_validator.errors import ProviderError, RunDeadlinePassed, SandboxError, TransportError
-from wopi_validator.plugin.reporting import REPORTER_NAME
-from wopi_validator.plugin.state import RUN_KEY, TRANSCRIPT_KEY
-from wopi_validator.redaction import REDACTOR
-from wopi_validator.verdicts import (
+from wopi_validator.judging.verdicts import (
     BLOCKED_DETAIL_PROPERTY,
     FAIL,
     JUDGED_PROPERTY,
@@ -28,6 +25,9 @@ from wopi_validator.verdicts import (
     block,
     judged_record,
 )
+from wopi_validator.plugin.reporting import REPORTER_NAME
+from wopi_validator.plugin.state import RUN_KEY, TRANSCRIPT_KEY
+from wopi_validator.redaction import REDACTOR
 
 DEADLINE_CAUSE = "the run's deadline (--run-deadline) passed before the test could finish"
 CLEAN_FAILURES = (TransportError, SandboxError, ProviderError)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from wopi_validator.judging.verdicts import BLOCKED, ERROR, FAIL, PASS, WARN, XFAIL, blocked_cause
 from wopi_validator.plugin import gc_tuning
 from wopi_validator.plugin.state import WopiRun
 from wopi_validator.redaction import REDACTOR
@@ -17,7 +18,6 @@ from wopi_validator.report.console import area_table, blocked_paragraphs, interf
 from wopi_validator.report.expectations import EXPECTED_FAILURES_FILE, accepting_file_text, entry_line
 from wopi_validator.report.results import ResultCollector
 from wopi_validator.report.summary import build_summary, write_summary
-from wopi_validator.verdicts import BLOCKED, ERROR, FAIL, PASS, WARN, XFAIL, blocked_cause
 
 REPORTER_NAME = "wopi-validator-reporter"
 CLI_ENVIRONMENT = "WOPI_VALIDATOR_CLI"

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from wopi_validator import interrupts
 from wopi_validator.errors import EXIT_TARGET_UNUSABLE, EXIT_USAGE, TargetUnusable, UsageError
+from wopi_validator.net import interrupts
 from wopi_validator.plugin.ini import apply_ini_values
 from wopi_validator.plugin.reporting import REPORTER_NAME, RunReporter
 from wopi_validator.plugin.state import RUN_KEY, WopiRun

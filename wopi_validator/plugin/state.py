@@ -16,29 +16,30 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from wopi_validator import config as config_module
-from wopi_validator.discovery import discovery_xml
 from wopi_validator.errors import SandboxError, TransportError, UsageError
-from wopi_validator.interrupts import Installation
-from wopi_validator.ledger import Ledger
 from wopi_validator.leftovers import Leftover
-from wopi_validator.proofkeys import ProofKeys, ephemeral_keys, load_keys
+from wopi_validator.net.interrupts import Installation
+from wopi_validator.net.transcript import Transcript
+from wopi_validator.net.transport import HttpTransport
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.expectations import Expectations
 from wopi_validator.report.results import ResultCollector
-from wopi_validator.startup import open_target
-from wopi_validator.target import SandboxFile, Target
-from wopi_validator.transcript import Transcript
-from wopi_validator.transport import HttpTransport
+from wopi_validator.run.ledger import Ledger
+from wopi_validator.run.startup import open_target
+from wopi_validator.run.target import SandboxFile, Target
+from wopi_validator.settings import option_name
+from wopi_validator.wopi.discovery import discovery_xml
+from wopi_validator.wopi.proofkeys import ProofKeys, ephemeral_keys, load_keys
 
 if TYPE_CHECKING:
     from wopi_validator.onlyoffice.harness import OnlyofficeRun
     from wopi_validator.refhost import ReferenceHost
 
 REFERENCE_MAX_PUT_SIZE = 1024 * 1024
-NO_TARGET = (
-    "no WOPI target: give --wopi-target and --wopi-token (or WOPI_TARGET, or --wopi-config), "
-    "or --wopi-reference to validate the bundled reference host"
-)
+def no_target_message() -> str:
+    """What to give when no target is given, in the options of the interface in use."""
+    return (f"no WOPI target: give {option_name('target')} and {option_name('token')} (or WOPI_TARGET, or "
+            f"{option_name('config')}), or {option_name('reference')} to validate the bundled reference host")
 
 
 class WopiRun:
@@ -82,7 +83,8 @@ class WopiRun:
         values = self.cli_values()
         faults = self.option("wopi_fault") or []
         if faults and not self.option("wopi_reference"):
-            raise UsageError("--wopi-fault only applies to the bundled reference host: add --wopi-reference")
+            raise UsageError(f"{option_name('fault')} only applies to the bundled reference host: "
+                             f"add {option_name('reference')}")
         reference_keys = None
         if self.option("wopi_reference"):
             # The bundled host trusts the run's proof keys: --wopi-proof-keys, else a set made for this process.
@@ -141,7 +143,7 @@ class WopiRun:
         target = self.target
         if target is None or target.ledger is None or os.environ.get("PYTEST_XDIST_WORKER"):
             return  # xdist: the controller did it before starting the workers
-        from wopi_validator.recovery import finish_interrupted_restores
+        from wopi_validator.run.recovery import finish_interrupted_restores
 
         own = target.ledger.path
         reporter = self.pytest_config.pluginmanager.get_plugin("terminalreporter")

@@ -28,7 +28,6 @@ import signal
 import subprocess
 from typing import Any
 
-from wopi_validator.client import file_id_of
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.json_input import parse_json
 from wopi_validator.redaction import REDACTOR
@@ -43,6 +42,7 @@ from wopi_validator.tokens import (
     ProviderContext,
     TokenProvider,
 )
+from wopi_validator.wopi.client import file_id_of
 
 _KEYS = {"command", "timeout", "capabilities"}
 _OUTPUT_PREVIEW_CHARS = 60

@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from wopi_validator.client import file_id_of
 from wopi_validator.errors import BodyTooLarge, ProviderError, TransportError, UsageError
-from wopi_validator.httpclient import ClientSettings, HttpClient
 from wopi_validator.json_input import parse_json
+from wopi_validator.net.httpclient import ClientSettings, HttpClient
+from wopi_validator.net.transcript import Exchange
+from wopi_validator.net.transport import HttpTransport
 from wopi_validator.providers.templates import (
     FieldMissing,
     check_field_path,
@@ -52,8 +53,7 @@ from wopi_validator.tokens import (
     ProviderContext,
     TokenProvider,
 )
-from wopi_validator.transcript import Exchange
-from wopi_validator.transport import HttpTransport
+from wopi_validator.wopi.client import file_id_of
 
 ACTION_CAPABILITY = {"issue": None, "mint": SHORT_LIVED, "refresh": REFRESH, "revoke": REVOKE,
                      "create_file": CREATE_FILE}

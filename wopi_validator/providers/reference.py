@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from wopi_validator.client import file_id_of
 from wopi_validator.errors import ProviderError, UsageError
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.settings import option_name
@@ -23,6 +22,7 @@ from wopi_validator.tokens import (
     ProviderContext,
     TokenProvider,
 )
+from wopi_validator.wopi.client import file_id_of
 
 
 def from_options(options: dict[str, Any], context: ProviderContext) -> ReferenceProvider:

@@ -14,6 +14,7 @@ from typing import Any
 from wopi_validator.command_parser import CommandParser
 from wopi_validator.errors import EXIT_FAILURES, EXIT_USAGE, UsageError
 from wopi_validator.json_input import parse_json
+from wopi_validator.judging.rules import RULES
 from wopi_validator.report.results import (
     BLOCKED,
     ERROR,
@@ -26,7 +27,6 @@ from wopi_validator.report.results import (
     XFAIL,
 )
 from wopi_validator.report.summary import READABLE_FORMAT_VERSIONS
-from wopi_validator.rules import RULES
 
 _NOT_RUN = frozenset({SKIP, BLOCKED})
 """Verdicts of a test that did not run to a judgment: a change between these and a result is a changed skip."""

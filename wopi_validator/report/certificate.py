@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wopi_validator import __version__
+from wopi_validator.judging.rules import CATALOGUE_VERSION, MUST, PROFILES, RULES, SHOULD
 from wopi_validator.report.results import BLOCKED, ERROR, FAIL, NOT_RUN, SKIP, WARN, XFAIL
-from wopi_validator.rules import CATALOGUE_VERSION, MUST, PROFILES, RULES, SHOULD
 
 CONFORMANT = "conformant"
 CONFORMANT_WITH_WARNINGS = "conformant with warnings"
@@ -172,7 +172,7 @@ def _findings_from_rules(summary: dict[str, Any], found: _Findings) -> None:
 
 
 def profile_verdicts(summary: dict[str, Any]) -> dict[str, ProfileVerdict]:
-    """The verdict of every profile (in :data:`~wopi_validator.rules.PROFILES` order) from one summary."""
+    """The verdict of every profile (in :data:`~wopi_validator.judging.rules.PROFILES` order) from one summary."""
     found = _findings(summary)
     return {profile: _judge(summary, found, profile) for profile in PROFILES}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from wopi_validator.judging.verdicts import ADVICE_PREFIX, split_detail
 from wopi_validator.report.results import (
     BLOCKED,
     ERROR,
@@ -17,7 +18,6 @@ from wopi_validator.report.results import (
     XFAIL,
     ResultCollector,
 )
-from wopi_validator.verdicts import ADVICE_PREFIX, split_detail
 
 _COLUMNS = (PASS, FAIL, ERROR, BLOCKED, SKIP, WARN, XFAIL, NOT_RUN)
 _HEADINGS = ("passed", "failed", "errors", "blocked", "skipped", "warned", "expected", "not run")

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from wopi_validator import __version__
+from wopi_validator.judging.rules import RULES
+from wopi_validator.judging.verdicts import blocked_cause
 from wopi_validator.leftovers import Leftover
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.console import area_table, blocked_paragraphs, leftover_lines
 from wopi_validator.report.matrix import TEST_WORDS, Evidence, RunIdentity, first_screen
 from wopi_validator.report.results import XFAIL, ResultCollector
-from wopi_validator.rules import RULES
-from wopi_validator.verdicts import blocked_cause
 
 IDENTITY_KEY = pytest.StashKey[RunIdentity]()
 """What was tested (target, host, profile), stashed on the config at the run's start for the report's header."""

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wopi_validator import __version__
+from wopi_validator.judging.rules import CATALOGUE_VERSION, MUST, RULES
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.results import (
     BLOCKED,
@@ -30,7 +31,6 @@ from wopi_validator.report.results import (
     ResultCollector,
     TestResult,
 )
-from wopi_validator.rules import CATALOGUE_VERSION, MUST, RULES
 
 CONFORMANT = "Conformant"
 CONFORMANT_WITH_WARNINGS = "Conformant with warnings"

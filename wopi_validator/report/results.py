@@ -1,7 +1,7 @@
 """Collecting per-test and per-rule verdicts from pytest reports (plain data, so xdist can ship it).
 
 A test's verdict comes from its reports; a rule's verdict from the judgments the test's checks recorded
-(``wopi_judged`` user properties, see :mod:`wopi_validator.checks`), never from the text of a failure. A rule a
+(``wopi_judged`` user properties, see :mod:`wopi_validator.judging.checks`), never from the text of a failure. A rule a
 test is tagged with but never judged is "not run" for that test: a test stopped before it says nothing about it.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from wopi_validator.verdicts import (
+from wopi_validator.judging.verdicts import (
     BLOCKED,
     BLOCKED_DETAIL_PROPERTY,
     ERROR,

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import wopi_validator.settings.values as values
-from wopi_validator.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE as DEFAULT_HYPOTHESIS_PROFILE
 from wopi_validator.hypothesis_profiles import PROFILE_NAMES as HYPOTHESIS_PROFILES
-from wopi_validator.rules import PROFILES
+from wopi_validator.judging.rules import PROFILES
 from wopi_validator.settings.values import Converter
+from wopi_validator.wopi.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 
 Kind = Literal["value", "flag", "list", "choice"]
 """``value``: one value (``--x VALUE``); ``flag``: on when given (``--x``); ``list``: repeatable (``--x A --x B``),

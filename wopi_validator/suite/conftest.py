@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.target import Target, option_name
+from wopi_validator.run.target import Target, option_name
 
 # How a skip names the pseudo capabilities of Capabilities.missing.
 _DESCRIBED = {

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from wopi_validator.checks import Checker
-from wopi_validator.client import WopiClient, WopiResponse, file_id_of, split_token_url
-from wopi_validator.containers import SandboxContainer, SandboxContainers, is_container_url
-from wopi_validator.jsonschemas import known_properties, validator
-from wopi_validator.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.judging.checks import Checker
+from wopi_validator.judging.jsonschemas import known_properties, validator
+from wopi_validator.run.containers import SandboxContainer, SandboxContainers, is_container_url
+from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.wopi.client import WopiClient, WopiResponse, file_id_of, split_token_url
 
 LICENSING = ("IsAnonymousUser", "IsEduUser", "LicenseCheckForEditIsEnabled")
 

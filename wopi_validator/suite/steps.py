@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wopi_validator.checks import Checker
-from wopi_validator.client import WopiClient, WopiResponse
-from wopi_validator.promises import not_implemented_cause
-from wopi_validator.target import SandboxFile, SandboxFiles, Target
-from wopi_validator.verdicts import block
+from wopi_validator.judging.checks import Checker
+from wopi_validator.judging.verdicts import block
+from wopi_validator.run.promises import not_implemented_cause
+from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.wopi.client import WopiClient, WopiResponse
 
 
 def new_lock_id(label: str = "lock") -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from wopi_validator.checks import Checker
+from wopi_validator.judging.checks import Checker
 from wopi_validator.suite.container_steps import schema_checked
 
 pytestmark = pytest.mark.wopi_requires("SupportsAddActivities")

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from wopi_validator.checks import Checker
+from wopi_validator.judging.checks import Checker
+from wopi_validator.run.target import SandboxFiles, Target
 from wopi_validator.suite.steps import check_file_info, get_bytes, new_lock_id, track_created_file
-from wopi_validator.target import SandboxFiles, Target
 
 RULE = "CFI.CAPS.HONEST"
 Exercise = Callable[[Target, SandboxFiles, Checker], None]

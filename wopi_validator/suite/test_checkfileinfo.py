@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.jsonschemas import known_properties, validator
+from wopi_validator.judging.jsonschemas import known_properties, validator
 from wopi_validator.suite.steps import check_file_info, current_version, get_bytes, new_lock_id
 
 SCHEMA = "checkfileinfo"

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from wopi_validator.client import WopiClient, WopiResponse
-from wopi_validator.jsonschemas import is_iso8601_utc
+from wopi_validator.judging.jsonschemas import is_iso8601_utc
 from wopi_validator.suite.steps import check_file_info, get_bytes, lock_if_supported
+from wopi_validator.wopi.client import WopiClient, WopiResponse
 
 pytestmark = pytest.mark.wopi_requires("PutFile")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.concurrency import simultaneously
+from wopi_validator.modelling.concurrency import simultaneously
 from wopi_validator.suite.steps import (
     current_version,
     get_bytes,

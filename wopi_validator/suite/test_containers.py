@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from wopi_validator.client import WopiClient, file_id_of, split_token_url, utf7, utf7_dotnet
-from wopi_validator.containers import SandboxContainers
+from wopi_validator.run.containers import SandboxContainers
 from wopi_validator.suite.container_steps import (
     LICENSING,
     ContainerWorld,
@@ -33,6 +32,7 @@ from wopi_validator.suite.steps import (
     new_lock_id,
     take_lock,
 )
+from wopi_validator.wopi.client import WopiClient, file_id_of, split_token_url, utf7, utf7_dotnet
 
 pytestmark = pytest.mark.wopi_requires("SupportsContainers")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from wopi_validator.client import WopiClient, file_id_of, split_token_url
-from wopi_validator.jsonschemas import validator
+from wopi_validator.judging.jsonschemas import validator
 from wopi_validator.suite.container_steps import ancestors, client_for, parent_container, schema_checked
 from wopi_validator.suite.steps import refused_as_unauthorised
+from wopi_validator.wopi.client import WopiClient, file_id_of, split_token_url
 
 pytestmark = pytest.mark.wopi_requires("SupportsEcosystem")
 

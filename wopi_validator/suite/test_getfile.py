@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from wopi_validator.judging.verdicts import block
 from wopi_validator.suite.steps import check_file_info, current_version, get_bytes, lock_if_supported
-from wopi_validator.verdicts import block
 
 # Every byte value, so a host that re-encodes text or strips line endings is caught.
 BINARY_CONTENT = bytes(range(256)) * 4 + b"\r\n\x00end"

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from wopi_validator.client import WopiClient, WopiResponse
-from wopi_validator.concurrency import simultaneously
 from wopi_validator.errors import TransportError
+from wopi_validator.modelling.concurrency import simultaneously
+from wopi_validator.net.transcript import Transcript
 from wopi_validator.suite.steps import get_bytes
-from wopi_validator.transcript import Transcript
+from wopi_validator.wopi.client import WopiClient, WopiResponse
 
 pytestmark = [pytest.mark.load, pytest.mark.wopi_requires("SupportsLocks", "PutFile")]
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from wopi_validator.client import WopiClient, WopiResponse
-from wopi_validator.concurrency import simultaneously
+from wopi_validator.modelling.concurrency import simultaneously
+from wopi_validator.run.target import option_name
 from wopi_validator.suite.steps import (
     current_version,
     new_lock_id,
@@ -22,7 +22,7 @@ from wopi_validator.suite.steps import (
     still_locked_with,
     take_lock,
 )
-from wopi_validator.target import option_name
+from wopi_validator.wopi.client import WopiClient, WopiResponse
 
 pytestmark = pytest.mark.wopi_requires("SupportsLocks")
 

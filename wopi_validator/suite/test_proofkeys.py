@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from wopi_validator.checks import Checker
-from wopi_validator.client import WopiClient, WopiResponse, file_id_of, with_token
-from wopi_validator.proofkeys import ProofSigner, ticks
+from wopi_validator.judging.checks import Checker
+from wopi_validator.settings import option_name
+from wopi_validator.wopi.client import WopiClient, WopiResponse, file_id_of, with_token
+from wopi_validator.wopi.proofkeys import ProofSigner, ticks
 
 # How each proof header is made: signed with the current or old key, a signature that does not
 # verify ("invalid"), or left out (None).
@@ -40,9 +41,9 @@ MAX_AGE_SECONDS = 20 * 60
 @pytest.fixture
 def signer(wopi_target) -> ProofSigner:
     if wopi_target.signer is None:
-        pytest.skip("the host is not known to validate proofs: give --wopi-proof-keys DIR with the keys it trusts "
-                    "(`wopi-validator keys generate DIR`, then `wopi-validator discovery --serve --keys DIR` for "
-                    "the host to load)")
+        pytest.skip(f"the host is not known to validate proofs: give {option_name('proof_keys')} DIR with the keys "
+                    "it trusts (`wopi-validator keys generate DIR`, then `wopi-validator discovery --serve --keys DIR` "
+                    "for the host to load)")
     return wopi_target.signer
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wopi_validator.settings import option_name
 from wopi_validator.suite.steps import current_version, get_bytes, new_lock_id, take_lock
 
 pytestmark = pytest.mark.wopi_requires("PutFile")
@@ -71,7 +72,7 @@ def test_putfile_without_a_lock_on_a_non_empty_unlocked_file_gets_409(wopi_file,
 def test_putfile_above_the_size_limit_gets_413(wopi_target, wopi_file, wopi_check):
     limit = wopi_target.config.max_put_size
     if limit is None:
-        pytest.skip("the host's PutFile size limit is unknown: declare it with --wopi-max-put-size BYTES")
+        pytest.skip(f"the host's PutFile size limit is unknown: declare it with {option_name('max_put_size')} BYTES")
     if limit + 1 > LARGEST_TOOLARGE_BODY:
         pytest.skip(f"the declared size limit ({limit} bytes) is above what this suite uploads")
     client = wopi_file.client

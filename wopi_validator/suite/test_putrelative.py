@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from wopi_validator.client import file_id_of, utf7, utf7_dotnet
 from wopi_validator.suite.steps import (
     base_file_name,
     check_file_info,
@@ -32,6 +31,7 @@ from wopi_validator.suite.steps import (
     take_lock,
     track_created_file,
 )
+from wopi_validator.wopi.client import file_id_of, utf7, utf7_dotnet
 
 CONTENT = b"wopi-validator: a file made by PutRelativeFile\n"
 OTHER_CONTENT = b"wopi-validator: different content for the same name\n"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 
 from wopi_validator import sample_data
-from wopi_validator.client import utf7, utf7_dotnet
 from wopi_validator.suite.steps import (
     base_file_name,
     block_if_declared_but_not_implemented,
@@ -21,6 +20,7 @@ from wopi_validator.suite.steps import (
     new_lock_id,
     take_lock,
 )
+from wopi_validator.wopi.client import utf7, utf7_dotnet
 
 pytestmark = pytest.mark.wopi_requires("PutRelativeFile", "SupportsRename", "UserCanRename")
 

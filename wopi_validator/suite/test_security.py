@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from wopi_validator.client import WopiClient, WopiResponse
-from wopi_validator.containers import SandboxContainer, SandboxContainers
 from wopi_validator.errors import TransportError
+from wopi_validator.judging.verdicts import block
+from wopi_validator.run.containers import SandboxContainer, SandboxContainers
+from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.suite.container_steps import ContainerWorld, parent_container
 from wopi_validator.suite.steps import (
     base_file_name,
@@ -35,9 +36,8 @@ from wopi_validator.suite.steps import (
     take_lock,
     track_created_file,
 )
-from wopi_validator.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.tokens import OTHER_USER
-from wopi_validator.verdicts import block
+from wopi_validator.wopi.client import WopiClient, WopiResponse
 
 pytestmark = pytest.mark.security
 

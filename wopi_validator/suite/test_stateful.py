@@ -1,5 +1,5 @@
 """Model-based testing: Hypothesis drives one file through random sequences of WOPI
-operations and compares every answer with the model of the spec (wopi_validator/model.py).
+operations and compares every answer with the model of the spec (wopi_validator/modelling/model.py).
 
 Fixed scenarios only find the bugs someone thought of; this finds sequences nobody
 wrote down (a lock revived after Unlock, an old lock still valid after
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE, seed_for, settings_for
-from wopi_validator.stateful import MachineEnv, require_sandbox_files, run_machine
+from wopi_validator.modelling.stateful import MachineEnv, require_sandbox_files, run_machine
 
 CHECKED_RULES = (
     "LOCK.ACQUIRE", "LOCK.SAME.REFRESH", "LOCK.MISMATCH.409", "LOCK.MISMATCH.NOCHANGE", "LOCK.OPAQUE",

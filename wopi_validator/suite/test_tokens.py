@@ -19,16 +19,17 @@ from typing import TypeVar
 
 import pytest
 
-from wopi_validator.checks import Checker
-from wopi_validator.client import WopiResponse
 from wopi_validator.errors import ProviderError
-from wopi_validator.promises import not_implemented_cause
+from wopi_validator.judging.checks import Checker
+from wopi_validator.net.transcript import Transcript
 from wopi_validator.providers.static import StaticProvider
+from wopi_validator.run.promises import not_implemented_cause
+from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.settings import option_name
 from wopi_validator.suite.steps import track_created_file
 from wopi_validator.suite.test_common import BAD_TOKENS, OPERATIONS
-from wopi_validator.target import SandboxFile, SandboxFiles, Target
 from wopi_validator.tokens import ANY_FILE, REFRESH, REVOKE, SHORT_LIVED, FileToken, TokenProvider
-from wopi_validator.transcript import Transcript
+from wopi_validator.wopi.client import WopiResponse
 
 SHORT_TTL_SECONDS = 2.0
 """The lifetime of the token TOKEN.EXPIRED.401 waits out: the only sleep of a default run."""
@@ -178,7 +179,8 @@ def test_access_token_ttl_is_absolute_milliseconds(wopi_target, wopi_provider, w
                           lambda: wopi_provider.mint(MINUTE_TTL_SECONDS))
     if not token.ttl_from_host:
         if isinstance(wopi_provider, StaticProvider):
-            pytest.skip("no access_token_ttl came with the token: give the one your host issued with --wopi-token-ttl")
+            pytest.skip("no access_token_ttl came with the token: give the one your host issued with "
+                        f"{option_name('token_ttl')}")
         pytest.skip(f"the host states no access_token_ttl with its tokens (the token provider {wopi_provider.name!r} "
                     "computes the expiry itself, or has none)")
     _check_ttl(wopi_check, token.ttl, what)
