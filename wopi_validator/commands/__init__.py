@@ -1,1 +1,1 @@
-"""commands"""
+"""The wopi-validator command: the run (cli) and its subcommands (certify, keys and discovery)."""
