@@ -168,3 +168,27 @@ def test_printable_escapes_without_redacting():
     from wopi_validator.redaction import printable
 
     assert printable("a\x1bb access_token=x") == "a\\u001bb access_token=x"
+
+
+def test_only_the_token_bearing_parameters_of_a_url_are_masked():
+    # Which file a /track or /download URL targets stays readable; its token does not (issue 20).
+    redactor = Redactor()
+    text = redactor.text("POST http://h/track?filename=a.docx&token=SECRET-never-seen&useraddress=10.0.0.1")
+    assert text == f"POST http://h/track?filename=a.docx&token={PLACEHOLDER}&useraddress=10.0.0.1"
+    text = redactor.text("GET http://h/download?fileName=a.docx&sig=abc123&Access_Token=t0k3n&x=1")
+    assert text == f"GET http://h/download?fileName=a.docx&sig={PLACEHOLDER}&Access_Token={PLACEHOLDER}&x=1"
+
+
+def test_a_parameter_whose_value_is_a_learned_secret_is_masked_and_its_neighbours_are_not():
+    redactor = Redactor()
+    redactor.add_query_secrets("http://h/track?filename=a.docx&token=learned-token-1&key=doc-key-7")
+    assert redactor.text("http://h/track?filename=a.docx&auth=learned-token-1&key=doc-key-7") == \
+        f"http://h/track?filename=a.docx&auth={PLACEHOLDER}&key=doc-key-7"
+    # The token-bearing parameter's value is learned: masked wherever it turns up, in a body too.
+    assert redactor.text('{"echo": "learned-token-1"}') == f'{{"echo": "{PLACEHOLDER}"}}'
+
+
+def test_a_word_inside_a_longer_parameter_name_is_no_token_parameter():
+    redactor = Redactor()
+    assert redactor.text("u?tokens_left=5&access_token_ttl=9&mytoken=x") == f"u?tokens_left=5&access_token_ttl=9" \
+        f"&mytoken={PLACEHOLDER}"

@@ -186,7 +186,6 @@ def test_the_settings_the_cli_lacked_reach_pytest(monkeypatch, given, passed):
 
     for name in [name for name in os.environ if name.startswith("WOPI_")]:
         monkeypatch.delenv(name)
-    monkeypatch.setattr(cli, "_open_onlyoffice", lambda options, config_file: False)
     args = cli._pytest_args(cli._run_parser().parse_args([*given, "--rules", "CFI.*"]))
     assert passed in args and "--wopi-reference" in args
 

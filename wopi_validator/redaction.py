@@ -2,9 +2,10 @@
 
 Redaction is by *value*: once a token is known (configured, or seen in a URL
 the host returned) every occurrence of it is replaced, wherever it appears.
-On top of that, any ``access_token=...`` query parameter and the user-info of
-any URL (``user:password@``) are masked even when never seen before, and
-credential headers are masked by name.
+On top of that, the value of any token-bearing query parameter
+(``access_token=...``, ``token=...``, a signature: only the value, the rest of
+the URL stays readable) and the user-info of any URL (``user:password@``) are
+masked even when never seen before, and credential headers are masked by name.
 
 :meth:`Redactor.text` is the one funnel text from a host passes through on its
 way to a terminal or a report, so it also escapes control characters
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import ahocorasick
 
@@ -29,8 +30,18 @@ SECRET_HEADERS = frozenset(
 )
 # Tokens shorter than this are too likely to occur by accident inside other text.
 _MIN_SECRET_LENGTH = 4
+# Query parameters that carry a credential by their name: access_token, token and any other ``...token``
+# (refresh_token, X-Amz-Security-Token), signatures (sig, signature, the md5 of the Document Server's cache links,
+# hash), secrets and passwords. Only their values are masked: which file a URL targets (``filename=a.docx``) stays
+# readable. The name must start the parameter: ``tokens_left`` or ``access_token_ttl`` is not one.
+_TOKEN_NAME = re.compile(r"[A-Za-z0-9_.-]*(?:token|signature|secret|password|credential)|sig|md5|hash|jwt",
+                         re.IGNORECASE)
 # The value needs one character at least: an already redacted "access_token=<redacted>" stays as it is.
-_QUERY_TOKEN = re.compile(r"(access_token(?:%3D|=))([^&\s\"'<>#\\]+)", re.IGNORECASE)
+_QUERY_TOKEN = re.compile(rf"((?<![A-Za-z0-9_.-])(?:{_TOKEN_NAME.pattern})(?:%3D|=))([^&\s\"'<>#\\]+)",
+                          re.IGNORECASE)
+# A query value this long made of base64/hex characters only (no dot, no slash: not a file name or a path) is
+# taken for a signature whatever its parameter is called (``?e=...&st=...`` of a signed link).
+_OPAQUE_VALUE = re.compile(r"[A-Za-z0-9_+=~-]{24,}")
 # A JSON Web Token by its shape (base64url JSON header and payload), also cut short in a preview: ONLYOFFICE
 # config, callback and download tokens are masked even where only a prefix of one is shown.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)?")
@@ -82,6 +93,21 @@ class Redactor:
         for key, value in parse_qsl(query, keep_blank_values=False):
             if key.lower() == "access_token":
                 self.add(value)
+
+    def add_query_secrets(self, url: str) -> None:
+        """Learn the credentials in the query of a URL an integration signed (ONLYOFFICE ``document.url`` and
+        ``editorConfig.callbackUrl``): the values of token-bearing parameters (:data:`_TOKEN_PARAMETER`) and
+        opaque values that look like signatures (:data:`_OPAQUE_VALUE`); not the whole query, so that which file
+        a ``/track?filename=...`` or ``/download?...`` URL targets stays readable wherever the URL is shown."""
+        try:
+            query = urlsplit(url).query
+        except ValueError:
+            return
+        for parameter in query.split("&"):
+            key, _, raw = parameter.partition("=")
+            if raw and (_TOKEN_NAME.fullmatch(unquote_plus(key)) or _OPAQUE_VALUE.fullmatch(raw)):
+                self.add(raw)
+                self.add(unquote_plus(raw))
 
     def add_url_credentials(self, url: str) -> None:
         """Learn the credentials in the user-info of a URL we were given (``http://user:password@host/``): the

@@ -25,6 +25,7 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], code: int, *
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("wopi-validator: ")
+    assert not result.stdout.strip(), result.stdout  # nothing of pytest: no header, no "no tests ran"
     for fragment in fragments:
         assert fragment in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
@@ -222,3 +223,17 @@ def test_the_run_deadline_reaches_pytest(monkeypatch):
     options = cli._run_parser().parse_args(["--run-deadline", "90", "--rules", "CFI.*"])
     args = cli._pytest_args(options)
     assert "--wopi-run-deadline=90" in args and "--wopi-reference" in args
+
+
+@pytest.mark.parametrize("given, env", [(["--proof-keys", "keys"], {}), ([], {"WOPI_PROOF_KEYS": "keys"})])
+def test_a_relative_key_folder_reaches_pytest_as_the_users_folder(monkeypatch, tmp_path, given, env):
+    """pytest runs from the suite's folder: the plugin, which loads the keys, is handed the absolute folder."""
+    from wopi_validator.commands import cli
+
+    for name in [name for name in os.environ if name.startswith("WOPI_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    args = cli._pytest_args(cli._run_parser().parse_args([*given, "--rules", "CFI.*"]))
+    assert f"--wopi-proof-keys={tmp_path / 'keys'}" in args

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests import rawserver
-from wopi_validator.commands import cli
+from wopi_validator.commands import pytest_session
 from wopi_validator.net import interrupts
 from wopi_validator.net.transcript import Transcript
 from wopi_validator.net.transport import HttpTransport
@@ -256,8 +256,8 @@ def test_the_cli_handles_interrupts_around_pytest_and_one_outside_its_session_is
         seen.append(interrupts.installed())
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.pytest, "main", main)
-    assert cli._run_pytest([], tmp_path) == 130
+    monkeypatch.setattr(pytest_session.pytest, "main", main)
+    assert pytest_session.run_pytest([], tmp_path) == 130
     assert seen == [True]
     assert capsys.readouterr().err == "wopi-validator: interrupted\n"
     assert not interrupts.installed()

@@ -34,3 +34,14 @@ def test_download_jwt_from_the_environment():
     merged = settings.merge({}, {"WOPI_OO_CONFIG_SOURCE": "http://x", "WOPI_OO_SECRET": "s",
                                  "WOPI_OO_DOWNLOAD_JWT": "yes"})
     assert settings.validate(merged).download_jwt is True
+
+
+def test_a_known_default_secret_is_not_masked_in_output():
+    # 'secret' is public (ONLYOFFICE's default) and a common word: masking it made reports unreadable (issue 20).
+    from wopi_validator.redaction import REDACTOR
+
+    settings.validate({"config_source": "http://x", "secret": "secret"})
+    assert REDACTOR.text("the configured secret is the literal 'secret'") == \
+        "the configured secret is the literal 'secret'"
+    settings.validate({"config_source": "http://x", "secret": "a-real-secret-4711"})
+    assert REDACTOR.text("key a-real-secret-4711") == "key <redacted>"

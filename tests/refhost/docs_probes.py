@@ -96,6 +96,7 @@ _config_probe("oo-mode-signed-as-boolean", lambda d: d.claims()["editorConfig"][
 _config_probe("oo-user-unsigned", lambda d: "user" not in d.claims()["editorConfig"])
 _config_probe("oo-config-request-shape", lambda d: {"url", "key"} <= set(d.claims()))
 _config_probe("oo-config-token-expired", lambda d: d.claims()["exp"] < time.time())
+_config_probe("oo-config-token-empty", lambda d: d.config()["token"] == "")
 
 
 @_probe("oo-config-unsigned")
@@ -248,3 +249,23 @@ def _(host):
 def _(host):
     with docs_side(host) as docs:
         return requests.get(docs.config()["document"]["url"], timeout=TIMEOUT).status_code == 200
+
+
+@_probe("oo-command-unsigned")
+def _(host):
+    with docs_side(host) as docs:
+        started = time.time()
+        docs.callback({"key": docs.key(), "status": 1, "users": ["bob"], "actions": [{"type": 0, "userid": "alice"}]})
+        sent = docs.docserver.commands_since(started)
+        return bool(sent) and all(c.body_token is None and c.header_token is None for c in sent)
+
+
+@_probe("oo-signs-any-config")
+def _(host):
+    with docs_side(host) as docs:
+        posted = {name: value for name, value in docs.config().items() if name != "token"}
+        posted["editorConfig"]["user"] = {"id": "mallory", "name": "Mallory"}
+        answer = requests.post(host.docs_url(docs.file_id), json=posted, timeout=TIMEOUT)
+        token = answer.json().get("token") if answer.status_code == 200 else None
+        return token is not None and signed_with(token, host.docs_secret) \
+            and jwt.decode(token, options={"verify_signature": False})["editorConfig"]["user"]["id"] == "mallory"

@@ -97,3 +97,60 @@ def _(host):
     refused = post(box, "RENAME_CONTAINER", {"X-WOPI-RequestedName": "bad:name*"}).status_code == 409
     assert get(box).status_code == 200
     return refused
+
+
+# -- sequences of Microsoft's validator (issue 19): double Lock, long locks in GetLock, GetLock after Unlock,
+# licensing properties, EnumerateChildren of the root --------------------------------------------------------
+
+@probe("lock-same-id-releases")
+def _(host):
+    file = make_file(host)
+    assert file.lock("L").status_code == 200 and file.lock("L").status_code == 200
+    return file.unlock("L").status_code == 409
+
+
+@probe("getlock-long-lock-truncated")
+def _(host):
+    file = make_file(host)
+    lock = "L" * 1024
+    assert file.lock(lock).status_code == 200
+    return file.get_lock().headers.get("X-WOPI-Lock") != lock
+
+
+@probe("getlock-keeps-released-lock")
+def _(host):
+    file = make_file(host)
+    assert file.lock("L").status_code == 200 and file.unlock("L").status_code == 200
+    return file.get_lock().headers.get("X-WOPI-Lock") == "L"
+
+
+@probe("licensing-omitted")
+def _(host):
+    keys = {"IsEduUser", "LicenseCheckForEditIsEnabled"}
+    container = get(new_container(root_url(host), "box")).json()
+    return not keys & set(make_file(host).info()) and not keys & set(container)
+
+
+@probe("cont-root-children-500")
+def _(host):
+    box = new_container(root_url(host), "box")
+    return get(root_url(host), "/children").status_code == 500 and get(box, "/children").status_code == 200
+
+
+@probe("putrel-relative-host-urls")
+def _(host):
+    response = make_file(host).post("PUT_RELATIVE", {"X-WOPI-SuggestedTarget": ".wopitestx"}, b"x")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return all(body[key].startswith("/") for key in ("HostViewUrl", "HostEditUrl"))
+
+
+@probe("fileurl-pinned-to-version")
+def _(host):
+    file = make_file(host, b"before")
+    old_url = file.info()["FileUrl"]
+    assert file.lock("L").status_code == 200 and file.put_file(b"after", lock="L").status_code == 200
+    session = requests.Session()
+    session.trust_env = False
+    assert session.get(file.info()["FileUrl"], timeout=TIMEOUT).content == b"after"
+    return session.get(old_url, timeout=TIMEOUT).content == b"before"

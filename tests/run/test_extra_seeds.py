@@ -27,8 +27,10 @@ from wopi_validator.net.transcript import Transcript
 from wopi_validator.providers.reference import ReferenceProvider
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.run.ledger import Ledger
+from wopi_validator.run.provisioning import EXTRA_SEEDS, SandboxFile
 from wopi_validator.run.recovery import clean_path
-from wopi_validator.run.target import EXTRA_SEEDS, SandboxFile, SandboxFiles, Target
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 
 SUITE = ["--pyargs", "wopi_validator.suite", "-p", "no:cacheprovider"]
 NO_FILE_CAN_BE_MADE = ("putrel-501-while-declared",)

@@ -11,7 +11,9 @@ from wopi_validator.config import TargetConfig
 from wopi_validator.judging.verdicts import Blocked
 from wopi_validator.net.transcript import Transcript
 from wopi_validator.refhost import ReferenceHost
-from wopi_validator.run.target import SEED_WRITES, SandboxFiles, Target
+from wopi_validator.run.provisioning import SEED_WRITES
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 from wopi_validator.run.unlocking import MAX_REPORTED_LOCKS, remove_locks
 from wopi_validator.wopi.client import WopiResponse
 

@@ -20,8 +20,9 @@ from wopi_validator.net.transport import HttpTransport
 from wopi_validator.refhost import ReferenceHost
 from wopi_validator.refhost.faults import FAULTS
 from wopi_validator.run.ledger import Ledger, load_ledger
+from wopi_validator.run.provisioning import SandboxFile
 from wopi_validator.run.recovery import clean_path, finish_interrupted_restores
-from wopi_validator.run.target import SandboxFile, Target
+from wopi_validator.run.target import Target
 
 TIMEOUT = 5.0
 TEST_BYTES = b"bytes a test wrote\n"

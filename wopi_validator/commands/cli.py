@@ -28,25 +28,13 @@ import pytest
 from wopi_validator import __version__, settings
 from wopi_validator import config as config_module
 from wopi_validator.command_parser import CommandParser as _Parser
-from wopi_validator.errors import (
-    EXIT_FAILURES,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_NOTHING_RAN,
-    EXIT_TARGET_UNUSABLE,
-    EXIT_USAGE,
-    TargetUnusable,
-    UsageError,
-)
+from wopi_validator.commands.pytest_session import SUITE, check_reports_folder, run_pytest, session_arguments
+from wopi_validator.errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 from wopi_validator.judging.rules import RULES
-from wopi_validator.net import interrupts
+from wopi_validator.onlyoffice import settings as onlyoffice_settings
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.run.startup import open_target
-from wopi_validator.wopi.proofkeys import load_keys
 
 SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff", "certify", "cleanup", "parity", "keys", "discovery")
-SUITE = "wopi_validator.suite"
-SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
 
 _DESCRIPTION = """\
 Validate a WOPI host against the WOPI protocol rules.
@@ -138,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         index = argv.index("--")
         argv, passthrough = argv[:index], argv[index + 1:]
     options = _run_parser().parse_args(_attach_secret_values(argv))
-    # Messages (the preflight's included) name this command's options; the caller's environment is put back.
+    # Messages (the plugin's included) name this command's options; the caller's environment is put back.
     previous = os.environ.get(settings.CLI_ENVIRONMENT)
     os.environ[settings.CLI_ENVIRONMENT] = "1"
     try:
@@ -151,20 +139,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(options: argparse.Namespace, passthrough: list[str]) -> int:
-    # Ctrl-C and SIGTERM during the preflight end with one line and 130, never inside a request (interrupts.py).
-    with interrupts.handling_interrupts():
-        try:
-            pytest_args = _pytest_args(options)
-        except UsageError as exc:
-            print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
-            return EXIT_USAGE
-        except TargetUnusable as exc:
-            print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
-            return EXIT_TARGET_UNUSABLE
-        except KeyboardInterrupt:
-            print("wopi-validator: interrupted during the preflight", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        return _run_pytest(pytest_args + passthrough, Path(options.reports).resolve(), _summary_path(options))
+    """Translate the options into pytest's and run it once: the plugin opens the run (provider, keys, the bundled
+    host, the preflight), and an opening that fails is one line and exit 2 or 3 (``pytest_session``)."""
+    try:
+        pytest_args = _pytest_args(options)
+    except UsageError as exc:
+        print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("wopi-validator: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return run_pytest(pytest_args + passthrough, Path(options.reports).resolve(), _summary_path(options))
 
 
 def _target_values(options: argparse.Namespace) -> dict[str, Any]:
@@ -186,26 +171,13 @@ def _check_inputs(options: argparse.Namespace) -> None:
         config_module.convert(key, value)
     if options.rules:
         config_module.rule_patterns(options.rules)
-    _check_reports_folder(Path(options.reports).resolve())
-
-
-def _check_reports_folder(reports: Path) -> None:
-    """The reports folder, or the nearest folder above it that exists, is a folder we may write in."""
-    existing = reports
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise UsageError(f"--reports {_shorter(reports)}: {_shorter(existing)} is a file, not a folder; "
-                         "give a folder (it is created when missing)")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"--reports {_shorter(reports)}: cannot write in {_shorter(existing)} (permission denied "
-                         "or a read-only file system); give a folder you can write to")
+    check_reports_folder(Path(options.reports).resolve())
 
 
 def _pytest_args(options: argparse.Namespace) -> list[str]:
-    """Validate the options the way the plugin would, then turn them into pytest arguments: every setting given
-    is passed on as its pytest option (the settings table's), after what the CLI decides itself (which host, the
-    paths made absolute, where reports go)."""
+    """Check what must not reach pytest, then turn the options into pytest arguments: every setting given is
+    passed on as its pytest option (the settings table's), after what the CLI decides itself (which host, the
+    paths made absolute, where reports go). Nothing is opened here: the plugin opens the run once."""
     _check_inputs(options)
     values = settings.cli_values(options)
     config_file = options.config or os.environ.get("WOPI_CONFIG")
@@ -221,7 +193,7 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
     if options.reference and has_target:
         raise UsageError("--reference validates the bundled reference host: drop --target, --config and --provider "
                          "(and WOPI_TARGET, WOPI_CONFIG, WOPI_PROVIDER) to use it")
-    onlyoffice_only = _open_onlyoffice(options, config_file) and not options.reference and not (
+    onlyoffice_only = _onlyoffice_configured(options, config_file) and not options.reference and not (
         values["target"] or os.environ.get("WOPI_TARGET") or provider not in {None, "reference"}
         or (config_file and {"target", "provider"} & set(config_module.load_toml(config_file))))
     values["provider"] = None
@@ -230,17 +202,15 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
             raise UsageError("--fault only applies to the bundled reference host; drop --oo-config-source to use it")
     elif not has_target:
         _check_fault_names(options.fault or [])
-        if options.proof_keys:
-            load_keys(options.proof_keys)  # a bad folder is one line and exit 3, before pytest starts
         values["reference"] = True
     else:
         if options.fault:
             raise UsageError("--fault only applies to the bundled reference host; drop --target to use it")
-        # The same opening as the plugin's (provider, keys, preflight), so failures are one line here.
-        open_target(_target_values(options) | {"target": values["target"]}, os.environ, config_file,
-                    provider).close()
         values["provider"] = provider
     values["config"] = str(Path(config_file).resolve()) if config_file else None
+    proof_keys = options.proof_keys or os.environ.get("WOPI_PROOF_KEYS")
+    if proof_keys:  # pytest runs from the suite's folder: a relative folder is the user's, made absolute here
+        values["proof_keys"] = str(Path(proof_keys).resolve())
     if options.expected:
         if not Path(options.expected).is_file():
             raise UsageError(f"expected-failures file {options.expected} does not exist")
@@ -249,21 +219,8 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
     values["summary"] = _summary_path(options)
     if options.ledger:
         values["ledger"] = Path(options.ledger).resolve()
-    return [
-        "--pyargs", SUITE,
-        *settings.pytest_arguments(values),
-        f"--rootdir={SUITE_DIR}",
-        f"--html={reports / 'report.html'}", "--self-contained-html",
-        f"--junitxml={reports / 'junit.xml'}",
-        "-p", "no:cacheprovider",
-        # It runs a full garbage collection several times at the end of a run (about 0.25 s), to report exceptions
-        # raised in __del__ methods as warnings; those are not part of any verdict here.
-        "-p", "no:unraisableexception",
-        # Our checks report through wopi_check, not assert: rewriting every module of the package on import
-        # cost about 2 s and 28 MB per run (benchmarks/README.md).
-        "--assert=plain",
-        *["-q"] * options.quiet, *["-v"] * options.verbose,
-    ]
+    return ["--pyargs", SUITE, *settings.pytest_arguments(values), *session_arguments(reports),
+            *["-q"] * options.quiet, *["-v"] * options.verbose]
 
 
 def _summary_path(options: argparse.Namespace) -> Path:
@@ -271,21 +228,11 @@ def _summary_path(options: argparse.Namespace) -> Path:
     return Path(options.summary).resolve() if options.summary else Path(options.reports).resolve() / "summary.json"
 
 
-def _onlyoffice_values(options: argparse.Namespace) -> dict[str, Any]:
-    """The ONLYOFFICE area's settings as its reader takes them: by their key in its [onlyoffice] table."""
-    return {setting.toml: getattr(options, setting.key, None) for setting in settings.in_table("onlyoffice")}
-
-
-def _open_onlyoffice(options: argparse.Namespace, config_file: str | None) -> bool:
-    """The area's preflight (config source, token, secret) when it is configured: one line and exit 3 here."""
-    from wopi_validator.onlyoffice.startup import open_onlyoffice
-
-    run = open_onlyoffice(_onlyoffice_values(options), os.environ, config_file, wopi_values=_target_values(options),
-                          servers=False)
-    if run is None:
-        return False
-    run.close()
-    return True
+def _onlyoffice_configured(options: argparse.Namespace, config_file: str | None) -> bool:
+    """Whether the ONLYOFFICE area has a config source from any source (the plugin opens it). Its reader takes
+    the area's settings by their key in its [onlyoffice] table."""
+    given = {setting.toml: getattr(options, setting.key, None) for setting in settings.in_table("onlyoffice")}
+    return onlyoffice_settings.configured(onlyoffice_settings.merge(given, os.environ, config_file))
 
 
 def _check_fault_names(names: list[str]) -> None:
@@ -295,60 +242,6 @@ def _check_fault_names(names: list[str]) -> None:
         validate_fault_names(names)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-
-
-class _ExitObserver:
-    """Remembers the return code of a pytest.exit() raised by the plugin."""
-
-    def __init__(self) -> None:
-        self.returncode: int | None = None
-
-    @pytest.hookimpl(tryfirst=True)  # before pytest's terminal reporter, whose formatting can fail
-    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        self.returncode = getattr(excinfo.value, "returncode", None)
-
-
-def _run_pytest(args: list[str], reports: Path, summary: Path | None = None) -> int:
-    summary = summary or reports / "summary.json"
-    observer = _ExitObserver()
-    # Run from the suite's folder so progress lines read "test_locks.py ....", wherever the package is
-    # installed (every path we pass is absolute; the user's own conftest.py and pytest config stay out).
-    here = Path.cwd()
-    # Ctrl-C and SIGTERM never land inside a request, and a second one ends the process at once (interrupts.py);
-    # the plugin's installation for the run nests inside this one.
-    with interrupts.handling_interrupts():
-        try:
-            os.chdir(SUITE_DIR)
-            try:
-                code = int(pytest.main(args, plugins=[observer]))
-            finally:
-                os.chdir(here)
-            if observer.returncode in {EXIT_USAGE, EXIT_TARGET_UNUSABLE}:
-                return observer.returncode
-            mapped = {
-                pytest.ExitCode.OK: 0,
-                pytest.ExitCode.TESTS_FAILED: EXIT_FAILURES,
-                pytest.ExitCode.INTERRUPTED: EXIT_INTERRUPTED,
-                pytest.ExitCode.INTERNAL_ERROR: EXIT_INTERNAL,
-                pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
-                pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_NOTHING_RAN,
-            }.get(code, code)
-            if summary.exists():
-                shown = _shorter(reports)
-                print(f"reports: {shown / 'report.html'}, {shown / 'junit.xml'}, {_shorter(summary)}")
-            return mapped
-        except KeyboardInterrupt:
-            # Before pytest's session began or after it ended: pytest itself handles one during the session.
-            print("wopi-validator: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
-
-
-def _shorter(path: Path) -> Path:
-    """The path relative to the working directory when it lies below it."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 def _faults(argv: list[str]) -> int:
@@ -460,11 +353,10 @@ def _parity(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--output", metavar="FILE", help="write to FILE (e.g. docs/parity.md) instead of stdout")
     options = parser.parse_args(argv)
-    from wopi_validator.parity import PARITY, render_markdown
+    from wopi_validator.parity import PARITY, as_json, render_markdown
 
     if options.json:
-        text = json.dumps([{"case": entry.case, "status": entry.status, "rules": list(entry.rules),
-                            "tests": list(entry.tests), "reason": entry.reason} for entry in PARITY], indent=2) + "\n"
+        text = json.dumps([as_json(entry) for entry in PARITY], indent=2) + "\n"
     else:
         text = render_markdown()
     if options.output:

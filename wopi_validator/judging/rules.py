@@ -32,6 +32,7 @@ _OO_CALLBACK = f"{_OO_DOCS}/usage-api/callback-handler/"
 _OO_SAVING = f"{_OO_DOCS}/get-started/how-it-works/saving-file/"
 _OO_DOCUMENT = f"{_OO_DOCS}/usage-api/config/document/"
 _OO_SERVER_CONFIG = f"{_OO_DOCS}/get-started/configuration/server-config/"
+_OO_COMMAND = f"{_OO_DOCS}/additional-api/command-service/"
 
 
 @dataclass(frozen=True)
@@ -309,8 +310,10 @@ _RULES = [
          "when plain body fields contradict the verified token, the token wins (security)", _OO_CALLBACK),
     Rule("OO.CALLBACK.SAVE2", "onlyoffice", MUST, "status 2 stores the bytes served at url before answering",
          _OO_CALLBACK),
-    Rule("OO.CALLBACK.SAVE6", "onlyoffice", SHOULD, "status 6 (forcesavetype 0-3) stores the bytes served at url",
-         _OO_SAVING),
+    Rule("OO.CALLBACK.SAVE6", "onlyoffice", SHOULD,
+         "status 6 with forcesavetype 0-2 stores the bytes served at url; a form submission (forcesavetype 3, "
+         "with formsdataurl) gets {\"error\":0} and may be stored apart, document.url need not change",
+         _OO_CALLBACK),
     Rule("OO.CALLBACK.FAILNONZERO", "onlyoffice", MUST,
          "when url cannot be downloaded (404, hangs) the answer is not {\"error\":0}", _OO_CALLBACK),
     Rule("OO.CALLBACK.URLHOST", "onlyoffice", SHOULD,
@@ -326,6 +329,14 @@ _RULES = [
     Rule("OO.DOWNLOAD.JWT", "onlyoffice", SHOULD,
          "document.url refuses a download without a valid Document Server token, when the integration checks them "
          "(security)", _OO_SIGNATURE_REQUEST),
+    Rule("OO.JWT.NOORACLE", "onlyoffice", SHOULD,
+         "no endpoint signs a config a client sends: injected permissions, another user or another document.url "
+         "never come back in a token that verifies with the secret (security; NO-ORACLE in the facts file)",
+         _OO_SIGNATURE),
+    Rule("OO.CMD.TOKEN", "onlyoffice", MUST,
+         "every command-service request the integration sends (POST /command) carries a token (body token, else "
+         "the header token with the fields under payload) that verifies with the secret and covers every field",
+         _OO_COMMAND),
     # Security probes (area security, on by default; -m "not security" leaves them out)
     Rule("SEC.NAME.TRAVERSAL", "security", MUST,
          "a name with '../', '..\\', '/', '\\' or NUL (PutRelativeFile, RenameFile, CreateChildFile) is refused "

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from wopi_validator.redaction import REDACTOR, Redactor, mask_secret_headers
 
 REQUEST_PREVIEW_BYTES = 256
+# JSON request bodies (ONLYOFFICE callbacks, session APIs) are shown whole up to this cap: a callback's plain fields
+# must be readable next to its (masked) token, to see one that contradicts it.
+JSON_REQUEST_PREVIEW_BYTES = 16 * 1024
 RESPONSE_PREVIEW_BYTES = 1024
 
 
@@ -52,6 +55,15 @@ class Exchange:
                 return value
         return None
 
+    @property
+    def request_preview_limit(self) -> int:
+        """How much of the request body a rendering shows: a JSON body up to 16 KiB, others 256 bytes (a file's
+        content says little more after its first bytes)."""
+        for name, value in self.request_headers:
+            if name.lower() == "content-type" and "json" in value.lower():
+                return JSON_REQUEST_PREVIEW_BYTES
+        return REQUEST_PREVIEW_BYTES
+
     def summary_line(self, redactor: Redactor = REDACTOR) -> str:
         return redactor.text(self._summary())
 
@@ -66,7 +78,7 @@ class Exchange:
         lines = [self._summary()]
         lines.extend(f"  > {name}: {value}" for name, value in mask_secret_headers(self.request_headers))
         if self.request_body:
-            lines.append("  > body: " + preview(self.request_body, REQUEST_PREVIEW_BYTES))
+            lines.append("  > body: " + preview(self.request_body, self.request_preview_limit))
         lines.extend(f"  < {name}: {value}" for name, value in mask_secret_headers(self.response_headers))
         if self.response_body:
             lines.append("  < body: " + preview(self.response_body, RESPONSE_PREVIEW_BYTES))
@@ -77,7 +89,7 @@ class Exchange:
             "method": self.method,
             "url": redactor.text(self.url),
             "request_headers": redactor.headers(self.request_headers),
-            "request_body_preview": redactor.text(preview(self.request_body, REQUEST_PREVIEW_BYTES)),
+            "request_body_preview": redactor.text(preview(self.request_body, self.request_preview_limit)),
             "status": self.status,
             "response_headers": redactor.headers(self.response_headers),
             "response_body_preview": redactor.text(preview(self.response_body, RESPONSE_PREVIEW_BYTES)),

@@ -3,7 +3,14 @@
 Like the real one (DS ``storage-base.js`` ``getSignedUrl``), a file is served at a signed link that expires
 (``?md5=...&expires=...``); an unknown file answers 404, and the stalling path sends a little of a promised body
 and then nothing, so an integration downloading it must give up. Every request is logged, so a test can tell
-whether an integration fetched a URL it should have refused (the SSRF guard).
+whether an integration fetched a URL it should have refused (the SSRF guard), or the files a form submission
+links (``url`` and ``formsdataurl``).
+
+A link's signature (``md5``) is a credential and is redacted everywhere; the rest of the link stays readable, so a
+transcript shows which file a callback announced (and a plain ``url`` that contradicts its token).
+
+Its command service (``POST /command``, ``/coauthoring/CommandService.ashx``) records every request the integration
+sends and answers as the Document Server does (``commands.py``).
 """
 
 from __future__ import annotations
@@ -11,17 +18,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from wopi_validator.onlyoffice import commands
 from wopi_validator.redaction import REDACTOR
 
 URL_LIFETIME = 900  # storage.fs.urlExpires
+FORMS_DATA_NAME = "formsdata.json"  # DS commandSfcCallback: <saveKey>/formsdata.json
 STALL_PROMISED_BYTES = 1024 * 1024
+MAX_COMMAND_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -36,8 +48,11 @@ class DocumentServer:
 
     def __init__(self, port: int = 0, *, stall_seconds: float = 5.0) -> None:
         self.stall_seconds = stall_seconds
-        self._files: dict[str, bytes] = {}
+        self._files: dict[str, tuple[bytes, str]] = {}
         self._fetches: list[Fetch] = []
+        self._commands: list[commands.CommandRequest] = []
+        self._command_secret: str | None = None
+        self._token_header = "Authorization"
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._signing_key = secrets.token_bytes(32)
@@ -62,10 +77,25 @@ class DocumentServer:
 
     def publish(self, content: bytes, extension: str = "docx", *, file_id: str | None = None) -> str:
         """A signed URL serving ``content`` for the next 15 minutes."""
+        return self._publish(content, f"output.{extension}/output.{extension}", "application/octet-stream",
+                             file_id)
+
+    def publish_form_data(self, entries: list[dict[str, Any]]) -> str:
+        """A signed URL serving the submitted form data as the Document Server does for ``formsdataurl``: a JSON
+        array of ``{key, tag, value, type}`` (CB; Office API ``FormData``)."""
+        return self._publish(json.dumps(entries).encode(), FORMS_DATA_NAME, "application/json", None)
+
+    def content_at(self, url: str) -> bytes | None:
+        """What a URL of ours serves (None for one we never published)."""
+        with self._lock:
+            found = self._files.get(_file_id(urlsplit(url).path))
+        return found[0] if found is not None else None
+
+    def _publish(self, content: bytes, name: str, content_type: str, file_id: str | None) -> str:
         file_id = file_id or secrets.token_hex(8)
         with self._lock:
-            self._files[file_id] = content
-        return self._signed(f"/cache/files/data/{file_id}/output.{extension}/output.{extension}")
+            self._files[file_id] = (content, content_type)
+        return self._signed(f"/cache/files/data/{file_id}/{name}")
 
     def missing_url(self, extension: str = "docx") -> str:
         """A correctly signed URL of a file that is not there (404)."""
@@ -79,6 +109,18 @@ class DocumentServer:
         with self._lock:
             return [fetch for fetch in self._fetches if fetch.at >= moment]
 
+    def commands_since(self, moment: float) -> list[commands.CommandRequest]:
+        """The command-service requests received since ``moment`` (every one, valid or not)."""
+        with self._lock:
+            return [command for command in self._commands if command.at >= moment]
+
+    def expect_command_tokens(self, secret: str, header: str = "Authorization") -> None:
+        """From now on answer a command whose token does not verify with ``secret`` with error 6, as with inbox
+        JWT on; a header token is read from ``header``."""
+        with self._lock:
+            self._command_secret = secret
+            self._token_header = header
+
     # -- serving -------------------------------------------------------------------------------------
 
     def _mac(self, path: str, expires: str) -> str:
@@ -89,9 +131,7 @@ class DocumentServer:
         expires = str(int(time.time()) + URL_LIFETIME)
         mac = self._mac(path, expires)
         REDACTOR.add(mac)
-        url = f"{self.origin}{path}?md5={mac}&expires={expires}"
-        REDACTOR.add(url)
-        return url
+        return f"{self.origin}{path}?md5={mac}&expires={expires}"
 
     def _valid(self, path: str, query: dict[str, list[str]]) -> bool:
         mac, expires = query.get("md5", [""])[0], query.get("expires", [""])[0]
@@ -113,13 +153,28 @@ class DocumentServer:
             self._stopping.wait(self.stall_seconds)
             handler.close_connection = True
             return 200
-        segments = parts.path.split("/")
-        file_id = segments[4] if len(segments) > 4 else ""
         with self._lock:
-            content = self._files.get(file_id)
-        if content is None:
+            found = self._files.get(_file_id(parts.path))
+        if found is None:
             return _send(handler, 404, b"no such file")
-        return _send(handler, 200, content, "application/octet-stream")
+        return _send(handler, 200, *found)
+
+    def _command(self, handler: BaseHTTPRequestHandler) -> int:
+        """The command service: record the request, answer ``{"error": ..., "key": ...}``."""
+        path = urlsplit(handler.path).path
+        if path not in commands.COMMAND_PATHS:
+            return _send(handler, 404, b"no such service")
+        length = handler.headers.get("Content-Length", "")
+        if not length.isdigit() or int(length) > MAX_COMMAND_BYTES:
+            handler.close_connection = True
+            return _send(handler, 413 if length.isdigit() else 411, b"a command needs a Content-Length up to 1 MiB")
+        body = handler.rfile.read(int(length))
+        with self._lock:
+            secret, header = self._command_secret, self._token_header
+        request = commands.parse(path, body, dict(handler.headers.items()), header)
+        with self._lock:
+            self._commands.append(request)
+        return _send(handler, 200, json.dumps(commands.answer(request, secret)).encode(), "application/json")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -137,10 +192,22 @@ class DocumentServer:
                     with server._lock:
                         server._fetches.append(Fetch(urlsplit(self.path).path, status, time.time()))
 
+            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+                try:
+                    server._command(self)
+                except OSError:
+                    self.close_connection = True
+
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass  # not on our stderr: requests are logged in _fetches
 
         return Handler
+
+
+def _file_id(path: str) -> str:
+    """The file id in ``/cache/files/data/<id>/...``."""
+    segments = path.split("/")
+    return segments[4] if len(segments) > 4 else ""
 
 
 def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "text/plain") -> int:

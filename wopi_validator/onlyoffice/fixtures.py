@@ -12,9 +12,12 @@ import pytest
 
 from wopi_validator.judging.checks import Checker
 from wopi_validator.judging.item_checks import item_checker
+from wopi_validator.judging.verdicts import block
 from wopi_validator.net.transcript import Transcript
+from wopi_validator.onlyoffice import jwt_checks
 from wopi_validator.onlyoffice.harness import Harness, OnlyofficeRun
 from wopi_validator.onlyoffice.settings import NOT_CONFIGURED
+from wopi_validator.settings import option_name
 
 
 class OnlyofficeHolder(Protocol):
@@ -46,6 +49,15 @@ def oo_check(request: pytest.FixtureRequest, oo_run: OnlyofficeRun) -> Checker:
 
 
 @pytest.fixture
-def oo(oo_run: OnlyofficeRun, wopi_transcript: Transcript, oo_check: Checker) -> Harness:
-    """Configs, stored bytes and callbacks for this test, recorded in its transcript."""
+def oo(request: pytest.FixtureRequest, oo_run: OnlyofficeRun, wopi_transcript: Transcript,
+       oo_check: Checker) -> Harness:
+    """Configs, stored bytes and callbacks for this test, recorded in its transcript. When the config's token is
+    empty, that is one finding (the tests of its rule judge it) and every other test is blocked by it."""
+    cause = jwt_checks.empty_token_cause(oo_run.first.config) if oo_run.first is not None else None
+    if cause is not None and jwt_checks.EMPTY_TOKEN_RULE not in _rules_of(request.node):
+        block(cause, advice=f"give the integration a JWT secret, and the same with {option_name('oo_secret')}")
     return Harness(oo_run, wopi_transcript, oo_check)
+
+
+def _rules_of(item: pytest.Item) -> set[str]:
+    return {str(rule) for marker in item.iter_markers("wopi_rule") for rule in marker.args}

@@ -8,6 +8,7 @@ serves at ``document.url``, sends callbacks and judges the answers; every exchan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
@@ -18,6 +19,7 @@ import pytest
 
 from wopi_validator.errors import TargetUnusable, TransportError
 from wopi_validator.judging.checks import Checker
+from wopi_validator.leftovers import Leftover
 from wopi_validator.net.httpclient import ClientSettings, HostHealth, HttpClient, HttpResponse
 from wopi_validator.net.transcript import Transcript
 from wopi_validator.net.transport import HttpTransport
@@ -25,9 +27,27 @@ from wopi_validator.onlyoffice import callbacks, jwt_checks
 from wopi_validator.onlyoffice.docserver import DocumentServer
 from wopi_validator.onlyoffice.settings import OnlyofficeSettings
 from wopi_validator.onlyoffice.source import ConfigSource, EditorSession, describe
+from wopi_validator.onlyoffice.stored import StorageRecord, announced_fields
 from wopi_validator.redaction import REDACTOR
 
 DOWNLOAD_TOKEN_LIFETIME = 300
+CONTENT_PREFIX = 24
+
+
+def describe_content(content: bytes) -> str:
+    """Some bytes as a message names them: length, a short digest and how they start, so that two contents of
+    the same length are told apart ("the bytes differ", not "51 before, 51 after")."""
+    if not content:
+        return "0 bytes (empty)"
+    digest = hashlib.sha256(content).hexdigest()[:12]
+    more = "..." if len(content) > CONTENT_PREFIX else ""
+    return f"{len(content)} bytes, sha256 {digest}, starting {content[:CONTENT_PREFIX]!r}{more}"
+
+
+def _title(session: EditorSession) -> str:
+    document = session.config.get("document")
+    title = document.get("title") if isinstance(document, dict) else None
+    return title if isinstance(title, str) and title else "the test document"
 
 
 class OnlyofficeRun:
@@ -42,29 +62,30 @@ class OnlyofficeRun:
         self.first: EditorSession | None = None
         self.original: bytes | None = None
         self.unusable: str | None = None
-        self.callback_timeout = settings.timeout
         """Why the bundled host's Docs API side could not be opened; the area's tests fail with it."""
+        self.callback_timeout = settings.timeout
+        self.storage: StorageRecord | None = None
+        """What the run's callbacks made the integration store (from the preflight on)."""
 
-    def open(self, on_document_server: Callable[[str], None] | None = None, *, servers: bool = True) -> None:
+    def open(self, on_document_server: Callable[[str], None] | None = None) -> None:
         """Start the Document Servers (``on_document_server`` is told ours), then the preflight."""
         try:
-            if servers:
-                # The integration downloads an edited file while our callback waits: half the timeout each.
-                stall = max(1.0, self.settings.timeout / 2)
-                # A callback's answer waits for the integration's download from us, which may stall that long.
-                self.callback_timeout = self.settings.timeout + stall
-                self.docserver = DocumentServer(self.settings.ds_port, stall_seconds=stall)
-                self.decoy = DocumentServer(0, stall_seconds=stall)
-                if on_document_server is not None:
-                    on_document_server(self.docserver.origin)
+            # The integration downloads an edited file while our callback waits: half the timeout each.
+            stall = max(1.0, self.settings.timeout / 2)
+            # A callback's answer waits for the integration's download from us, which may stall that long.
+            self.callback_timeout = self.settings.timeout + stall
+            self.docserver = DocumentServer(self.settings.ds_port, stall_seconds=stall)
+            self.decoy = DocumentServer(0, stall_seconds=stall)
+            if on_document_server is not None:
+                on_document_server(self.docserver.origin)
             self.first = self.source.fetch()
             if "token" not in self.first.config:
                 raise TargetUnusable(
                     f"config source {describe(self.settings.config_source)}: the editor config has no token although "
                     "a JWT secret is given; switch JWT on in the integration (ONLYOFFICE Docs requires it since 7.2)"
                 )
-            if servers:
-                self.original = self._original_bytes()
+            self.original = self._original_bytes()
+            self.storage = StorageRecord(_title(self.first))
         except BaseException:
             self.close()
             raise
@@ -81,21 +102,52 @@ class OnlyofficeRun:
             client.close()
         return response.body if response.status == 200 else None
 
+    @property
+    def leftovers(self) -> list[Leftover]:
+        """What the run made the integration store, and whether the document was restored (listed like the WOPI
+        files a run could not remove: the suite cannot delete what an integration stored)."""
+        return list(self.storage.leftovers) if self.storage is not None else []
+
     def restore(self) -> None:
-        """Save the original bytes back with a status-2 callback (best effort: the run's result stands)."""
-        if self.original is None or self.docserver is None:
+        """Put the document back as it was at the start when a save went out since: a status-2 callback with the
+        original bytes, then a read-back; the outcome is listed in :attr:`leftovers`. Best effort: the run's
+        result stands. Nothing is sent when document.url still serves the original bytes."""
+        storage = self.storage
+        if storage is None or not storage.changed or self.docserver is None:
             return
         client = self.client(Transcript())
+        where = describe(self.settings.config_source)
         try:
+            if self.original is None:
+                storage.not_restored(where, None, "its bytes could not be read at the start of the run")
+                return
             session = self.source.fetch()
+            callback_url = session.callback_url
+            if not (isinstance(callback_url, str) and callback_url.startswith(("http://", "https://"))):
+                storage.not_restored(where, None, "the config has no http(s) editorConfig.callbackUrl to save it by")
+                return
+            where = callback_url
+            if self._serves_original(client, session):
+                storage.changed = False
+                return
             data = callbacks.fields(str(session.key), 2, url=self.docserver.publish(self.original))
             callback = callbacks.signed(data, self.settings.secret, self.settings.header)
-            client.request("POST", str(session.callback_url), body=json.dumps(callback.body).encode(),
-                           headers={"Content-Type": "application/json", **callback.headers})
-        except (TargetUnusable, TransportError):
-            pass
+            response = client.request("POST", where, body=json.dumps(callback.body).encode(),
+                                      headers={"Content-Type": "application/json", **callback.headers})
+            if self._serves_original(client, self.source.fetch()):
+                storage.restored(where, response.status)
+            else:
+                storage.not_restored(where, response.status, "a status-2 callback with the original bytes did not "
+                                     "bring them back to document.url")
+        except (TargetUnusable, TransportError) as exc:
+            storage.not_restored(where, None, f"restoring it failed: {exc}")
         finally:
             client.close()
+
+    def _serves_original(self, client: HttpClient, session: EditorSession) -> bool:
+        url = str(session.document_url)
+        response = client.request("GET", url, headers=self.download_headers(url))
+        return response.status == 200 and response.body == self.original
 
     def close(self) -> None:
         try:
@@ -172,9 +224,25 @@ class Harness:
         return self.docserver.publish(content)
 
     def send(self, session: EditorSession, callback: callbacks.Callback) -> HttpResponse:
+        """POST the callback; a save the integration acknowledges is listed as something the run stored."""
         body = json.dumps(callback.body).encode()
         headers = {"Content-Type": "application/json", **callback.headers}
-        return self.callback_client.request("POST", self.callback_url(session), headers=headers, body=body)
+        url = self.callback_url(session)
+        try:
+            response = self.callback_client.request("POST", url, headers=headers, body=body)
+        except TransportError:
+            self._record(url, callback, None)
+            raise
+        self._record(url, callback, response)
+        return response
+
+    def _record(self, url: str, callback: callbacks.Callback, response: HttpResponse | None) -> None:
+        if self.run.storage is None:
+            return
+        announced = announced_fields(callback).get("url")
+        content = self.docserver.content_at(announced) if isinstance(announced, str) else None
+        self.run.storage.callback_sent(url, callback, response is not None and self.acknowledged(response),
+                                       response.status if response is not None else None, content)
 
     def signed(self, data: dict[str, Any], **options: Any) -> callbacks.Callback:
         return callbacks.signed(data, self.settings.secret, self.settings.header, **options)
@@ -208,12 +276,19 @@ class Harness:
 
 
 class Edit:
-    """One "edited" version published on our Document Server, and the callback fields that announce it."""
+    """One "edited" version published on our Document Server, and the callback fields that announce it; a form
+    submission (status 6, forcesavetype 3) also publishes its form data and links it as ``formsdataurl``."""
 
     def __init__(self, oo: Harness, key: str, status: int = 2, *, forcesavetype: int | None = None,
                  server: DocumentServer | None = None, label: str = "save") -> None:
         self.content = oo.edited_bytes(label)
         self.url = (server or oo.docserver).publish(self.content)
         changes_url = oo.docserver.publish(b"PK changes of " + self.content)
+        self.form_data: list[dict[str, Any]] | None = None
+        self.form_data_url: str | None = None
+        if status == 6 and forcesavetype == callbacks.FORCESAVE_FORM:
+            self.form_data = [{"key": "wopi-validator-field", "tag": "", "type": "text",
+                               "value": self.content.decode("ascii", "replace").strip()}]
+            self.form_data_url = oo.docserver.publish_form_data(self.form_data)
         self.fields = callbacks.fields(key, status, url=self.url, changes_url=changes_url,
-                                       forcesavetype=forcesavetype)
+                                       forcesavetype=forcesavetype, formsdata_url=self.form_data_url)

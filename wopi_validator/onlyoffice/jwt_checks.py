@@ -21,6 +21,10 @@ from wopi_validator.json_input import parse_json
 DOCUMENTED_ALG = "HS256"
 HMAC_ALGS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 WEAK_KEYS = ("", "secret")
+"""Keys anyone knows: the empty one (the docs' own sample tokens) and ONLYOFFICE's shipped default. Being public,
+they are named in messages, never masked as secrets."""
+EMPTY_TOKEN_RULE = "OO.JWT.CONFIG.PRESENT"
+"""The finding an editor config with ``"token": ""`` is; every other test of the area is blocked by it."""
 CLOCK_LEEWAY = 60
 # Which config fields Document Server 7.1+ requires in the token, and when (DS validateAuthToken).
 REQUIRED_ALWAYS = ("document.key", "document.url")
@@ -83,6 +87,41 @@ def signed_with(token: str, key: str) -> bool:
         return hmac.compare_digest(expected, _b64decode(signature))
     except ValueError:
         return False
+
+
+def shown_key(key: str) -> str:
+    """A weak key as a message names it (it is public: never masked)."""
+    return "an empty key" if not key else f"the literal key {key!r}"
+
+
+def weak_key_of(token: object) -> str | None:
+    """The known weak key (:data:`WEAK_KEYS`) an HMAC-signed token verifies with, or None."""
+    if not isinstance(token, str):
+        return None
+    return next((key for key in WEAK_KEYS if signed_with(token, key)), None)
+
+
+def wrong_secret(token: object, secret: str) -> bool:
+    """Whether the config's token shows that ``secret`` is not the integration's: an HMAC-signed JWT that verifies
+    neither with it nor with a known weak key (that one is the OO.JWT.SECRET.DEFAULT finding). A token that is
+    missing, empty, not a JWT or not HMAC-signed says nothing about the secret (the OO.JWT rules judge it)."""
+    try:
+        decoded = decode_unverified(token)
+    except TokenFormatError:
+        return False
+    if decoded.alg not in HMAC_ALGS:
+        return False
+    return not signed_with(decoded.raw, secret) and weak_key_of(decoded.raw) is None
+
+
+def empty_token_cause(config: dict[str, Any]) -> str | None:
+    """Why the area's tests cannot run when the config's token is the empty string (JWT on in the integration,
+    with an empty secret: it signs nothing, and nothing it signs or checks can be judged with a secret); None
+    for any other config. The config itself is the :data:`EMPTY_TOKEN_RULE` finding."""
+    if config.get("token") != "":
+        return None
+    return ("config.token is empty (\"token\": \"\"): the integration has JWT on with an empty secret, so it signs "
+            "nothing, and no test that needs a signed config or a shared secret can judge it")
 
 
 def verify(token: str, secret: str, *, algorithms: tuple[str, ...] = (DOCUMENTED_ALG,),

@@ -11,6 +11,8 @@ wins, then the environment, then the file, then the ini file:
     ds_port         port of the Document Server the suite plays (default 0: any free port); give it when the
                     integration must be told in advance where its Document Server is
     download_jwt    true when the integration checks the Document Server's token on document.url downloads
+    sign_endpoint   URL of an endpoint of the integration that signs a config a client POSTs ({key}: the
+                    document.key); OO.JWT.NOORACLE probes it, and is skipped without it
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from wopi_validator.errors import TargetUnusable, UsageError
+from wopi_validator.onlyoffice.jwt_checks import WEAK_KEYS
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.settings import CLI, PYTEST, Setting, in_table, option_name
 from wopi_validator.wopi.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
@@ -58,6 +61,7 @@ class OnlyofficeSettings:
     timeout: float = DEFAULT_TIMEOUT
     max_body: int = DEFAULT_MAX_BODY
     strict: bool = False
+    sign_endpoint: str | None = None
 
 
 def _file_table(config_file: str | os.PathLike[str] | None) -> dict[str, Any]:
@@ -100,7 +104,8 @@ def validate(merged: Mapping[str, Any], *, timeout: float = DEFAULT_TIMEOUT, max
     secret = str(merged.get("secret") or "")
     if not source:
         raise UsageError(not_configured())
-    REDACTOR.add(secret)
+    if secret not in WEAK_KEYS:
+        REDACTOR.add(secret)  # a default key is public: messages name it ('secret' is also a common word)
     if not secret:
         raise TargetUnusable("ONLYOFFICE config source given but no JWT secret: give the secret the integration "
                              f"shares with its Document Server with {option_name('oo_secret')} "
@@ -117,4 +122,16 @@ def validate(merged: Mapping[str, Any], *, timeout: float = DEFAULT_TIMEOUT, max
         raise UsageError(f"{option_name('oo_ds_port')} must be 0-65535, got {port}")
     flag = merged.get("download_jwt", False)
     download_jwt = flag if isinstance(flag, bool) else str(flag).strip().lower() in {"1", "true", "yes", "on"}
-    return OnlyofficeSettings(source, secret, header, port, download_jwt, timeout, max_body, strict)
+    return OnlyofficeSettings(source, secret, header, port, download_jwt, timeout, max_body, strict,
+                              sign_endpoint=_sign_endpoint(merged.get("sign_endpoint")))
+
+
+def _sign_endpoint(value: object) -> str | None:
+    """The config-signing endpoint's URL template, or None when not given."""
+    endpoint = str(value or "").strip()
+    if not endpoint:
+        return None
+    if not endpoint.startswith(("http://", "https://")):
+        raise UsageError(f"{option_name('oo_sign_endpoint')} must be an http(s) URL, got {REDACTOR.text(endpoint)!r}")
+    REDACTOR.add_url_credentials(endpoint)
+    return endpoint

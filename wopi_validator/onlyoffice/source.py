@@ -5,7 +5,8 @@
     cmd:python3 print-config.py              a command printing the config as JSON
 
 The JSON is the config itself, or an envelope ``{"config": {...}, "methods": {"setHistoryData": {...}, ...}}``
-that adds the argument objects the integration passes to editor methods, each with its ``token``.
+that adds the argument objects the integration passes to editor methods, each with its ``token``. From an editor
+page, those are the objects the page passes to ``docEditor.insertImage({...})`` and the other methods.
 Every fetch asks again: after a save the integration must render a config with a new ``document.key``.
 """
 
@@ -22,7 +23,7 @@ from wopi_validator.json_input import parse_json
 from wopi_validator.net.httpclient import ClientSettings, HttpClient, HttpResponse
 from wopi_validator.net.transcript import Exchange
 from wopi_validator.net.transport import HttpTransport
-from wopi_validator.onlyoffice.jsliteral import editor_config_from_html
+from wopi_validator.onlyoffice.jsliteral import editor_config_from_html, method_payloads_from_html
 from wopi_validator.redaction import REDACTOR
 
 COMMAND_PREFIX = "cmd:"
@@ -125,9 +126,10 @@ class ConfigSource:
         stripped = text.lstrip()
         if stripped.startswith("<"):
             try:
-                return EditorSession(editor_config_from_html(text))
+                config = editor_config_from_html(text)
             except ValueError as exc:
                 raise ConfigSourceError(f"{where}: no editor config in the page: {exc}") from None
+            return EditorSession(config, method_payloads_from_html(text, METHODS))
         try:
             data = parse_json(text)
         except ValueError:
@@ -160,10 +162,10 @@ def _charset(response: HttpResponse) -> str:
 
 
 def learn_secrets(session: EditorSession) -> None:
-    """Every token of the session, and the signed URLs it names, are secrets from now on."""
+    """Every token of the session, and the credentials of the signed URLs it names, are secrets from now on."""
     payloads = [session.config, *session.methods.values()]
     for payload in payloads:
         REDACTOR.add(payload.get("token") if isinstance(payload.get("token"), str) else None)
     for url in (session.document_url, session.callback_url):
-        if isinstance(url, str) and "?" in url:
-            REDACTOR.add(url.split("?", 1)[1])
+        if isinstance(url, str):
+            REDACTOR.add_query_secrets(url)  # its token, not the whole query: the file it targets stays readable

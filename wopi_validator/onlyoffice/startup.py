@@ -1,7 +1,8 @@
 """Opening the ONLYOFFICE Docs API area for a run: explicit settings, or the bundled host's Docs API side.
 
-The plugin and the CLI's early check both come here, so an unreachable config source, a page without a config,
-a config without a token or a missing secret is one line and exit code 3 wherever the run starts.
+The plugin comes here once per run (the CLI opens nothing), so an unreachable config source, a page without a
+config, a config without a token, a missing secret or a secret the config's token does not verify with is one
+line and exit code 3.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from typing import Any
 
 from wopi_validator import config as config_module
 from wopi_validator.errors import TargetUnusable, TransportError
+from wopi_validator.onlyoffice import jwt_checks
 from wopi_validator.onlyoffice import settings as oo_settings
 from wopi_validator.onlyoffice.harness import OnlyofficeRun
+from wopi_validator.onlyoffice.source import describe
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.settings import option_name
 from wopi_validator.wopi.client import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT
 
 REFERENCE_FILE = "onlyoffice-docs.docx"
@@ -36,7 +40,7 @@ def requested(cli: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
 
 def open_onlyoffice(cli: Mapping[str, Any], environ: Mapping[str, str],
                     config_file: str | os.PathLike[str] | None, *, wopi_values: Mapping[str, Any] | None = None,
-                    reference: Any = None, strict: bool = False, servers: bool = True) -> OnlyofficeRun | None:
+                    reference: Any = None, strict: bool = False) -> OnlyofficeRun | None:
     """The area's run, its preflight done; None when it is not configured (its tests then skip).
 
     With ``reference`` (the running bundled host) and no config source, the area is pointed at the host's own
@@ -50,11 +54,14 @@ def open_onlyoffice(cli: Mapping[str, Any], environ: Mapping[str, str],
             return None
         file_id = reference.create_file(_free_name(reference), REFERENCE_CONTENT)
         merged = {**merged, "config_source": reference.docs_url(file_id, "session"),
-                  "secret": reference.docs_secret, "download_jwt": True}
+                  "secret": reference.docs_secret, "download_jwt": True,
+                  "sign_endpoint": reference.docs_url(file_id, "config")}
         on_document_server = reference.set_document_server
     run = OnlyofficeRun(oo_settings.validate(merged, timeout=timeout, max_body=max_body, strict=strict))
     try:
-        run.open(on_document_server, servers=servers)
+        run.open(on_document_server)
+        if on_document_server is None:
+            _check_secret(run)
     except (TargetUnusable, TransportError) as exc:
         if on_document_server is None:
             raise  # the user's own config source: one line and exit 3
@@ -62,6 +69,22 @@ def open_onlyoffice(cli: Mapping[str, Any], environ: Mapping[str, str],
         # the area's tests fail with this reason, as the WOPI tests do, instead of the whole run ending early.
         run.unusable = REDACTOR.text(str(exc))
     return run
+
+
+def _check_secret(run: OnlyofficeRun) -> None:
+    """Stop the run in one line when the config's token shows the given secret is not the integration's: every
+    download and callback the area sends would be refused, some thirty failures saying the same thing. A token
+    signed with a known weak key goes on (the OO.JWT.SECRET.DEFAULT finding); the bundled host's own side is not
+    checked here (a wrong secret there is one of its faults, which OO.JWT.SECRET.VERIFY reports)."""
+    assert run.first is not None
+    if not jwt_checks.wrong_secret(run.first.config.get("token"), run.settings.secret):
+        return
+    run.close()  # nothing was changed yet: nothing is put back
+    raise TargetUnusable(
+        f"config source {describe(run.settings.config_source)}: the config's token does not verify with the given "
+        f"secret; give the secret the integration signs its editor configs with (its Document Server's) with "
+        f"{option_name('oo_secret')}"
+    )
 
 
 def _free_name(reference: Any) -> str:

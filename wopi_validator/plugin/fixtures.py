@@ -12,7 +12,9 @@ from wopi_validator.judging.checks import Checker
 from wopi_validator.judging.item_checks import item_checker
 from wopi_validator.net.transcript import Transcript
 from wopi_validator.plugin.state import RUN_KEY, TRANSCRIPT_KEY, no_target_message
-from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.run.provisioning import SandboxFile
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 from wopi_validator.tokens import TokenProvider
 from wopi_validator.wopi.client import WopiClient
 

@@ -25,8 +25,9 @@ from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.expectations import Expectations
 from wopi_validator.report.results import ResultCollector
 from wopi_validator.run.ledger import Ledger
+from wopi_validator.run.provisioning import SandboxFile
 from wopi_validator.run.startup import open_target
-from wopi_validator.run.target import SandboxFile, Target
+from wopi_validator.run.target import Target
 from wopi_validator.settings import option_name
 from wopi_validator.wopi.discovery import discovery_xml
 from wopi_validator.wopi.proofkeys import ProofKeys, ephemeral_keys, load_keys

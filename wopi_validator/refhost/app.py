@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import activities, api, container_routes, content, docs_api, downloads, fileinfo, files, locks
 from .context import SERVER_VERSION, HostContext, WopiRequest
+from .docs_config_signing import register as register_config_signing
 from .hostile import name_fault_reply
 from .proofs import TrustedKeys, proof_problem
 from .replies import Reply, error, not_found, not_implemented, server_error
@@ -124,6 +125,7 @@ def create_app(ctx: HostContext) -> Flask:
     app = Flask(__name__)
     api.register(app, ctx)
     docs_api.register(app, ctx)
+    register_config_signing(app, ctx)
 
     def serve(file_id: str, operation: Operation, owner_of: Owner | None = None) -> Response:
         if ctx.proof_keys is not None:

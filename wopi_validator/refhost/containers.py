@@ -92,6 +92,8 @@ def container_info(ctx: HostContext, row: ContainerRow) -> dict[str, Any]:
     }
     if ctx.fault("cont-info-name-missing"):
         del info["Name"]
+    if ctx.fault("licensing-omitted"):
+        del info["IsEduUser"], info["LicenseCheckForEditIsEnabled"]
     return info
 
 
@@ -324,6 +326,8 @@ def enumerate_children(ctx: HostContext, req: WopiRequest) -> Reply:
         row = tx.get_container(req.file_id)
         if row is None:
             return not_found()
+        if ctx.fault("cont-root-children-500") and _is_root(row):
+            return server_error("the root container cannot be listed")
         containers = [] if ctx.fault("cont-children-no-containers") else tx.child_containers(row.container_id)
         files = [file for file in tx.child_files(row.container_id, ctx.store.root_container_id)
                  if passes(file.name)]

@@ -55,6 +55,8 @@ class HostContext:
     """Fault locks-shared: file id -> every lock held on it and its expiry, oldest first (``shared_locks.py``)."""
     download_key: bytes = field(default_factory=lambda: randomness.token_bytes(32))
     """Signs the FileUrl download URLs (``downloads.py``): new for every host, so URLs die with it."""
+    pinned_downloads: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    """Fault fileurl-pinned-to-version: (file id, Version) -> the bytes a FileUrl issued at that Version serves."""
 
     @contextmanager
     def serving(self, file_id: str) -> Iterator[None]:

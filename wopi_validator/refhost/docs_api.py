@@ -10,7 +10,8 @@ through its own API does (see ``shared/onlyoffice-docs-api.md``).
 Correct by construction: every config and method payload is signed with every field in it; a callback is
 processed only with a valid token (body ``token``, else the header token's ``payload``), and only its verified
 claims are used; edited files are downloaded from the configured Document Server only, synchronously, before the
-answer; ``{"error":0}`` is answered only when the callback was valid and whatever it asked for was stored.
+answer; ``{"error":0}`` is answered only when the callback was valid and whatever it asked for was stored. A form
+submission (status 6, forcesavetype 3) is stored as a separate file, not over the document.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
-from . import jwt_hs256
+from . import docs_commands, jwt_hs256
 from .context import USERS, HostContext
 from .docs_state import DocumentKey
+from .names import MAX_STEM_LENGTH, free_name, split_name
+from .tokens import new_file_id
 
 CONFIG_TOKEN_LIFETIME = 3600
 DOWNLOAD_TIMEOUT = 3.0
@@ -36,6 +39,7 @@ LEEWAY = 60.0
 _DOCUMENT_TYPES = {"docx": "word", "doc": "word", "odt": "word", "txt": "word", "xlsx": "cell", "ods": "cell",
                    "csv": "cell", "pptx": "slide", "odp": "slide", "pdf": "pdf"}
 _SAVE_STATUSES = {2, 6}
+_FORM_SUBMITTED = 3  # forcesavetype of a status-6 callback sent when a user submits a form
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -114,6 +118,9 @@ def editor_config(ctx: HostContext, file_id: str) -> dict[str, Any] | None:
     }
     if ctx.fault("oo-config-unsigned") and ctx.docs.previous_key(file_id, key) is not None:
         return config  # the render path for a new session after a save skips the signing step
+    if ctx.fault("oo-config-token-empty"):
+        config["token"] = ""  # JWT on with an empty secret: the integration "signs" with nothing
+        return config
     signed = json.loads(json.dumps(config))
     if ctx.fault("oo-callback-url-unsigned"):
         del signed["editorConfig"]["callbackUrl"]
@@ -144,23 +151,50 @@ def method_payloads(ctx: HostContext, file_id: str, config: dict[str, Any]) -> d
                                                                      "permissions")},
                         "documentType": config["documentType"],
                         "editorConfig": {"callbackUrl": config["editorConfig"]["callbackUrl"], "mode": "edit"}},
+        "setRequestedDocument": {"c": "compare", "fileType": document["fileType"], "url": url},
+        "setRequestedSpreadsheet": {"c": "mailmerge", "fileType": "xlsx", "url": f"{url}?recipients=1"},
     }
     for name, payload in payloads.items():
         signed = dict(payload)
         if name == "setHistoryData" and ctx.fault("oo-method-field-unsigned"):
             del signed["changesUrl"]
-        payload["token"] = _sign(ctx, signed)
+        payload["token"] = "" if ctx.fault("oo-config-token-empty") else _sign(ctx, signed)
     return payloads
 
 
-def editor_page(config: dict[str, Any], document_server: str) -> str:
-    """An editor page as integrations render it: the config in a variable, then the editor."""
-    text = json.dumps(config, indent=2).replace("</", "<\\/")
+# The editor page's handlers of the editor's events, each passing its signed payload to a method (a spreadsheet
+# for mail merge is asked for with the event's own "c", computed in the browser, as ONLYOFFICE's examples do).
+_PAGE_HANDLERS = (("onRequestHistoryData", "setHistoryData", ()), ("onRequestInsertImage", "insertImage", ()),
+                  ("onRequestCompareFile", "setRevisedFile", ()), ("onRequestRefreshFile", "refreshFile", ()),
+                  ("onRequestSelectDocument", "setRequestedDocument", ()),
+                  ("onRequestSelectSpreadsheet", "setRequestedSpreadsheet", ("c",)))
+
+
+def editor_page(config: dict[str, Any], document_server: str,
+                methods: dict[str, dict[str, Any]] | None = None) -> str:
+    """An editor page as integrations render it: the handlers of the editor's events, each passing a signed
+    payload to a ``docEditor`` method, the config in a variable, then the editor."""
+
+    def script(value: Any) -> str:
+        return json.dumps(value, indent=2).replace("</", "<\\/")
+
+    methods = methods or {}
+    handlers = []
+    for event, method, computed in _PAGE_HANDLERS:
+        if method in methods:
+            # The fields the event gives first, then the signed JSON's own (its braces dropped), as the
+            # integration examples render them: {c: event.data.c, "fileType": ..., "token": ...}.
+            given = "".join(f"{name}: event.data.{name}, " for name in computed)
+            fields = script({name: value for name, value in methods[method].items() if name not in computed})
+            handlers.append(f"  function {event}(event) {{\n    docEditor.{method}({{{given}{fields[1:-1]}}});\n  }}\n")
+    events = ", ".join(event for event, method, _ in _PAGE_HANDLERS if method in methods)
     return (
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>ONLYOFFICE</title>\n"
         f"<script src=\"{document_server}/web-apps/apps/api/documents/api.js\"></script></head>\n"
         "<body><div id=\"placeholder\"></div>\n<script>\n"
-        f"  const config = {text};\n"
+        + "".join(handlers) +
+        f"  const config = {script(config)};\n"
+        + (f"  config.events = {{{events}}};\n" if events else "") +
         "  const docEditor = new DocsAPI.DocEditor(\"placeholder\", config);\n"
         "</script></body></html>\n"
     )
@@ -273,6 +307,7 @@ def handle_callback(ctx: HostContext, file_id: str) -> Response:
     if ctx.store.get_file(file_id) is None:
         return _answer(ctx, 1, "the file no longer exists")
     if status == 1:
+        docs_commands.after_status_1(ctx, data)  # a forcesave when a user left while others edit
         return _answer(ctx, 1, "not subscribed") if ctx.fault("oo-status1-not-acknowledged") else _answer(ctx, 0)
     if status in (3, 7) and ctx.fault("oo-error-status-empties-file"):
         _store(ctx, file_id, b"")
@@ -285,6 +320,8 @@ def handle_callback(ctx: HostContext, file_id: str) -> Response:
 
 
 def _save(ctx: HostContext, entry: DocumentKey, data: dict[str, Any], status: int) -> Response:
+    if status == 6 and data.get("forcesavetype") == _FORM_SUBMITTED:
+        return _store_submission(ctx, entry, data)
     if status == 6 and ctx.fault("oo-forcesave-ignored"):
         return _answer(ctx, 0)
     if status == 2 and entry.saved and not ctx.fault("oo-replay-duplicate-version"):
@@ -307,6 +344,41 @@ def _save(ctx: HostContext, entry: DocumentKey, data: dict[str, Any], status: in
     return _answer(ctx, 0)
 
 
+def _store_submission(ctx: HostContext, entry: DocumentKey, data: dict[str, Any]) -> Response:
+    """A form submission (status 6, forcesavetype 3) is a new file beside the document, ``<name>-form.<ext>``, as
+    the official integration example stores it (trackManager.py ``processForceSave``); the document and its
+    editing session stay as they are. The form data at ``formsdataurl`` (Document Server 8.0 on) is fetched too
+    and must be a JSON array; without it the submitted file alone is kept (older Document Servers)."""
+    try:
+        content = _fetch(ctx, data.get("url"))
+        if data.get("formsdataurl") is not None:
+            _fetch_form_data(ctx, data["formsdataurl"])
+    except ValueError as exc:
+        if ctx.fault("oo-error0-after-failed-download"):
+            return _answer(ctx, 0)
+        return _answer(ctx, 1, str(exc))
+    with ctx.store.transaction() as tx:
+        row = tx.get_file(entry.file_id)
+        if row is None:
+            return _answer(ctx, 1, "the file no longer exists")
+        stem, extension = split_name(row.name)
+        name = free_name(f"{stem}-form", extension, lambda candidate: tx.name_taken(candidate, row.parent),
+                         MAX_STEM_LENGTH)
+        tx.insert_file(new_file_id(), name, row.owner, content, row.parent)
+    return _answer(ctx, 0)
+
+
+def _fetch_form_data(ctx: HostContext, url: object) -> list[Any]:
+    """The submitted form data: a JSON array of ``{key, tag, value, type}``; ValueError says why not."""
+    try:
+        form_data = json.loads(_fetch(ctx, url))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError("the form data at formsdataurl is not JSON") from None
+    if not isinstance(form_data, list):
+        raise ValueError("the form data at formsdataurl is not a JSON array")
+    return form_data
+
+
 def register(app: Flask, ctx: HostContext) -> None:
     """Add the Docs API routes to the host's Flask app."""
 
@@ -327,7 +399,8 @@ def register(app: Flask, ctx: HostContext) -> None:
         config = editor_config(ctx, file_id)
         if config is None:
             return Response("no such file", status=404)
-        return Response(editor_page(config, ctx.docs.document_server), content_type="text/html; charset=utf-8")
+        page = editor_page(config, ctx.docs.document_server, method_payloads(ctx, file_id, config))
+        return Response(page, content_type="text/html; charset=utf-8")
 
     @app.get("/onlyoffice/download/<file_id>")
     def onlyoffice_download(file_id: str) -> Response:

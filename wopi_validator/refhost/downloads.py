@@ -22,7 +22,14 @@ def _signature(ctx: HostContext, file_id: str, expires_ms: int) -> str:
 
 
 def file_url(ctx: HostContext, file_id: str, expires_ms: int) -> str:
-    return f"{ctx.base_url}/download/{file_id}?expires={expires_ms}&sig={_signature(ctx, file_id, expires_ms)}"
+    url = f"{ctx.base_url}/download/{file_id}?expires={expires_ms}&sig={_signature(ctx, file_id, expires_ms)}"
+    if ctx.fault("fileurl-pinned-to-version"):
+        found = ctx.store.read_content(file_id)
+        if found is not None:
+            version = ctx.version_of(found[0])
+            ctx.pinned_downloads.setdefault((file_id, version), found[1])
+            url += f"&v={version}"
+    return url
 
 
 def register(app: Flask, ctx: HostContext) -> None:
@@ -42,4 +49,6 @@ def register(app: Flask, ctx: HostContext) -> None:
         content = found[1]
         if ctx.fault("fileurl-stale-after-put"):
             content = served_first.setdefault(file_id, content)
+        if ctx.fault("fileurl-pinned-to-version"):
+            content = ctx.pinned_downloads.get((file_id, request.args.get("v", "")), content)
         return Response(content, content_type="application/octet-stream")

@@ -204,6 +204,8 @@ _FAULT_LIST = [
           "the config token also carries top-level key and url, like a conversion request token"),
     Fault("oo-config-token-expired", "OO.JWT.EXP", "the config token's exp lies two minutes in the past"),
     Fault("oo-method-field-unsigned", "OO.JWT.METHODS", "the setHistoryData token leaves changesUrl out"),
+    Fault("oo-config-token-empty", "OO.JWT.CONFIG.PRESENT",
+          "JWT is on with an empty secret: the config's and every method payload's token is \"\""),
     # ONLYOFFICE Docs API side: the callback handler and the download endpoint
     Fault("oo-callback-answer-not-json", "OO.CALLBACK.METHOD", "the callback handler answers text/plain \"ok\""),
     Fault("oo-status1-not-acknowledged", "OO.CALLBACK.ERROR0",
@@ -223,7 +225,7 @@ _FAULT_LIST = [
           "the token is verified, but the plain body fields are used"),
     Fault("oo-save-stores-changes", "OO.CALLBACK.SAVE2", "status 2 stores the file at changesurl instead of url"),
     Fault("oo-forcesave-ignored", "OO.CALLBACK.SAVE6",
-          "status 6 (forcesave) is acknowledged but nothing is stored (seahub#2046)"),
+          "status 6 with forcesavetype 0-2 (a forcesave) is acknowledged but nothing is stored (seahub#2046)"),
     Fault("oo-error0-after-failed-download", "OO.CALLBACK.FAILNONZERO",
           "{\"error\":0} is answered although downloading url failed (the save is lost)"),
     Fault("oo-downloads-from-any-host", "OO.CALLBACK.URLHOST",
@@ -237,6 +239,11 @@ _FAULT_LIST = [
           "a status-2 callback with a key never issued still writes to the file in the callback URL"),
     Fault("oo-download-token-not-checked", "OO.DOWNLOAD.JWT",
           "document.url serves the file without a Document Server token"),
+    Fault("oo-command-unsigned", "OO.CMD.TOKEN",
+          "command-service requests (the forcesave sent when a user leaves) carry no token, in the body or a header"),
+    Fault("oo-signs-any-config", "OO.JWT.NOORACLE",
+          "POST /onlyoffice/config/<id> signs whatever config it is sent: injected permissions, another user, "
+          "another document.url (a signing oracle, hydro#1175)"),
     # Containers and ecosystem (containers.py, ecosystem.py)
     Fault("cont-info-name-missing", "CONT.CHECKINFO", "CheckContainerInfo omits Name"),
     Fault("cont-ancestry-leaf-first", "CONT.ANCESTRY",
@@ -357,6 +364,23 @@ _FAULT_LIST = [
     Fault("putfile-write-behind-under-load", "LOAD.SAVES.KEPT",
           "while other requests on the file are in flight, PutFile answers 200 at once and writes the body "
           "0-150 ms later from a background thread (saves land late and out of order)"),
+    # Parity with Microsoft's validator (issue 19): behaviour only its request sequences show
+    Fault("lock-same-id-releases", "LOCK.SAME.REFRESH",
+          "Lock with the lock already held answers 200 but releases the lock (a toggle), so the holder's Unlock "
+          "then gets 409"),
+    Fault("getlock-long-lock-truncated", "GETLOCK.CURRENT",
+          "GetLock reports a lock ID longer than 256 characters cut to 256 (the lock itself is kept whole)"),
+    Fault("getlock-keeps-released-lock", "GETLOCK.CURRENT",
+          "after an Unlock, GetLock still reports the released lock (the file is unlocked)"),
+    Fault("licensing-omitted", "CONT.LICENSING",
+          "CheckFileInfo and CheckContainerInfo omit IsEduUser and LicenseCheckForEditIsEnabled (Microsoft's "
+          "validator requires both)"),
+    Fault("cont-root-children-500", "CONT.CHILDREN", "EnumerateChildren of the root container answers 500"),
+    Fault("putrel-relative-host-urls", "PUTREL.HOST.URLS",
+          "the PutRelativeFile answer's HostViewUrl and HostEditUrl are host-relative paths (/...), not absolute URLs"),
+    Fault("fileurl-pinned-to-version", "GETFILE.FILEURL",
+          "each FileUrl is pinned to the Version it was issued at: after a save, a FileUrl read before it still "
+          "serves the old bytes (a new CheckFileInfo's FileUrl serves the new ones)"),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _FAULT_LIST}

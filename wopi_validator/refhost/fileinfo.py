@@ -69,7 +69,12 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         "HostViewUrl": ctx.view_url(row.file_id),
         "HostEditUrl": edit_url(ctx, row.file_id, req.token),
         "BreadcrumbBrandName": BRAND_NAME,
+        # The licensing answers CheckContainerInfo gives too (containers.py); Microsoft's validator requires both.
+        "IsEduUser": False,
+        "LicenseCheckForEditIsEnabled": False,
     }
+    if ctx.fault("licensing-omitted"):
+        del info["IsEduUser"], info["LicenseCheckForEditIsEnabled"]
     user_info = ctx.store.user_info(user_info_key(ctx, req.user_id, req.file_id))
     if user_info is not None and not ctx.fault("userinfo-not-returned"):
         info["UserInfo"] = user_info

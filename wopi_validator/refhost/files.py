@@ -77,6 +77,8 @@ def put_relative_file(ctx: HostContext, req: WopiRequest) -> Reply:
     answer = {"Name": reported, "Url": f"{ctx.wopi_src(target.file_id)}?access_token={quote(token, safe='')}"}
     if not ctx.fault("putrel-no-host-urls"):
         answer.update(HostViewUrl=ctx.view_url(target.file_id), HostEditUrl=edit_url(ctx, target.file_id, token))
+    if ctx.fault("putrel-relative-host-urls"):
+        answer.update({key: "/" + answer[key].split("/", 3)[-1] for key in ("HostViewUrl", "HostEditUrl")})
     return json_reply(answer)
 
 

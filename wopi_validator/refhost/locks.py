@@ -78,7 +78,8 @@ def lapsed_lock(ctx: HostContext, row: FileRow) -> str | None:
 
 def _release(ctx: HostContext, tx: Transaction, file_id: str, current: str) -> None:
     """Unlock: the lock is gone (faulty hosts keep it on record, expired)."""
-    if ctx.fault("refresh-revives-lock") or ctx.fault("putfile-released-lock-accepted"):
+    keeps_record = ("refresh-revives-lock", "putfile-released-lock-accepted", "getlock-keeps-released-lock")
+    if any(ctx.fault(name) for name in keeps_record):
         tx.set_lock(file_id, current, time.time() - 1)
     else:
         tx.clear_lock(file_id)
@@ -152,6 +153,9 @@ def lock(ctx: HostContext, req: WopiRequest) -> Reply:
         elif locks_match(ctx, presented, current, row.file_id):
             if ctx.fault("lock-same-id-refused"):
                 return _conflict(ctx, current, "the file is already locked")
+            if ctx.fault("lock-same-id-releases"):
+                _release(ctx, tx, row.file_id, current)
+                return _success(ctx, tx, row.file_id)
             # Same ID: a refresh, so the stored text stays as it was.
             _hold(ctx, tx, row, current, _matched(ctx, row, current, presented))
         elif ctx.fault("lock-steals-lock"):
@@ -290,7 +294,11 @@ def get_lock(ctx: HostContext, req: WopiRequest) -> Reply:
     if current is None:
         if ctx.fault("getlock-unlocked-omits-header"):
             return ok()
+        if ctx.fault("getlock-keeps-released-lock") and row.lock_id is not None:
+            return ok({"X-WOPI-Lock": row.lock_id})
         return ok({"X-WOPI-Lock": ""})
     if ctx.fault("getlock-wrong-value"):
         current = current.upper()
+    if ctx.fault("getlock-long-lock-truncated"):
+        current = current[:256]
     return ok({"X-WOPI-Lock": current})

@@ -89,8 +89,8 @@ def remove_container_tree(client: WopiClient, depth: int = 0) -> bool:
 
 
 class SandboxTarget(Protocol):
-    """What the containers need of the run's target: ``target.Target``, which imports this module (so it is
-    described here, not imported)."""
+    """What the containers need of the run's target: ``target.Target``, which imports this module through
+    ``removal`` (so it is described here, not imported)."""
 
     @property
     def leftovers(self) -> list[Leftover]: ...
@@ -105,7 +105,7 @@ class SandboxTarget(Protocol):
 
 
 class SandboxFileSet(Protocol):
-    """The test's sandbox files (``target.SandboxFiles``): their transcript, and their removal."""
+    """The test's sandbox files (``sandbox_files.SandboxFiles``): their transcript, and their removal."""
 
     @property
     def transcript(self) -> Transcript: ...

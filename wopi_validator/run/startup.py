@@ -1,8 +1,9 @@
 """Opening a run: configuration, token provider, proof signer, and the Target's preflight.
 
-The plugin and the CLI's early check both go through :func:`open_target`, so a
-provider that cannot issue a token or a key folder that cannot be read is
-reported the same way (one line, exit code 3) wherever the run starts.
+The plugin opens every run here, once, at the session's start (the ``wopi-validator``
+command only hands its arguments to pytest): a provider that cannot issue a token,
+a key folder that cannot be read or a host that refuses the preflight is one line
+and exit code 3, under pytest and the command alike.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ def open_target(
     reference: Any = None,
     reference_seed: str | None = None,
     default_keys: ProofKeys | None = None,
-    preflight: bool = True,
 ) -> Target:
     """The Target of a run, its preflight done.
 
@@ -83,10 +83,9 @@ def open_target(
         if provider is not None:
             provider.close()
         raise
-    if preflight:
-        try:
-            target.preflight()
-        except BaseException:
-            target.close()
-            raise
+    try:
+        target.preflight()
+    except BaseException:
+        target.close()
+        raise
     return target

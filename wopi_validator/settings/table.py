@@ -201,6 +201,9 @@ SETTINGS: tuple[Setting, ...] = (
                 metavar="PORT", default=0, convert=values.whole_number("ds_port", 0, 65535)),
     _onlyoffice("download_jwt", "the integration checks the Document Server's token on document.url downloads",
                 kind="flag", default=False, convert=values.boolean("download_jwt")),
+    _onlyoffice("sign_endpoint", "URL of an endpoint of the integration that signs an editor config a client POSTs "
+                "({{key}} in it: the document.key); the suite posts a config with injected permissions and user "
+                "and fails OO.JWT.NOORACLE when they come back signed", metavar="URL"),
 )
 
 

@@ -11,7 +11,9 @@ import pytest
 from wopi_validator.judging.checks import Checker
 from wopi_validator.judging.jsonschemas import known_properties, validator
 from wopi_validator.run.containers import SandboxContainer, SandboxContainers, is_container_url
-from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.run.provisioning import SandboxFile
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 from wopi_validator.wopi.client import WopiClient, WopiResponse, file_id_of, split_token_url
 
 LICENSING = ("IsAnonymousUser", "IsEduUser", "LicenseCheckForEditIsEnabled")

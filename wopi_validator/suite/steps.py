@@ -10,7 +10,9 @@ from typing import Any
 from wopi_validator.judging.checks import Checker
 from wopi_validator.judging.verdicts import block
 from wopi_validator.run.promises import not_implemented_cause
-from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.run.provisioning import SandboxFile
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 from wopi_validator.wopi.client import WopiClient, WopiResponse
 
 

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from wopi_validator.judging.checks import Checker
-from wopi_validator.run.target import SandboxFiles, Target
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 from wopi_validator.suite.steps import check_file_info, get_bytes, new_lock_id, track_created_file
 
 RULE = "CFI.CAPS.HONEST"

@@ -9,7 +9,9 @@ from collections.abc import Callable
 import pytest
 
 from wopi_validator.judging.verdicts import block
-from wopi_validator.run.target import SandboxFile, SandboxFiles, Target, option_name
+from wopi_validator.run.provisioning import SandboxFile
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target, option_name
 from wopi_validator.suite.steps import new_lock_id, refused_as_unauthorised
 from wopi_validator.wopi.client import WopiClient, WopiResponse, split_token_url
 

@@ -117,6 +117,19 @@ def test_children_of_the_seeds_container_include_the_seed(wopi_seed, world, wopi
 
 
 @pytest.mark.wopi_rule("CONT.CHILDREN")
+def test_children_of_the_root_container_answer_200(wopi_seed, wopi_check):
+    """Microsoft's EnumerateChildrenOnRoot: EnumerateChildren of the first of the seed's ancestors, the root. What
+    a host's root holds is unknown, so only the answer's status and shape are judged."""
+    found = ancestors(wopi_seed, wopi_check, "CONT.ANCESTRY", "EnumerateAncestors of the seed file")
+    if not found:
+        pytest.skip("the seed file has no container above it (EnumerateAncestors lists none), so there is no root "
+                    "container to list")
+    action = f"EnumerateChildren of the root container ({found[0].get('Name')!r})"
+    root = client_for(wopi_check, wopi_seed, found[0].get("Url"), "CONT.CHILDREN", action)
+    children(root, wopi_check, "CONT.CHILDREN", action)
+
+
+@pytest.mark.wopi_rule("CONT.CHILDREN")
 def test_children_list_every_child_with_working_urls(world, wopi_check):
     box = world.sandbox()
     sub = world.create_container(box.client, "CONT.CREATE.CONTAINER", "CreateChildContainer in the sandbox",
@@ -522,6 +535,10 @@ def test_renamecontainer_to_an_illegal_name_gets_400(world, wopi_check):
 
 @pytest.mark.wopi_rule("CONT.LICENSING")
 def test_licensing_properties_of_children_match_their_container(world, wopi_check):
+    """A child's licensing properties match its container's (a SHOULD). Microsoft's validator also requires
+    IsEduUser and LicenseCheckForEditIsEnabled to be present in all three answers; the WOPI docs make them
+    optional (absent = false), so their absence fails only a strict run (``--strict``, ``--profile microsoft``)
+    and is noted otherwise."""
     box = world.sandbox()
     parent = _container_info(box.client, wopi_check, "CONT.CHECKINFO", "CheckContainerInfo of the sandbox")
     child = world.create_container(box.client, "CONT.CREATE.CONTAINER", "CreateChildContainer",
@@ -531,12 +548,29 @@ def test_licensing_properties_of_children_match_their_container(world, wopi_chec
     infos = {"the child container's CheckContainerInfo": _container_info(child.client, wopi_check, "CONT.CHECKINFO",
                                                                           "CheckContainerInfo of the child"),
              "the child file's CheckFileInfo": check_file_info(file.client, wopi_check)}
+    for what, info in {"its container's CheckContainerInfo": parent, **infos}.items():
+        _licensing_present(wopi_check, info, what)
     for what, info in infos.items():
         for key in LICENSING:
             # An absent property means false (wopi-reference.md section 1.4).
             wopi_check.should(info.get(key, False) == parent.get(key, False), "CONT.LICENSING",
                               f"{key} is {info.get(key, False)!r} in {what}, {parent.get(key, False)!r} in its "
                               "container's CheckContainerInfo")
+
+
+MICROSOFT_REQUIRED_LICENSING = ("IsEduUser", "LicenseCheckForEditIsEnabled")
+"""The licensing properties Microsoft's validator requires (IsRequired) in the container's and children's answers."""
+
+
+def _licensing_present(check, info: dict, what: str) -> None:
+    """Presence of Microsoft's required licensing properties: required only when the run judges strictly."""
+    missing = [key for key in MICROSOFT_REQUIRED_LICENSING if key not in info]
+    if missing and not check.strict:
+        check.note("CONT.LICENSING", f"{what} omits {', '.join(missing)} (allowed: absent means false; Microsoft's "
+                   "validator requires them, as --strict and --profile microsoft do)")
+        return
+    check.should(not missing, "CONT.LICENSING", f"{what} omits {', '.join(missing)}; Microsoft's validator requires "
+                 "them (absent counts as false, so only a strict run fails it)")
 
 
 @pytest.mark.wopi_rule("CONT.SHAREURL")

@@ -38,10 +38,14 @@ def test_lock_on_an_unlocked_file_answers_200(wopi_file, wopi_check):
 
 @pytest.mark.wopi_rule("LOCK.SAME.REFRESH")
 def test_lock_again_with_the_same_id_answers_200(wopi_file, wopi_check):
+    """Microsoft's DoubleLockSequence: Lock, Lock with the same ID, then Unlock with it, each 200. The second Lock
+    refreshes the lock; a host that treats it as a toggle (or a new lock) refuses the Unlock."""
     lock = new_lock_id()
     take_lock(wopi_file.client, wopi_check, lock)
     response = wopi_file.client.lock(lock)
     wopi_check.status(response, 200, "LOCK.SAME.REFRESH", "Lock with the lock the file already holds")
+    wopi_check.status(wopi_file.client.unlock(lock), 200, "LOCK.SAME.REFRESH",
+                      "Unlock with the lock after two Locks with it (the second was a refresh)")
 
 
 @pytest.mark.wopi_rule("LOCK.MISMATCH.409")
@@ -148,9 +152,11 @@ def test_lock_ids_differing_in_case_or_formatting_do_not_match(wopi_file, wopi_c
                     "compared exactly, so expected 409", response)
 
 
-@pytest.mark.wopi_rule("LOCK.LENGTH")
+@pytest.mark.wopi_rule("LOCK.LENGTH", "GETLOCK.CURRENT")
 @pytest.mark.parametrize("length", [256, 1024], ids=["256-chars", "1024-chars"])
 def test_long_lock_ids_work(wopi_target, wopi_file, wopi_check, length):
+    """With SupportsGetLock, GetLock must report the long lock whole too (Microsoft's ExtendedLockLengthValidation
+    sends a GetLock while the 1024-character lock is held)."""
     if length > 256 and not wopi_target.capabilities.declares("SupportsExtendedLockLength"):
         pytest.skip("the host does not declare SupportsExtendedLockLength, so lock IDs are limited to 256")
     client = wopi_file.client
@@ -160,6 +166,14 @@ def test_long_lock_ids_work(wopi_target, wopi_file, wopi_check, length):
     wopi_check.must(returned == lock, "LOCK.LENGTH",
                     f"the {length}-character lock came back as {len(returned)} characters"
                     + (" (cut short)" if lock.startswith(returned) else ""))
+    if wopi_target.capabilities.declares("SupportsGetLock"):
+        response = client.get_lock()
+        wopi_check.status(response, 200, "GETLOCK.CURRENT", f"GetLock while the {length}-character lock is held")
+        reported = response.header("X-WOPI-Lock") or ""
+        wopi_check.must(reported == lock, "GETLOCK.CURRENT",
+                        f"GetLock reported a {len(reported)}-character X-WOPI-Lock; expected the {length}-character "
+                        "lock the file holds" + (" (cut short)" if reported and lock.startswith(reported) else ""),
+                        response)
     wopi_check.status(client.unlock(lock), 200, "LOCK.LENGTH", f"Unlock with the {length}-character lock")
 
 
@@ -202,7 +216,13 @@ def test_getlock_returns_the_current_lock(wopi_file, wopi_check):
 @pytest.mark.wopi_rule("GETLOCK.CURRENT")
 @pytest.mark.wopi_requires("SupportsGetLock")
 def test_getlock_on_an_unlocked_file_returns_an_empty_lock(wopi_file, wopi_check):
-    response = wopi_file.client.get_lock()
+    """As Microsoft's GetLockOnUnlockedFile: the file was locked and unlocked first, so a host that keeps
+    reporting a released lock is seen."""
+    client = wopi_file.client
+    lock = new_lock_id()
+    take_lock(client, wopi_check, lock)
+    wopi_check.status(client.unlock(lock), 200, "LOCK.MISMATCH.409", "Unlock with the right lock")
+    response = client.get_lock()
     wopi_check.status(response, 200, "GETLOCK.CURRENT", "GetLock on an unlocked file")
     value = response.header("X-WOPI-Lock")
     wopi_check.must(value is None or value.strip() == "", "GETLOCK.CURRENT",

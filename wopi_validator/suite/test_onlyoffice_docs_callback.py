@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from wopi_validator.onlyoffice import callbacks, jwt_checks
-from wopi_validator.onlyoffice.harness import Edit
+from wopi_validator.onlyoffice.harness import Edit, describe_content
 
 pytestmark = pytest.mark.onlyoffice
 
@@ -21,6 +22,15 @@ pytestmark = pytest.mark.onlyoffice
 KEY_FORMAT = re.compile(r"[0-9A-Za-z._=-]{1,128}")
 EXPIRED_BY = 120  # seconds past exp: well beyond the Document Server's 60 s tolerance
 ISSUED_AHEAD = 55  # seconds: within the 60 s tolerance (integrations must allow for clock skew)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _restore_the_document_at_the_end(oo_run):
+    """At the end of the session (after the area's other modules too, before the run's summary is written) the
+    document's original bytes are saved back, and the outcome joins what the run lists as stored in the
+    integration (OnlyofficeRun.leftovers). Closing the area's run does it too, too late for the summary."""
+    yield
+    oo_run.restore()
 
 
 def _open(oo, rule: str):
@@ -33,8 +43,8 @@ def _open(oo, rule: str):
 def _unchanged(oo, session, before: bytes, rule: str, action: str, *, level: str = "must") -> None:
     after = oo.stored(oo.session(), rule, f"after {action}")
     judged = oo.check.must if level == "must" else oo.check.should
-    judged(after == before, rule, f"after {action}, document.url serves different bytes ({len(before)} before, "
-           f"{len(after)} after): the callback changed the file")
+    judged(after == before, rule, f"after {action}, document.url serves other content: the bytes differ (before: "
+           f"{describe_content(before)}; after: {describe_content(after)}): the callback changed the file")
 
 
 @pytest.mark.wopi_rule("OO.CALLBACK.METHOD")
@@ -65,8 +75,8 @@ def test_status_2_stores_the_edited_file(oo):
     oo.must_acknowledge(oo.send(session, oo.signed(edit.fields)), "OO.CALLBACK.SAVE2", action)
     stored = oo.stored(oo.session(), "OO.CALLBACK.SAVE2", f"after {action}")
     oo.check.must(stored == edit.content, "OO.CALLBACK.SAVE2",
-                  f"after {action} was acknowledged, document.url does not serve the bytes at url "
-                  f"({len(stored)} bytes instead of {len(edit.content)})")
+                  f"after {action} was acknowledged, document.url does not serve the bytes at url (it serves "
+                  f"{describe_content(stored)}; url served {describe_content(edit.content)})")
 
 
 @pytest.mark.wopi_rule("OO.CALLBACK.BODYTOKEN")
@@ -92,8 +102,10 @@ def test_a_header_token_alone_is_accepted(oo):
 
 
 @pytest.mark.wopi_rule("OO.CALLBACK.SAVE6")
-@pytest.mark.parametrize("forcesavetype", [0, 1, 2, 3], ids=["command", "save-button", "timer", "form-submit"])
+@pytest.mark.parametrize("forcesavetype", [0, 1, 2], ids=["command", "save-button", "timer"])
 def test_forcesave_stores_the_edited_file(oo, forcesavetype):
+    """Forcesaves by the command service, the Save button and the timer store the file (SAVE: "Force saving");
+    a form submission (forcesavetype 3) is judged apart, by test_a_form_submission_is_acknowledged."""
     session, key, _ = _open(oo, "OO.CALLBACK.SAVE6")
     edit = Edit(oo, key, 6, forcesavetype=forcesavetype)
     action = f"a signed status-6 callback (forcesavetype {forcesavetype})"
@@ -104,13 +116,42 @@ def test_forcesave_stores_the_edited_file(oo, forcesavetype):
                     "OO.CALLBACK.SAVE6", f"after {action}, document.url does not serve the forcesaved bytes")
 
 
+@pytest.mark.wopi_rule("OO.CALLBACK.SAVE6")
+def test_a_form_submission_is_acknowledged(oo):
+    """CB promises a form submission only this: a status-6 callback with forcesavetype 3, ``actions`` naming the
+    submitter and ``formsdataurl`` linking the form data, answered with {"error":0}. Integrations store it as a
+    separate file (the official example: ``<name>-form.<ext>``), so document.url need not serve the submitted
+    bytes; that it still serves the document (before or as submitted) is checked, and which of the two links the
+    integration fetched is noted."""
+    session, key, before = _open(oo, "OO.CALLBACK.SAVE6")
+    started = time.time()
+    edit = Edit(oo, key, 6, forcesavetype=callbacks.FORCESAVE_FORM, label="form")
+    action = "a signed status-6 callback for a form submission (forcesavetype 3, with formsdataurl)"
+    response = oo.send(session, oo.signed(edit.fields))
+    oo.check.should(oo.acknowledged(response), "OO.CALLBACK.SAVE6",
+                    f"{action}: expected {{\"error\":0}}, got {oo.answer_text(response)}; the submitter sees the "
+                    "submission fail", response)
+    fetched = {fetch.path for fetch in oo.docserver.fetches_since(started) if fetch.status == 200}
+    url_fetched = urlsplit(edit.url).path in fetched
+    form_data_fetched = urlsplit(str(edit.form_data_url)).path in fetched
+    oo.check.note("OO.CALLBACK.SAVE6", f"{action}: the integration {'fetched' if url_fetched else 'did not fetch'} "
+                  f"url (the submitted file) and {'fetched' if form_data_fetched else 'did not fetch'} formsdataurl "
+                  "(the form data)")
+    after = oo.stored(oo.session(), "OO.CALLBACK.SAVE6", f"after {action}")
+    oo.check.should(after in (before, edit.content), "OO.CALLBACK.SAVE6",
+                    f"after {action}, document.url serves neither the document as it was nor the submitted file "
+                    f"(before: {describe_content(before)}; after: {describe_content(after)})")
+
+
 @pytest.mark.wopi_rule("OO.CALLBACK.STATUS34")
 @pytest.mark.parametrize("status", [3, 7, 4], ids=["status-3-save-error", "status-7-forcesave-error",
                                                    "status-4-closed-unchanged"])
 def test_error_and_unchanged_statuses_leave_the_file(oo, status):
     session, key, before = _open(oo, "OO.CALLBACK.STATUS34")
     action = f"a signed status-{status} callback without url"
-    oo.send(session, oo.signed(callbacks.fields(key, status)))
+    # Status 7 as after a failed Save-button forcesave: with its forcesavetype and the user who pressed Save.
+    forcesavetype = callbacks.FORCESAVE_BUTTON if status == 7 else None
+    oo.send(session, oo.signed(callbacks.fields(key, status, forcesavetype=forcesavetype)))
     _unchanged(oo, session, before, "OO.CALLBACK.STATUS34", action)
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from wopi_validator.suite.steps import (
+    CreatedFile,
     base_file_name,
     check_file_info,
     current_version,
@@ -54,13 +55,27 @@ def _decoded(header: str | None) -> str | None:
         return header
 
 
-@pytest.mark.wopi_rule("PUTREL.SUGGESTED.EXT")
+def _is_absolute(url: object) -> bool:
+    return isinstance(url, str) and urlsplit(url).scheme in {"http", "https"} and bool(urlsplit(url).netloc)
+
+
+def _host_urls_absolute(check, created: CreatedFile, action: str) -> None:
+    """HostViewUrl and HostEditUrl are optional in a PutRelativeFile 200, but when present they should be absolute
+    URLs (PUTREL.HOST.URLS, a SHOULD): Microsoft's validator checks them in every PutRelativeFile answer it gets."""
+    for key in ("HostViewUrl", "HostEditUrl"):
+        value = created.body.get(key)
+        check.should(value in (None, "") or _is_absolute(value), "PUTREL.HOST.URLS",
+                     f"{action}: {key} is {value!r}; when present it should be an absolute URL", created.response)
+
+
+@pytest.mark.wopi_rule("PUTREL.SUGGESTED.EXT", "PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile")
 def test_suggested_extension_ends_the_returned_name(wopi_new_file, wopi_seed, wopi_check):
     source_name = base_file_name(wopi_seed, wopi_check, "CFI.200.JSON", "CheckFileInfo of the source file")
     action = f"PutRelativeFile with X-WOPI-SuggestedTarget {NEW_EXT!r} (an extension only)"
     created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.SUGGESTED.EXT", action, CONTENT,
                            suggested=NEW_EXT)
+    _host_urls_absolute(wopi_check, created, action)
     wopi_check.must(created.name.endswith(NEW_EXT), "PUTREL.SUGGESTED.EXT",
                     f"{action}: Name is {created.name!r}; it must end with {NEW_EXT!r}", created.response)
     expected = _stem(source_name) + NEW_EXT
@@ -69,19 +84,20 @@ def test_suggested_extension_ends_the_returned_name(wopi_new_file, wopi_seed, wo
                       f"{expected!r}", created.response)
 
 
-@pytest.mark.wopi_rule("PUTREL.SUGGESTED.UNIQUE")
+@pytest.mark.wopi_rule("PUTREL.SUGGESTED.UNIQUE", "PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile")
 def test_suggested_full_name_is_accepted_with_its_extension(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     suggestion = wopi_target.unique_name("suggested", NEW_EXT)
     action = f"PutRelativeFile with X-WOPI-SuggestedTarget {suggestion!r} (a free name)"
     created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.SUGGESTED.UNIQUE", action, CONTENT,
                            suggested=suggestion)
+    _host_urls_absolute(wopi_check, created, action)
     wopi_check.must(created.name.endswith(NEW_EXT), "PUTREL.SUGGESTED.UNIQUE",
                     f"{action}: Name is {created.name!r}; the host may change the name but must keep {NEW_EXT!r}",
                     created.response)
 
 
-@pytest.mark.wopi_rule("PUTREL.SUGGESTED.UNIQUE")
+@pytest.mark.wopi_rule("PUTREL.SUGGESTED.UNIQUE", "PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile")
 def test_suggested_name_clash_gets_another_name_and_overwrites_nothing(wopi_new_file, wopi_file, wopi_check):
     # The source's own name is suggested, which a faulty host overwrites: the source is a sandbox file.
@@ -92,6 +108,7 @@ def test_suggested_name_clash_gets_another_name_and_overwrites_nothing(wopi_new_
         action = f"PutRelativeFile #{attempt} with X-WOPI-SuggestedTarget {existing!r}, the name of an existing file"
         created = put_relative(wopi_new_file, wopi_file.client, wopi_check, "PUTREL.SUGGESTED.UNIQUE", action,
                                OTHER_CONTENT, suggested=existing)
+        _host_urls_absolute(wopi_check, created, action)
         wopi_check.must(created.name != existing, "PUTREL.SUGGESTED.UNIQUE",
                         f"{action}: Name is the existing file's name; suggested mode must pick another",
                         created.response)
@@ -109,7 +126,7 @@ def test_suggested_name_clash_gets_another_name_and_overwrites_nothing(wopi_new_
                     "the existing file's content changed after PutRelativeFile suggested its name: it was overwritten")
 
 
-@pytest.mark.wopi_rule("PUTREL.RELATIVE.EXACT")
+@pytest.mark.wopi_rule("PUTREL.RELATIVE.EXACT", "PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("overwrite", [None, "False", "True"], ids=["no-overwrite-header", "overwrite-False",
                                                                      "overwrite-True"])
@@ -119,6 +136,7 @@ def test_specific_name_is_used_exactly(wopi_target, wopi_new_file, wopi_seed, wo
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {name!r} (a free name), overwrite header {overwrite}"
     created = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT", action, CONTENT,
                            relative=name, overwrite=overwrite)
+    _host_urls_absolute(wopi_check, created, action)
     wopi_check.must(created.name == name, "PUTREL.RELATIVE.EXACT",
                     f"{action}: Name is {created.name!r}; specific mode must use the name exactly", created.response)
     stored = base_file_name(created.file.client, wopi_check, "PUTREL.RELATIVE.EXACT", "CheckFileInfo of the new file")
@@ -126,7 +144,7 @@ def test_specific_name_is_used_exactly(wopi_target, wopi_new_file, wopi_seed, wo
                     f"the new file's BaseFileName is {stored!r}; expected exactly {name!r}")
 
 
-@pytest.mark.wopi_rule("PUTREL.RELATIVE.CONFLICT.409")
+@pytest.mark.wopi_rule("PUTREL.RELATIVE.CONFLICT.409", "PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("overwrite", [None, "False", "false"], ids=["no-overwrite-header", "overwrite-False",
                                                                       "overwrite-false"])
@@ -135,6 +153,7 @@ def test_existing_specific_name_without_overwrite_gets_409(wopi_target, wopi_new
     name = wopi_target.unique_name("conflict", NEW_EXT)
     first = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT",
                          f"PutRelativeFile creating {name!r}", CONTENT, relative=name)
+    _host_urls_absolute(wopi_check, first, f"PutRelativeFile creating {name!r}")
     response = wopi_seed.put_relative_file(OTHER_CONTENT, relative=name, overwrite=overwrite)
     track_created_file(wopi_new_file, response)
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {name!r} (exists), overwrite header {overwrite}"
@@ -151,7 +170,7 @@ def test_existing_specific_name_without_overwrite_gets_409(wopi_target, wopi_new
                           f"{action}: X-WOPI-ValidRelativeTarget offers the taken name {valid!r} again", response)
 
 
-@pytest.mark.wopi_rule("PUTREL.RELATIVE.OVERWRITE", "CFI.VERSION.CHANGES")
+@pytest.mark.wopi_rule("PUTREL.RELATIVE.OVERWRITE", "CFI.VERSION.CHANGES", "PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile")
 @pytest.mark.parametrize("overwrite", ["True", "true"])
 def test_existing_specific_name_with_overwrite_is_replaced(wopi_target, wopi_new_file, wopi_seed, wopi_check,
@@ -159,11 +178,13 @@ def test_existing_specific_name_with_overwrite_is_replaced(wopi_target, wopi_new
     name = wopi_target.unique_name("overwrite", NEW_EXT)
     first = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT",
                          f"PutRelativeFile creating {name!r}", CONTENT, relative=name)
+    _host_urls_absolute(wopi_check, first, f"PutRelativeFile creating {name!r}")
     version_before = current_version(first.file.client, wopi_check)
     action = f"PutRelativeFile with X-WOPI-RelativeTarget {name!r} (exists) and X-WOPI-OverwriteRelativeTarget: " \
              f"{overwrite}"
     second = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.OVERWRITE", action,
                           OTHER_CONTENT, relative=name, overwrite=overwrite)
+    _host_urls_absolute(wopi_check, second, action)
     info = check_file_info(second.file.client, wopi_check, "CheckFileInfo through the returned Url")
     wopi_check.must(info.get("BaseFileName") == name, "PUTREL.RELATIVE.OVERWRITE",
                     f"the replaced file's BaseFileName is {info.get('BaseFileName')!r}; expected {name!r}")
@@ -175,12 +196,13 @@ def test_existing_specific_name_with_overwrite_is_replaced(wopi_target, wopi_new
                         f"the file replaced by PutRelativeFile kept its Version {version_before!r}")
 
 
-@pytest.mark.wopi_rule("PUTREL.RELATIVE.OVERWRITE")
+@pytest.mark.wopi_rule("PUTREL.RELATIVE.OVERWRITE", "PUTREL.HOST.URLS")
 @pytest.mark.wopi_requires("PutRelativeFile", "SupportsLocks")
 def test_overwriting_a_locked_target_gets_409_with_its_lock(wopi_target, wopi_new_file, wopi_seed, wopi_check):
     name = wopi_target.unique_name("locked-target", NEW_EXT)
     target = put_relative(wopi_new_file, wopi_seed, wopi_check, "PUTREL.RELATIVE.EXACT",
                           f"PutRelativeFile creating {name!r}", CONTENT, relative=name)
+    _host_urls_absolute(wopi_check, target, f"PutRelativeFile creating {name!r}")
     lock = new_lock_id("target")
     take_lock(target.file.client, wopi_check, lock)
     response = wopi_seed.put_relative_file(OTHER_CONTENT, relative=name, overwrite="True")

@@ -23,7 +23,9 @@ import pytest
 from wopi_validator.errors import TransportError
 from wopi_validator.judging.verdicts import block
 from wopi_validator.run.containers import SandboxContainer, SandboxContainers
-from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.run.provisioning import SandboxFile
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 from wopi_validator.suite.container_steps import ContainerWorld, parent_container
 from wopi_validator.suite.steps import (
     base_file_name,

@@ -24,7 +24,9 @@ from wopi_validator.judging.checks import Checker
 from wopi_validator.net.transcript import Transcript
 from wopi_validator.providers.static import StaticProvider
 from wopi_validator.run.promises import not_implemented_cause
-from wopi_validator.run.target import SandboxFile, SandboxFiles, Target
+from wopi_validator.run.provisioning import SandboxFile
+from wopi_validator.run.sandbox_files import SandboxFiles
+from wopi_validator.run.target import Target
 from wopi_validator.settings import option_name
 from wopi_validator.suite.steps import track_created_file
 from wopi_validator.suite.test_common import BAD_TOKENS, OPERATIONS
