@@ -31,7 +31,8 @@ from wopi_validator.hypothesis_profiles import (  # noqa: E402
     stateful_settings,
 )
 from wopi_validator.judging.checks import Checker  # noqa: E402
-from wopi_validator.modelling.stateful import MachineEnv, run_machine  # noqa: E402
+from wopi_validator.modelling.machine_env import MachineEnv  # noqa: E402
+from wopi_validator.modelling.stateful import run_machine  # noqa: E402
 from wopi_validator.net.transcript import Transcript  # noqa: E402
 from wopi_validator.refhost import ReferenceHost  # noqa: E402
 from wopi_validator.run.target import Target  # noqa: E402

@@ -55,3 +55,11 @@ def test_ci_pins_its_seed_and_a_given_seed_wins():
     assert seed_for("ci") == CI_SEED
     assert seed_for("ci", 7) == 7
     assert seed_for("dev") is None and seed_for("thorough", "abc") == "abc"
+
+
+def test_ci_and_dev_are_bounded_in_time_and_thorough_is_not():
+    """Issue 23: against a host 20 ms away, ci's 80 examples took 42 s; a time budget ends the search sooner on a
+    slow host, and the nightly profile keeps the long search."""
+    assert BUDGETS["ci"].seconds == 10
+    assert BUDGETS["ci"].seconds < BUDGETS["dev"].seconds
+    assert BUDGETS["thorough"].seconds is None

@@ -5,10 +5,17 @@ global profile: Hypothesis switches to its own "ci" profile when the CI variable
 set, and a suite installed as a plugin must not change other projects' tests.
 
 - ``ci`` (default): a fixed seed, so every run sends the same sequences; a few
-  seconds against the bundled host.
+  seconds against the bundled host, and about 10 s against a slow one (but never
+  fewer than 50 examples: those reach every fault the test alone finds).
 - ``dev``: random sequences, more of them; failures are saved in ``.hypothesis/`` and
-  tried first next time.
-- ``thorough``: long; for a night run or before a release.
+  tried first next time; about 30 s at most (after 20 examples).
+- ``thorough``: long, with no time limit; for a night run or before a release.
+
+Each profile bounds the search by examples and, but for ``thorough``, by time
+(``Budget.seconds``): against a host 20 ms away, ci's 80 examples took 42 s, so once
+the seconds are spent no new example starts (:mod:`wopi_validator.modelling.time_budget`).
+A failure found by then is still shrunk in full, and the test's note says how many
+examples and steps ran and whether the time stopped the search.
 
 ``--hypothesis-seed N`` (Hypothesis' own pytest option) makes any profile repeatable
 with that seed instead.
@@ -38,6 +45,14 @@ class Budget:
     the shrunk sequence of a derandomized run the same however loaded the machine is."""
     shrink_seconds: float
     """And seconds spent shrinking, at most (for slow hosts)."""
+    seconds: float | None
+    """Seconds of search, at most (None: no limit): once they are spent, no new example starts, so a slow host gets
+    fewer examples rather than a longer run. The example under way finishes, the first always runs, and a failure
+    found in time is shrunk in full (within ``shrinks`` and ``shrink_seconds``)."""
+    min_examples: int = 1
+    """Examples that run whatever the time budget: ci's fixed seed reaches every fault the model-based test alone
+    finds within its first 40 examples and judges every rule it is tagged with by the 45th, so a slow host or a
+    loaded machine still gets those."""
     seed: int | None = None
     """A fixed seed: the same sequences every run, whatever the code around them. (Hypothesis' derandomize
     derives its seed from the source of the state machine class, so any edit to it would change them.)"""
@@ -47,11 +62,11 @@ CI_SEED = 20251125
 
 BUDGETS: dict[str, Budget] = {
     "ci": Budget(max_examples=80, steps=6, derandomize=True, keep_failures=False, shrinks=100,
-                 shrink_seconds=60, seed=CI_SEED),
+                 shrink_seconds=60, seconds=10, min_examples=50, seed=CI_SEED),
     "dev": Budget(max_examples=200, steps=15, derandomize=False, keep_failures=True, shrinks=1000,
-                  shrink_seconds=120),
+                  shrink_seconds=120, seconds=30, min_examples=20),
     "thorough": Budget(max_examples=2000, steps=40, derandomize=False, keep_failures=True, shrinks=5000,
-                       shrink_seconds=600),
+                       shrink_seconds=600, seconds=None),
 }
 assert set(BUDGETS) == set(PROFILE_NAMES)
 

@@ -1,9 +1,8 @@
 """certify: a verdict per profile from summary.json alone, a certificate and a badge (issue 19 item 2).
 
-Four runs of the shipped suite against the bundled host give the summaries: a clean host and a SHOULD fault
-(full runs: a certificate needs every rule judged; in subprocesses, side by side), a MUST fault and a host on
-which no file can be made (restricted runs, in this process meanwhile: a MUST failure or a blocked test decides
-the verdict whatever else ran). Every test reads them; none runs the suite again.
+The summaries are those of the session's runs against the bundled host (``conftest.runs``): a clean host, a
+SHOULD fault, a MUST fault and a host on which no file can be made. Every test reads them; none runs the suite
+again.
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -24,57 +21,25 @@ from wopi_validator.commands.certify_command import certify_command
 from wopi_validator.judging.checks import Checker
 from wopi_validator.judging.rules import CATALOGUE_VERSION, PROFILES, RULES
 from wopi_validator.judging.verdicts import RuleFailed
-from wopi_validator.refhost import ReferenceHost
 from wopi_validator.report.badge import badge_svg, verdict_badge
-from wopi_validator.report.certificate import (
+from wopi_validator.report.certificate import build_certificate
+from wopi_validator.report.verdict import (
     CONFORMANT,
     CONFORMANT_WITH_WARNINGS,
     INCOMPLETE,
     NOT_CONFORMANT,
     STRICT_SHOULD_MARKER,
-    build_certificate,
-    profile_verdicts,
+    run_verdict,
 )
 
-SUITE = ["--pyargs", "wopi_validator.suite", "-p", "no:cacheprovider"]
-SHOULD_FAULT, SHOULD_RULE = "putfile-unlocked-nonzero-accepted", "PUTFILE.UNLOCKED.NONZERO.409"
-MUST_FAULT, MUST_RULE = "putfile-409-without-lock-header", "PUTFILE.MISMATCH.409"
+from .conftest import MUST_RULE, SHOULD_RULE
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _in_process(summary: Path, *args: str) -> None:
-    summary.parent.mkdir(parents=True)
-    code = pytest.main([*SUITE, f"--rootdir={summary.parent}", "-q", f"--wopi-summary={summary}", *args])
-    assert summary.exists(), f"the run ended with {code} and wrote no summary"
-
-
-@pytest.fixture(scope="module")
-def summaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("certify")
-    full_runs = {"clean": [], "should": ["--fault", SHOULD_FAULT]}
-    started = {}
-    for name, args in full_runs.items():
-        log = (base / f"{name}.log").open("w")
-        started[name] = (subprocess.Popen([sys.executable, "-m", "wopi_validator", "--reports", str(base / name),
-                                           *args], cwd=base, stdout=log, stderr=subprocess.STDOUT), log)
-    paths = {name: base / name / "summary.json" for name in full_runs}
-    try:
-        paths["must"] = base / "must" / "summary.json"
-        _in_process(paths["must"], "--wopi-reference", f"--wopi-fault={MUST_FAULT}", "--wopi-rules=PUTFILE.*")
-        # A host that declares no way of making files (no PutRelativeFile, no containers) and a pasted token:
-        # every test that needs a file of its own is blocked, and no rule fails.
-        paths["blocked"] = base / "blocked" / "summary.json"
-        with ReferenceHost(relative_writes=False, containers=False) as host:
-            seed = host.create_seed()
-            _in_process(paths["blocked"], f"--wopi-target={seed.wopi_src}", f"--wopi-token={seed.access_token}",
-                        "--wopi-rules=LOCK.*,PUTFILE.*,CFI.*")
-    finally:
-        for process, log in started.values():
-            process.wait(timeout=300)
-            log.close()
-    for name in full_runs:
-        assert paths[name].exists(), (base / f"{name}.log").read_text()[-3000:]
-    return paths
+def profile_verdicts(summary: dict) -> dict:
+    """The verdict of every profile, as the certificate lists them."""
+    return {profile: run_verdict(summary, profile) for profile in PROFILES}
 
 
 def verdicts_of(path: Path) -> dict:
@@ -99,7 +64,10 @@ def test_a_should_fault_is_conformant_with_warnings_and_not_conformant_for_micro
     generic, microsoft = verdicts["generic"], verdicts["microsoft"]
     assert generic.verdict == CONFORMANT_WITH_WARNINGS, generic.headline()
     assert generic.warnings == [SHOULD_RULE] and generic.must_failures == []
-    assert SHOULD_RULE in generic.headline()
+    # A fault run is strict: the rule failed its tests, and the headline says why the verdict is milder.
+    assert generic.strict_warnings == [SHOULD_RULE]
+    assert generic.headline() == f"Conformant with warnings: 1 SHOULD finding ({SHOULD_RULE}; it failed tests of " \
+        "this strict run: a warning under generic)"
     assert microsoft.verdict == NOT_CONFORMANT, microsoft.headline()
     assert microsoft.must_failures == [SHOULD_RULE]
     assert microsoft.headline().startswith("Not conformant: 1 MUST failure") and SHOULD_RULE in microsoft.headline()
@@ -274,7 +242,9 @@ def test_vendor_rules_count_for_their_profiles_only_and_are_read_from_a_run_unde
     cool = _test("test_collabora.py::t[X-COOL]", "fail", {"COOL.HEADERS": "fail"}, "[COOL.HEADERS] 400")
     gated = _test("test_onlyoffice.py::t", "skip", {"OO.OPERATIONS": "skip"},
                   "checks an extension of onlyoffice: runs only under --profile onlyoffice; this run uses collabora")
-    verdicts = profile_verdicts(_summary([cool, gated], profile="collabora"))
+    summary = _summary([cool, gated], profile="collabora")
+    verdicts = profile_verdicts(summary)
+    assert run_verdict(summary) == verdicts["collabora"], "without a profile, the run's own"
     assert verdicts["collabora"].verdict == NOT_CONFORMANT and verdicts["collabora"].must_failures == ["COOL.HEADERS"]
     assert verdicts["generic"].verdict == CONFORMANT and verdicts["microsoft"].verdict == CONFORMANT
     # ONLYOFFICE runs COOL.HEADERS in its X-LOOL form only: a collabora run cannot say how that went.

@@ -1,6 +1,6 @@
 """The end of a run as the plugin writes it: blocked tests grouped by cause, verdicts from the checks made, the
-advice for new failures given once (their entries in a file beside summary.json). Small suites of our own run
-against the bundled host, in this process."""
+advice for new failures given once (their entries in a file beside summary.json), pytest's counts explained in
+ours. Small suites of our own run against the bundled host, in this process."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from xml.etree import ElementTree
 import pytest
 
 from wopi_validator.judging.jsonschemas import validator
+
+from .pages import Page
 
 pytest_plugins = ["pytester"]
 
@@ -72,7 +74,10 @@ def test_blocked_tests_are_reported_once_per_cause_apart_from_failures_and_skips
     assert "rules no other test judged: LOCK.ACQUIRE" in text
     if not workers:
         page = html.read_text()
-        assert "Blocked tests (3), by cause" in page and page.count(f"3 tests blocked: {escape(CAUSE)}") == 1
+        assert "Blocked tests (3), by cause" in page
+        # Once in the blocked tests by cause (the first screen's verdict names it too: it makes the run Incomplete).
+        blocked_section = page[page.index("Blocked tests (3), by cause"):page.index("<h2>Tests</h2>")]
+        assert blocked_section.count(f"3 tests blocked: {escape(CAUSE)}") == 1
     assert text.count("POST /wopi/files/seed (PutRelativeFile) -> 501 Not Implemented") == 1
     last = text.splitlines()[-1]
     assert "1 passed" in last and "3 blocked" in last and "skipped" not in last
@@ -155,3 +160,51 @@ def test_the_advice_names_the_cli_options_and_verbose_lists_the_entries(pytester
     assert "--wopi-expected" not in text
     assert [line.split()[0] for line in result.stdout.lines if line.startswith("  test_area.py::")] == [
         "test_area.py::test_breaks_on_an_earlier_step", "test_area.py::test_an_error"]
+
+
+COUNTS_SUITE = f"""
+import pytest
+from wopi_validator.judging.verdicts import block
+
+@pytest.mark.wopi_rule("PUTFILE.VERSION")
+@pytest.mark.parametrize("n", range(2))
+def test_misses_a_should_rule(wopi_check, n):
+    wopi_check.should(False, "PUTFILE.VERSION", "PutFile answered without X-WOPI-ItemVersion")
+
+@pytest.mark.wopi_rule("CFI.200.JSON")
+def test_passes(wopi_check):
+    wopi_check.must(True, "CFI.200.JSON", "fine")
+
+@pytest.mark.wopi_rule("LOCK.ACQUIRE")
+@pytest.mark.parametrize("n", range(3))
+def test_needs_a_file(wopi_check, n):
+    block({CAUSE!r}, "POST /wopi/files/seed (PutRelativeFile) -> 501 Not Implemented")
+
+@pytest.mark.wopi_rule("LOCK.OPAQUE")
+def test_needs_a_capability(wopi_check):
+    pytest.skip("the host does not declare SupportsLocks")
+"""
+
+
+def test_pytest_counts_are_explained_where_they_are_shown_and_add_up_with_the_first_screen(pytester):
+    """A SHOULD rule missed (two tests warn: passed for pytest) and a blocked precondition (three tests blocked:
+    skipped for pytest-html, "blocked" in pytest's own line)."""
+    html = pytester.path / "report.html"
+    result, summary = run(pytester, COUNTS_SUITE, f"--html={html}", "--self-contained-html")
+    assert result.ret == 0, result.stdout.str()
+    assert summary["counts"] == {"pass": 1, "warn": 2, "blocked": 3, "skip": 1}
+    lines = result.stdout.lines
+    last = lines[-1]
+    assert "3 passed" in last and "3 blocked" in last and "1 skipped" in last, last
+    assert ("pytest's last line counts 3 passed, of which 2 warned (a SHOULD rule not met): the table counts each "
+            "test once, by its WOPI verdict") in lines
+    page = Page(html)
+    boxes = {element["attrs"]["class"]: " ".join(element["text"].split()) for element in page.elements
+             if element["tag"] == "span" and element["attrs"].get("class") in {"passed", "skipped", "failed"}}
+    assert boxes == {"passed": "3 Passed (2 warned),", "skipped": "4 Skipped (3 blocked),", "failed": "0 Failed,"}
+    note = " ".join(page.one(id="wopi-pytest-counts")["text"].split())
+    assert note == ("The boxes above count pytest's outcomes, as pytest-html does: 3 Passed, of which 2 warned (a "
+                    "SHOULD rule not met); 4 Skipped, of which 3 blocked (a precondition could not be met). The "
+                    "verdict, the matrix and the tables count each test once, by its WOPI verdict: 1 passed · 3 "
+                    "blocked · 1 skipped · 2 warned.")
+    assert "1 passed · 3 blocked · 1 skipped · 2 warned" in page.one(id="wopi-identity")["text"]

@@ -1,6 +1,7 @@
 """The HTML report's first screen (issue 19): the host, the verdict, the rule matrix and "fix these first", put
-first by pytest-html's own hooks. The shipped suite runs in this process against the bundled host, clean and
-with two faults whose rules differ; the page is read as HTML, then rendered by headless Chromium at 1280x800."""
+first by pytest-html's own hooks. The shipped suite runs against the bundled host clean (the session's full run,
+``conftest.runs``) and, in this process, with two faults whose rules differ; the page is read as HTML, then rendered
+by headless Chromium at 1280x800."""
 
 from __future__ import annotations
 
@@ -10,20 +11,23 @@ import struct
 import subprocess
 import zlib
 from html import escape, unescape
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
 from wopi_validator.judging.rules import RULES
-from wopi_validator.redaction import REDACTOR
+from wopi_validator.redaction import REDACTOR, Redactor
+from wopi_validator.report import summary as summary_module
 from wopi_validator.report.html import HtmlReportHooks
-from wopi_validator.report.matrix import Evidence, RunIdentity, first_screen, provisional_verdict
+from wopi_validator.report.matrix import Evidence, RunIdentity, first_screen
 from wopi_validator.report.results import BLOCKED, ERROR, FAIL, PASS, WARN, XFAIL, ResultCollector
 from wopi_validator.report.results import TestResult as Result  # not "Test...": pytest would try to collect it
+from wopi_validator.report.summary import verdict_facts
+from wopi_validator.report.verdict import run_verdict
 
 from ..suite.test_against_reference import SUITE
+from .pages import Page, classes
 
 FAULTS = {"putfile-409-without-lock-header": "PUTFILE.MISMATCH.409", "maxsize-ignored": "GETFILE.MAXSIZE.412"}
 # A slice of the suite that judges both faults' rules (the matrix still shows the whole catalogue); the
@@ -37,87 +41,16 @@ FAIL_RED = (0xC6, 0x28, 0x28)
 CONFORMANT_GREEN = (0x2E, 0x7D, 0x32)
 
 
-class Page:
-    """A report page read as HTML: every element's attributes and its text, in document order."""
-
-    def __init__(self, path: Path) -> None:
-        self.html = path.read_text(encoding="utf-8")
-        self.elements: list[dict] = []
-        parser = _Collector(self.elements)
-        parser.feed(self.html)
-        parser.close()
-
-    def find(self, **attrs: str) -> list[dict]:
-        return [e for e in self.elements if all(e["attrs"].get(k.replace("_", "-")) == v for k, v in attrs.items())]
-
-    def one(self, **attrs: str) -> dict:
-        found = self.find(**attrs)
-        assert len(found) == 1, (attrs, len(found))
-        return found[0]
-
-    def position(self, element_id: str) -> int:
-        match = re.search(rf'\bid="{re.escape(element_id)}"', self.html)
-        assert match, element_id
-        return match.start()
-
-    def rows(self) -> list[dict]:
-        """The per-test rows, as pytest-html hands them to its script (which renders the table in the browser)."""
-        blob = re.search(r'data-jsonblob="([^"]*)"', self.html)
-        assert blob
-        return [row for rows in json.loads(unescape(blob.group(1)))["tests"].values() for row in rows]
-
-    def test_ids(self) -> set[str]:
-        """The ids the rendered rows get (the row's test id, with ``::setup``/``::teardown`` for those phases)."""
-        return {row["testId"] for row in self.rows()}
-
-    def logs(self) -> list[str]:
-        return [row["log"] for row in self.rows()]
-
-
-class _Collector(HTMLParser):
-    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "col", "wbr"}
-
-    def __init__(self, out: list[dict]) -> None:
-        super().__init__()
-        self.out = out
-        self.open: list[dict] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = {"tag": tag, "attrs": {k: v or "" for k, v in attrs}, "text": "", "links": []}
-        self.out.append(element)
-        for parent in self.open:
-            if tag == "a":
-                parent["links"].append(element["attrs"].get("href", ""))
-        if tag not in self.VOID:
-            self.open.append(element)
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self.open) - 1, -1, -1):
-            if self.open[index]["tag"] == tag:
-                del self.open[index:]
-                break
-
-    def handle_data(self, data: str) -> None:
-        for element in self.open:
-            element["text"] += data
-
-
-def classes(element: dict) -> set[str]:
-    return set(element["attrs"].get("class", "").split())
-
-
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """report.html and summary.json of a clean run and of a run with both faults on."""
-    pages = {}
-    for name, faults in (("clean", []), ("faulty", list(FAULTS))):
-        folder = tmp_path_factory.mktemp(name)
-        code = pytest.main([*SUITE, f"--rootdir={folder}", "-q", "--wopi-reference", *RUN_ARGS,
-                            *(f"--wopi-fault={fault}" for fault in faults), f"--html={folder / 'report.html'}",
-                            "--self-contained-html", f"--wopi-summary={folder / 'summary.json'}"])
-        assert int(code) == (1 if faults else 0), name
-        pages[name] = folder
-    return pages
+def reports(tmp_path_factory: pytest.TempPathFactory, runs: dict[str, Path]) -> dict[str, Path]:
+    """report.html and summary.json of a clean run (the session's full run: a restricted run is Incomplete) and of
+    a run with both faults on (restricted: MUST failures decide the verdict whatever else ran)."""
+    folder = tmp_path_factory.mktemp("faulty")
+    code = pytest.main([*SUITE, f"--rootdir={folder}", "-q", "--wopi-reference", *RUN_ARGS,
+                        *(f"--wopi-fault={fault}" for fault in FAULTS), f"--html={folder / 'report.html'}",
+                        "--self-contained-html", f"--wopi-summary={folder / 'summary.json'}"])
+    assert int(code) == 1
+    return {"clean": runs["clean"], "faulty": folder}
 
 
 @pytest.fixture(scope="module")
@@ -207,16 +140,40 @@ def collector_of(*results: Result) -> ResultCollector:
     return collector
 
 
-@pytest.mark.parametrize("results, verdict", [
-    ([Result("a.py::t", "putfile", ["PUTFILE.VERSION"], WARN, judged={"PUTFILE.VERSION": WARN})],
+def _everything_passed() -> list[Result]:
+    """A test per rule of the catalogue (but the opt-in load rules), each judging its rule held."""
+    return [Result(f"a.py::t{index}", rule.area, [rule_id], PASS, judged={rule_id: PASS})
+            for index, (rule_id, rule) in enumerate(RULES.items()) if rule.area != "load"]
+
+
+def _replaced(results: list[Result], *others: Result) -> list[Result]:
+    ruled = {rule_id for other in others for rule_id in other.rules}
+    return [result for result in results if not set(result.rules) & ruled] + list(others)
+
+
+@pytest.mark.parametrize("changed, profile, verdict", [
+    ([], "generic", "Conformant"),
+    ([Result("b.py::t", "putfile", ["PUTFILE.VERSION"], WARN, judged={"PUTFILE.VERSION": WARN})], "generic",
      "Conformant with warnings"),
-    ([Result("a.py::t", "locks", ["LOCK.ACQUIRE"], BLOCKED, cause="no file could be created")], "Incomplete"),
-    ([Result("a.py::t", "locks", ["LOCK.ACQUIRE"], ERROR, failed=True)], "Incomplete"),
-    ([Result("a.py::t", "locks", ["LOCK.ACQUIRE"], XFAIL, judged={"LOCK.ACQUIRE": FAIL})], "Not conformant"),
-    ([Result("a.py::t", "locks", ["LOCK.ACQUIRE"], PASS, judged={"LOCK.ACQUIRE": PASS})], "Conformant"),
+    ([Result("b.py::t", "locks", ["LOCK.ACQUIRE"], BLOCKED, cause="no file could be created")], "generic",
+     "Incomplete"),
+    ([Result("b.py::t", "locks", ["LOCK.ACQUIRE"], ERROR, failed=True)], "generic", "Incomplete"),
+    ([Result("b.py::t", "locks", ["LOCK.ACQUIRE"], XFAIL, judged={"LOCK.ACQUIRE": FAIL})], "generic",
+     "Not conformant"),
+    ([Result("b.py::t", "putfile", ["PUTFILE.VERSION"], FAIL, judged={"PUTFILE.VERSION": FAIL}, failed=True,
+             message="[PUTFILE.VERSION] no X-WOPI-ItemVersion (a SHOULD rule, failed because the run is strict)")],
+     "microsoft", "Not conformant"),
+    (None, "generic", "Incomplete"),  # one rule judged: the others were left out of the run
 ])
-def test_the_provisional_verdict(results, verdict):
-    assert provisional_verdict(collector_of(*results))[0] == verdict
+def test_the_first_screen_gives_the_run_verdict_of_the_run_profile(changed, profile, verdict):
+    results = _replaced(_everything_passed(), *changed) if changed is not None else _everything_passed()[:1]
+    collector = collector_of(*results)
+    strict = profile == "microsoft"
+    page = first_screen(collector, RunIdentity("http://h/x", {}, profile, strict), {})
+    decided = run_verdict(verdict_facts(collector, profile=profile, strict=strict), profile)
+    assert decided.title() == verdict
+    assert f'id="wopi-verdict" class="wopi-verdict wopi-v-{verdict.lower().replace(" ", "-")}">{verdict}</p>' in page
+    assert f'<p id="wopi-why" class="wopi-why">{escape(decided.reason())}</p>' in page
 
 
 def test_what_the_host_said_is_escaped_and_redacted_on_the_first_screen():
@@ -232,6 +189,22 @@ def test_what_the_host_said_is_escaped_and_redacted_on_the_first_screen():
     assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
     assert "<b>409" not in page and secret not in page
     assert 'href="#test_putfile.py::test_x"' in page
+
+
+def test_the_verdict_quotes_a_blocked_cause_redacted_and_escaped_and_test_ids_verbatim(monkeypatch):
+    """As summary.json is written: a weak secret equal to a word in a test ID leaves the ID as it is."""
+    redactor = Redactor()
+    redactor.add("wrong-secret")
+    monkeypatch.setattr(summary_module, "REDACTOR", redactor)
+    blocked = Result("test_locks.py::test_x[wrong-secret]", "locks", ["LOCK.ACQUIRE"], BLOCKED,
+                     cause="no file: the host said <script>wrong-secret</script>")
+    errored = Result("test_locks.py::test_y[wrong-secret]", "locks", ["LOCK.OPAQUE"], ERROR, failed=True)
+    page = first_screen(collector_of(*_replaced(_everything_passed(), blocked, errored)), RunIdentity("http://h/x"),
+                        {})
+    why = re.search(r'<p id="wopi-why" class="wopi-why">(.*?)</p>', page).group(1)
+    assert "1 test blocked: no file: the host said &lt;script&gt;&lt;redacted&gt;&lt;/script&gt;" in why
+    assert "test_locks.py::test_y[wrong-secret]" in why
+    assert "<script>" not in page
 
 
 # -- in the browser -----------------------------------------------------------------------------------------

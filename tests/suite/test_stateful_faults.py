@@ -8,11 +8,13 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.request
 from dataclasses import replace
 
 import pytest
 
+from wopi_validator.hypothesis_profiles import BUDGETS
 from wopi_validator.judging.verdicts import FAIL, JUDGED_PROPERTY, parse_judged
 from wopi_validator.refhost import ReferenceHost, fileinfo
 
@@ -31,6 +33,15 @@ MAX_STEPS = 6
 _STEPS = re.compile(r"The shortest failing sequence found \((\d+) steps?")
 _COMMENT_STATUSES = re.compile(r"^# [^\n]*\(([0-9, ]+)\)$", re.MULTILINE)
 _HTTP_STATUS = re.compile(r"^HTTP/\d(?:\.\d)? (\d{3})", re.MULTILINE)
+
+
+@pytest.fixture(autouse=True)
+def generous_time_budget(monkeypatch):
+    """The ci sequences, with their time budget raised from 10 s to a bound no loaded machine reaches: which faults
+    the search finds must not depend on how fast this machine runs (on an idle one, each fault below is found by
+    the 40th example, within some 3 s; at a load of 14 on two cores, 10 s held only 39 examples). The test with a
+    slow host sets a budget of its own; the budget itself is tested with a fake clock in tests/modelling/."""
+    monkeypatch.setitem(BUDGETS, "ci", replace(BUDGETS["ci"], seconds=120))
 
 
 def run_stateful(tmp_path, host: ReferenceHost, *extra: str):
@@ -53,6 +64,9 @@ def test_the_fault_is_found_and_shown_as_a_short_replayable_sequence(tmp_path, f
         script = text[text.index("#!/bin/sh"):]
         assert seed.access_token not in text and "$WOPI_TOKEN" in script
         assert any(title == "WOPI transcript (call)" for title, _ in reports[0].sections)
+        found_in = re.search(r"The stateful search found a failure in example (\d+) and replayed \d+ more sequences "
+                             r"while shrinking", text)
+        assert found_in and _notes(reports[0]) and _notes(reports[0])[0].startswith(found_in.group(0)), text
         if fault != "lock-race" and shutil.which("curl") and shutil.which("python3"):
             _replay_reproduces_the_statuses(tmp_path, script, seed)
         assert [f.file_id for f in host.list_files()] == [seed.file_id], "the run left files behind"
@@ -74,6 +88,7 @@ def test_the_clean_host_passes_strictly_without_warnings(tmp_path):
         seed, code, reports = run_stateful(tmp_path, host, "--wopi-strict")
         assert code == 0 and [r.outcome for r in reports] == ["passed"]
         assert not [value for name, value in reports[0].user_properties if name == "wopi_warning"]
+        assert [note for note in _notes(reports[0]) if note.startswith("The stateful search ran ")]
         assert [f.file_id for f in host.list_files()] == [seed.file_id]
 
 
@@ -142,3 +157,36 @@ def test_seed_writes_never_rename_the_seed(tmp_path, host_that_cannot_create_fil
     assert code == 0 and [r.outcome for r in reports] == ["passed"]
     assert [(f.file_id, f.name, f.lock) for f in host.list_files()] == [(seed.file_id, "seed.wopitest", None)]
     assert host.read_content(seed.file_id) == b"wopi-validator seed file\n"
+
+
+def _notes(report) -> list[str]:
+    return [str(value) for name, value in report.user_properties if name == "wopi_note"]
+
+
+@pytest.fixture
+def slow_host(monkeypatch):
+    """The bundled host answering every CheckFileInfo 50 ms late (the machine sends one after every step), as a host
+    across a network would."""
+    real = fileinfo.check_file_info
+
+    def late(ctx, req):
+        time.sleep(0.05)
+        return real(ctx, req)
+
+    monkeypatch.setattr(fileinfo, "check_file_info", late)
+    with ReferenceHost() as host:
+        yield host
+
+
+def test_a_slow_host_is_searched_within_the_time_budget_and_the_report_says_so(tmp_path, slow_host, monkeypatch):
+    """Issue 23: with a 1 s budget, an example taking at least 0.35 s (seven late CheckFileInfos) leaves room for a
+    few examples, far fewer than the profile's 80; the test passes and its note says the budget stopped it."""
+    monkeypatch.setitem(BUDGETS, "ci", replace(BUDGETS["ci"], seconds=1, min_examples=1))
+    _, code, reports = run_stateful(tmp_path, slow_host, "--wopi-strict")
+    assert code == 0 and [r.outcome for r in reports] == ["passed"]
+    notes = _notes(reports[0])
+    assert len(notes) == 1, notes
+    found = re.fullmatch(r"The stateful search ran (\d+) examples? \((\d+) steps\) in [\d.]+ s: the ci profile's time "
+                         r"budget of 1 s stopped it before its 80 examples\.", notes[0])
+    assert found, notes[0]
+    assert 1 <= int(found.group(1)) < BUDGETS["ci"].max_examples and int(found.group(2)) > 0

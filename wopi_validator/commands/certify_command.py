@@ -18,12 +18,8 @@ from wopi_validator.errors import EXIT_FAILURES, EXIT_NOTHING_RAN, EXIT_OK, EXIT
 from wopi_validator.judging.rules import PROFILES
 from wopi_validator.report.badge import verdict_badge
 from wopi_validator.report.baseline import summary_from_bytes
-from wopi_validator.report.certificate import (
-    CONFORMANT,
-    CONFORMANT_WITH_WARNINGS,
-    NOT_CONFORMANT,
-    build_certificate,
-)
+from wopi_validator.report.certificate import build_certificate
+from wopi_validator.report.verdict import CONFORMANT, CONFORMANT_WITH_WARNINGS, NOT_CONFORMANT
 
 EXIT_INCOMPLETE = EXIT_NOTHING_RAN
 """5, as a run that judged nothing: an incomplete certificate never passes a CI job."""

@@ -76,6 +76,8 @@ class OnlyofficeRun:
             self.callback_timeout = self.settings.timeout + stall
             self.docserver = DocumentServer(self.settings.ds_port, stall_seconds=stall)
             self.decoy = DocumentServer(0, stall_seconds=stall)
+            # Commands the integration sends from the start are answered as a Document Server with JWT on would.
+            self.docserver.expect_command_tokens(self.settings.secret, self.settings.header)
             if on_document_server is not None:
                 on_document_server(self.docserver.origin)
             self.first = self.source.fetch()

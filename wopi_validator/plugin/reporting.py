@@ -14,7 +14,14 @@ from wopi_validator.judging.verdicts import BLOCKED, ERROR, FAIL, PASS, WARN, XF
 from wopi_validator.plugin import gc_tuning
 from wopi_validator.plugin.state import WopiRun
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.report.console import area_table, blocked_paragraphs, interface_option, leftover_lines
+from wopi_validator.report.console import (
+    area_table,
+    blocked_paragraphs,
+    interface_option,
+    leftover_lines,
+    pytest_count_line,
+    stored_lines,
+)
 from wopi_validator.report.expectations import EXPECTED_FAILURES_FILE, accepting_file_text, entry_line
 from wopi_validator.report.results import ResultCollector
 from wopi_validator.report.summary import build_summary, write_summary
@@ -74,6 +81,9 @@ class RunReporter:
         terminalreporter.section("wopi-validator: results by area")
         for line in area_table(collector):
             terminalreporter.write_line(line)
+        counts_line = pytest_count_line(terminalreporter.stats, collector)
+        if counts_line:
+            terminalreporter.write_line(counts_line)
         blocked = collector.counts()[BLOCKED]
         if blocked:
             causes = len(collector.blocked())
@@ -83,6 +93,8 @@ class RunReporter:
             for line in blocked_paragraphs(collector):
                 terminalreporter.write_line(REDACTOR.text(line))  # causes and leftovers quote the host: escaped
         for line in leftover_lines(target.leftovers if target is not None else ()):
+            terminalreporter.write_line(REDACTOR.text(line))
+        for line in stored_lines(self.run.onlyoffice_leftovers()):
             terminalreporter.write_line(REDACTOR.text(line))
         self._report_expectations(terminalreporter)
 
@@ -166,7 +178,8 @@ class RunReporter:
                     strict=target.judges_strictly if target else False,
                     started=run.started,
                     exit_status=int(exitstatus),
-                    leftovers=run.target.leftovers if run.target is not None else (),
+                    leftovers=run.leftovers(),
+                    stored_in_integration=run.onlyoffice_leftovers(),
                 )
                 write_summary(Path(summary_path), summary)
                 self._write_expected_failures(Path(summary_path).parent)

@@ -62,6 +62,7 @@ class WopiRun:
         """Ctrl-C and SIGTERM handled by the run (interrupts.install), undone at unconfigure."""
         self.onlyoffice: OnlyofficeRun | None = None
         """The ONLYOFFICE Docs API area's run (wopi_validator.onlyoffice), None when not configured."""
+        self._onlyoffice_leftovers: list[Leftover] = []
 
     def option(self, name: str) -> Any:
         return self.pytest_config.getoption(name)
@@ -194,13 +195,20 @@ class WopiRun:
         }
 
     def leftovers(self) -> list[Leftover]:
-        """What the run could not remove so far (the HTML report is handed this: it does not read the run)."""
+        """What the run could not remove from the host so far (the HTML report is handed this: it does not read the
+        run). What the ONLYOFFICE area made an integration store is apart: :meth:`onlyoffice_leftovers`."""
         return list(self.target.leftovers) if self.target is not None else []
+
+    def onlyoffice_leftovers(self) -> list[Leftover]:
+        """What the ONLYOFFICE area's callbacks made the integration store, and whether its document was restored
+        (kept once the area's run is closed: the console's end of run comes after)."""
+        return self.onlyoffice.leftovers if self.onlyoffice is not None else list(self._onlyoffice_leftovers)
 
     def stop(self) -> None:
         try:
             if self.onlyoffice is not None:
                 self.onlyoffice.close()  # before the reference host stops: it saves the test file back
+                self._onlyoffice_leftovers = self.onlyoffice.leftovers
                 self.onlyoffice = None
             if self.target is not None:
                 self.target.close()

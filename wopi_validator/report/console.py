@@ -1,9 +1,11 @@
 """What the end of a run prints to the terminal: the table by area and rule, the blocked tests grouped by cause,
-what the run left on the host, and the option names of the interface in use (the CLI's or pytest's)."""
+what the run left on the host, pytest's own counts in our verdicts, and the option names of the interface in use
+(the CLI's or pytest's)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wopi_validator.judging.verdicts import ADVICE_PREFIX, split_detail
@@ -54,6 +56,87 @@ def _cell(number: int, applies: bool) -> str:
     return str(number) if applies else "-"
 
 
+NOT_OURS = ""
+"""The verdict of a test the result collector does not know: not one of the WOPI suite's."""
+PYTEST_SAME = {"passed": PASS, "failed": FAIL, "error": ERROR, "skipped": SKIP, "blocked": BLOCKED,
+               "xfailed": XFAIL, "xpassed": PASS}
+"""pytest's outcome (its last line's word, pytest-html's box) -> our verdict of the same name: a test pytest counts
+under an outcome but we under another verdict is what :func:`pytest_count_explanation` names."""
+_VERDICT_WORDS = {PASS: ("passed", "passed", ""), WARN: ("warned", "warned", "a SHOULD rule not met"),
+                  BLOCKED: ("blocked", "blocked", "a precondition could not be met"),
+                  SKIP: ("skipped", "skipped", ""), FAIL: ("failed", "failed", "a rule broken"),
+                  ERROR: ("error", "errors", "failed without a failed check"),
+                  XFAIL: ("expected failure", "expected failures", "a known failure"),
+                  NOT_OURS: ("outside the WOPI suite", "outside the WOPI suite", "")}
+"""Our verdict -> its word for one test, for more, and what it means (said once, where it differs from pytest)."""
+_ORDER = list(_VERDICT_WORDS)
+_PYTEST_PLURALS = {"error": "errors"}
+"""pytest's last line says "1 error", "2 errors"."""
+
+
+def pytest_outcomes(stats: Mapping[str, Iterable[Any]]) -> list[tuple[str, str]]:
+    """(outcome, node ID) of each report pytest's last line counts, from the terminal reporter's ``stats``
+    (outcome -> reports; its passed set-ups and teardowns, warnings and deselected items are not counted)."""
+    return [(outcome, str(report.nodeid)) for outcome, reports in stats.items()
+            if outcome not in {"", "warnings", "deselected"}
+            for report in reports if hasattr(report, "nodeid") and getattr(report, "count_towards_summary", True)]
+
+
+def pytest_count_breakdown(outcomes: Iterable[tuple[str, str]], collector: ResultCollector) -> dict[str, Counter[str]]:
+    """pytest's outcome -> how many of the tests it counts there got each of our verdicts (:data:`NOT_OURS` for a
+    test that is not the WOPI suite's), outcomes in the order first met."""
+    breakdown: dict[str, Counter[str]] = {}
+    for outcome, nodeid in outcomes:
+        result = collector.results.get(nodeid)
+        breakdown.setdefault(outcome, Counter())[result.verdict if result is not None else NOT_OURS] += 1
+    return breakdown
+
+
+def pytest_count_explanation(breakdown: Mapping[str, Counter[str]], words: Mapping[str, str] | None = None
+                             ) -> list[str]:
+    """For each pytest outcome that counts tests we count otherwise: "35 passed, of which 4 warned (a SHOULD rule not
+    met)". pytest counts a warned test as passed and a blocked one as skipped (pytest-html; pytest's own line
+    says "blocked"), so its numbers and ours differ; said where pytest's numbers are shown, they add up.
+    ``words``: outcome -> the word the reader sees for it (pytest-html's "Passed")."""
+    lines = []
+    for outcome, verdicts in breakdown.items():
+        otherwise = counted_otherwise(outcome, verdicts)
+        if not otherwise:
+            continue
+        total = sum(verdicts.values())
+        word = (words or {}).get(outcome) or (_PYTEST_PLURALS.get(outcome, outcome) if total != 1 else outcome)
+        lines.append(f"{total} {word}, of which {otherwise}")
+    return lines
+
+
+def counted_otherwise(outcome: str, verdicts: Counter[str], *, glossed: bool = True) -> str:
+    """Those of the tests pytest counts under ``outcome`` that we count under another verdict, the most first:
+    "4 warned (a SHOULD rule not met) and 1 error (...)"; empty when there are none. ``glossed``: say what each
+    verdict means."""
+    same = PYTEST_SAME.get(outcome)
+    others = sorted(((verdict, count) for verdict, count in verdicts.items() if verdict != same and count),
+                    key=lambda item: (-item[1], _ORDER.index(item[0]) if item[0] in _ORDER else len(_ORDER)))
+    parts = [_counted(verdict, count, glossed) for verdict, count in others]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _counted(verdict: str, count: int, glossed: bool) -> str:
+    one, more, meaning = _VERDICT_WORDS.get(verdict, (verdict, verdict, ""))
+    return f"{count} {one if count == 1 else more}" + (f" ({meaning})" if glossed and meaning else "")
+
+
+def pytest_count_line(stats: Mapping[str, Iterable[Any]], collector: ResultCollector) -> str:
+    """The console's line under the table that explains pytest's last line in our verdicts; empty when the two
+    agree."""
+    explained = pytest_count_explanation(pytest_count_breakdown(pytest_outcomes(stats), collector))
+    if not explained:
+        return ""
+    return (f"pytest's last line counts {'; '.join(explained)}: the table counts each test once, by its WOPI "
+            "verdict")
+
+
 def blocked_paragraphs(collector: ResultCollector, hints: dict[str, str] | None = None) -> list[str]:
     """One paragraph per cause: "N tests blocked: <cause>", the cause's detail once, and what would run them
     (``hints``: cause -> advice, in the option names of the interface in use)."""
@@ -96,6 +179,21 @@ def leftover_lines(leftovers: Iterable[Any]) -> list[str]:
         where = f" {item['wopi_src']}" if item["wopi_src"] else ""
         detail = f": {item['detail']}" if item["detail"] else ""
         lines.append(f"  {item['name']}{where} ({status}{detail})")
+    return lines
+
+
+def stored_lines(leftovers: Iterable[Any]) -> list[str]:
+    """What the run made an ONLYOFFICE integration store (versions, form submissions) and whether it restored the
+    document: the suite cannot remove them; whoever runs it removes them in the integration."""
+    items = [leftover_dict(item) for item in leftovers]
+    if not items:
+        return []
+    lines = ["what the ONLYOFFICE area's callbacks made the integration store, which the run cannot remove (remove "
+             "it in the integration; README, ONLYOFFICE section):"]
+    for item in items:
+        status = f"status {item['status']}" if item["status"] is not None else "no answer"
+        detail = f": {item['detail']}" if item["detail"] else ""
+        lines.append(f"  {item['name']} ({status}{detail})")
     return lines
 
 

@@ -1,6 +1,7 @@
 """pytest-html additions: the first screen (host, verdict, rule matrix, "fix these first": report/matrix.py), a
 Verdict and a Rules column, skip and blocked reasons in words, the table by area and rule, the blocked tests by
-cause, what the run left on the host, and the run's environment. Registered only when pytest-html is loaded."""
+cause, what the run left on the host, pytest-html's counts explained in our verdicts, and the run's environment.
+Registered only when pytest-html is loaded."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from wopi_validator.judging.rules import RULES
 from wopi_validator.judging.verdicts import blocked_cause
 from wopi_validator.leftovers import Leftover
 from wopi_validator.redaction import REDACTOR
-from wopi_validator.report.console import area_table, blocked_paragraphs, leftover_lines
+from wopi_validator.report.console import (
+    area_table,
+    blocked_paragraphs,
+    counted_otherwise,
+    leftover_lines,
+    pytest_count_breakdown,
+    pytest_count_explanation,
+)
 from wopi_validator.report.matrix import TEST_WORDS, Evidence, RunIdentity, first_screen
 from wopi_validator.report.results import XFAIL, ResultCollector
 
@@ -46,8 +54,19 @@ class HtmlReportHooks:
         self.evidence: dict[str, Evidence] = {}
         """nodeid -> the row and transcript of a test that failed (or failed as expected): what "fix these first"
         shows and the matrix links to. Only those tests are kept."""
+        self.rows: list[tuple[str, str]] = []
+        """(outcome, nodeid) of each row pytest-html counts in its filter boxes, as it counts them."""
+        self.report_data: Any = None
+        """pytest-html's report data, handed to its title hook: its boxes' labels are annotated at the end."""
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.rows.append(("error", report.nodeid))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = html_outcome(report)
+        if outcome is not None:
+            self.rows.append((outcome, report.nodeid))
         if report.nodeid in self.evidence or not (report.failed or hasattr(report, "wasxfail")):
             return
         row_id = report.nodeid if report.when == "call" else f"{report.nodeid}::{report.when}"
@@ -56,6 +75,7 @@ class HtmlReportHooks:
         self.evidence[report.nodeid] = Evidence(row_id, transcript)
 
     def pytest_html_report_title(self, report: Any) -> None:
+        self.report_data = report
         identity = report.config.stash.get(IDENTITY_KEY, None)
         if identity is not None:
             report.title = "WOPI conformance: " + REDACTOR.text(identity.host.get("product") or identity.target)
@@ -101,6 +121,45 @@ class HtmlReportHooks:
             prefix.append("<h2>Left on the host</h2>")
             prefix.append(f"<pre>{escape(REDACTOR.text(chr(10).join(leftovers)))}</pre>")
         prefix.append("<h2>Tests</h2>")  # heads pytest-html's counts and filters, which follow
+        summary.extend(self._explained_counts())
+
+    def _explained_counts(self) -> list[str]:
+        """pytest-html's boxes count pytest's outcomes, a row per test (and one more for a failed set-up or
+        teardown): a warned test is "Passed" there, a blocked one "Skipped". Each box that counts tests we count
+        otherwise says so ("35 Passed (4 warned)"), and a paragraph under the boxes makes them add up with the
+        first screen's counts."""
+        breakdown = pytest_count_breakdown(self.rows, self.collector)
+        outcomes = getattr(self.report_data, "outcomes", None)
+        boxes = outcomes if isinstance(outcomes, dict) else {}
+        labels = {outcome: str(box.get("label") or outcome.capitalize()) for outcome, box in boxes.items()
+                  if isinstance(box, dict)}
+        explained = pytest_count_explanation(breakdown, labels or {o: o.capitalize() for o in breakdown})
+        if not explained:
+            return []
+        for outcome, verdicts in breakdown.items():
+            otherwise = counted_otherwise(outcome, verdicts, glossed=False)
+            if otherwise and isinstance(boxes.get(outcome), dict):
+                boxes[outcome]["label"] = f"{labels[outcome]} ({otherwise})"
+        counts = self.collector.counts()
+        ours = " · ".join(f"{counts[verdict]} {word}" for verdict, word in TEST_WORDS.items() if counts[verdict])
+        return [f'<p id="wopi-pytest-counts">The boxes above count pytest\'s outcomes, as pytest-html does: '
+                f"{escape('; '.join(explained))}. The verdict, the matrix and the tables count each test once, by "
+                f"its WOPI verdict: {escape(ours)}.</p>"]
+
+
+def html_outcome(report: pytest.TestReport) -> str | None:
+    """The filter box pytest-html counts a report under (its ``_process_outcome``), or None for a report it shows
+    no row for (a set-up or teardown that passed)."""
+    if report.when in {"setup", "teardown"} and report.outcome == "passed":
+        return None
+    if report.when in {"setup", "teardown", "collect"} and report.outcome == "failed":
+        return "error"
+    if hasattr(report, "wasxfail"):
+        if report.outcome in {"passed", "failed"}:
+            return "xpassed"
+        if report.outcome == "skipped":
+            return "xfailed"
+    return str(report.outcome)
 
 
 def readable_skip(report: pytest.TestReport) -> str | None:

@@ -1,6 +1,8 @@
 """The first screen of the HTML report: who was tested (host, target, profile, tool and rule-catalogue versions),
-the verdict, a matrix of every rule of the catalogue by area coloured by its verdict, and "fix these first" (the
-failing MUST rules, most tests failed or blocked first, each with the one exchange that shows it).
+the verdict of the run's profile (decided by :func:`wopi_validator.report.verdict.run_verdict`, as ``certify``
+decides it from summary.json), a matrix of every rule of the catalogue by area coloured by its verdict, and "fix
+these first" (the verdict's MUST failures, most tests failed or blocked first, each with the one exchange that
+shows it).
 
 A host developer should see at a glance what their host breaks and where to start, without reading 400 rows of
 test ids. The markup is plain HTML with its own small stylesheet, handed to pytest-html through its summary
@@ -10,14 +12,14 @@ hook (:mod:`wopi_validator.report.html`); everything that came from the host is 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from wopi_validator import __version__
-from wopi_validator.judging.rules import CATALOGUE_VERSION, MUST, RULES
+from wopi_validator.judging.rules import CATALOGUE_VERSION, RULES
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.report.results import (
     BLOCKED,
@@ -31,11 +33,8 @@ from wopi_validator.report.results import (
     ResultCollector,
     TestResult,
 )
-
-CONFORMANT = "Conformant"
-CONFORMANT_WITH_WARNINGS = "Conformant with warnings"
-NOT_CONFORMANT = "Not conformant"
-INCOMPLETE = "Incomplete"
+from wopi_validator.report.summary import redacted_summary, verdict_facts
+from wopi_validator.report.verdict import ProfileVerdict, run_verdict
 
 RULE_STATES = {PASS: "pass", FAIL: "fail", WARN: "warn", BLOCKED: "blocked", NOT_RUN: "not run", SKIP: "skipped",
                XFAIL: "expected failure"}
@@ -78,43 +77,19 @@ class RuleToFix:
     """The first test that failed the rule (its message names the rule, when one does)."""
 
 
-def provisional_verdict(collector: ResultCollector) -> tuple[str, str]:
-    """The run's verdict and why, for the first screen.
-
-    Provisional: to be replaced by the per-profile verdict of ``report/certificate.py`` once it lands. Not
-    conformant when a MUST rule fails (a known failure too); Incomplete when a rule was blocked or not run, or a
-    test ended in an error; Conformant with warnings when a SHOULD rule warns or fails; else Conformant.
-    """
-    rules = collector.by_rule()
-    broken = [rule_id for rule_id, entry in rules.items()
-              if entry["verdict"] in {FAIL, XFAIL} and _level(rule_id) == MUST]
-    if broken:
-        return NOT_CONFORMANT, f"{_plural(len(broken), 'MUST rule')} {'fails' if len(broken) == 1 else 'fail'}"
-    unjudged = [rule_id for rule_id, entry in rules.items() if entry["verdict"] in {BLOCKED, NOT_RUN}]
-    errors = collector.counts()[ERROR]
-    if unjudged or errors:
-        parts = [f"{_plural(len(unjudged), 'rule')} blocked or not run"] if unjudged else []
-        parts += [f"{_plural(errors, 'test')} ended in an error"] if errors else []
-        causes = [cause for cause, _, _ in collector.blocked()][:2]
-        return INCOMPLETE, "; ".join(parts) + (f" (blocked: {'; '.join(causes)})" if causes else "")
-    warned = [rule_id for rule_id, entry in rules.items() if entry["verdict"] in {WARN, FAIL, XFAIL}]
-    if warned:
-        return CONFORMANT_WITH_WARNINGS, f"no MUST rule fails; {_plural(len(warned), 'SHOULD rule')} not met"
-    held = sum(1 for entry in rules.values() if entry["verdict"] == PASS)
-    skipped = len(rules) - held
-    return CONFORMANT, f"every rule judged holds: {_plural(held, 'rule')}" + (f", {skipped} skipped" if skipped else "")
-
-
 def catalogue_version() -> str:
     """The rule catalogue this tool judges by, as certificates name it: its size and version (a digest)."""
     return f"{len(RULES)} rules, version {CATALOGUE_VERSION}"
 
 
-def rules_to_fix(collector: ResultCollector) -> list[RuleToFix]:
-    """The failing MUST rules, the most tests failed or blocked first (then by rule ID)."""
+def rules_to_fix(collector: ResultCollector, must_failures: Iterable[str]) -> list[RuleToFix]:
+    """The MUST failures of the run's verdict (its profile's reading of each rule), the most tests failed or
+    blocked first (then by rule ID)."""
+    by_rule = collector.by_rule()
     found = []
-    for rule_id, entry in collector.by_rule().items():
-        if entry["verdict"] not in {FAIL, XFAIL} or _level(rule_id) != MUST:
+    for rule_id in must_failures:
+        entry = by_rule.get(rule_id)
+        if entry is None:
             continue
         counts = entry["counts"]
         failed, blocked = counts.get(FAIL, 0) + counts.get(XFAIL, 0), counts.get(BLOCKED, 0)
@@ -150,17 +125,22 @@ def shown_exchange(message: str, transcript: str) -> str:
 def first_screen(collector: ResultCollector, identity: RunIdentity | None,
                  evidence: Mapping[str, Evidence]) -> str:
     """The block the report opens with: header and verdict, the rule matrix, then "fix these first"."""
-    verdict, why = provisional_verdict(collector)
+    profile, strict = (identity.profile, identity.strict) if identity else ("generic", False)
+    verdict = run_verdict(redacted_summary(verdict_facts(collector, profile=profile, strict=strict)), profile)
     return (f'<section id="wopi-first-screen"><style>{FIRST_SCREEN_CSS}</style>'
-            f'<div class="wopi-top">{_verdict(verdict, why)}{_identity(collector, identity)}</div>'
-            f'<div class="wopi-panels">{_matrix(collector, evidence)}{_fixes(collector, evidence)}</div></section>')
+            f'<div class="wopi-top">{_verdict(verdict)}{_identity(collector, identity)}</div>'
+            f'<div class="wopi-panels">{_matrix(collector, evidence)}{_fixes(collector, verdict, evidence)}'
+            '</div></section>')
 
 
-def _verdict(verdict: str, why: str) -> str:
-    slug = verdict.lower().replace(" ", "-")
+def _verdict(verdict: ProfileVerdict) -> str:
+    """The run's verdict under its profile, in the words ``wopi-validator certify`` prints for it: judged from
+    facts redacted as summary.json is, so escaped here and not redacted again (test IDs stay verbatim there)."""
+    slug = verdict.verdict.replace(" ", "-")
     return (f'<div class="wopi-verdict-box"><p id="wopi-verdict" class="wopi-verdict wopi-v-{slug}">'
-            f'{escape(verdict)}</p><p class="wopi-why">{_text(why)}</p>'
-            '<p class="wopi-provisional">verdict over the rules this run judged</p></div>')
+            f'{escape(verdict.title())}</p><p id="wopi-why" class="wopi-why">{escape(verdict.reason())}</p>'
+            f'<p class="wopi-scope">profile {escape(verdict.profile)}, as <code>wopi-validator certify</code> '
+            "judges this run's summary.json</p></div>")
 
 
 def _identity(collector: ResultCollector, identity: RunIdentity | None) -> str:
@@ -224,9 +204,9 @@ def _cell(collector: ResultCollector, rule_id: str, entry: dict[str, Any] | None
             f'title="{escape(title, quote=True)}">{link}{jump}</span>')
 
 
-def _fixes(collector: ResultCollector, evidence: Mapping[str, Evidence]) -> str:
+def _fixes(collector: ResultCollector, verdict: ProfileVerdict, evidence: Mapping[str, Evidence]) -> str:
     items = []
-    for fix in rules_to_fix(collector):
+    for fix in rules_to_fix(collector, verdict.must_failures):
         rule = RULES[fix.rule_id]
         count = _plural(fix.failed, "test") + " failed" + (f", {fix.blocked} blocked" if fix.blocked else "")
         body = ""
@@ -285,11 +265,6 @@ def _slug(verdict: str) -> str:
     return verdict.replace(" ", "-")
 
 
-def _level(rule_id: str) -> str:
-    rule = RULES.get(rule_id)
-    return rule.level if rule else ""
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -321,7 +296,7 @@ body > footer { order: 2; }
 .wopi-v-not-conformant { background: #b71c1c; }
 .wopi-v-incomplete { background: #4a4a68; }
 .wopi-why { margin: 4px 0 0; color: #222; }
-.wopi-provisional { margin: 2px 0 0; color: #777; font-size: 11px; }
+.wopi-scope { margin: 2px 0 0; color: #777; font-size: 11px; }
 #wopi-identity { flex: 1 1 auto; min-width: 0; margin: 0; display: grid; grid-template-columns: 1fr 1fr;
   gap: 2px 16px; align-content: start; }
 #wopi-identity div { display: flex; gap: 6px; min-width: 0; }

@@ -20,6 +20,18 @@ READABLE_FORMAT_VERSIONS = (1, 2)
 """Versions `wopi-validator diff` compares (their tests have the same shape)."""
 
 
+def verdict_facts(collector: ResultCollector, *, profile: str, strict: bool) -> dict[str, Any]:
+    """The fields of summary.json a run's verdict is decided from (``report.verdict.run_verdict``): the profile,
+    whether the run was strict, the per-rule verdicts and the tests. summary.json is made with them, and the HTML
+    report's first screen judges them (redacted as summary.json is written): the two cannot disagree."""
+    return {
+        "profile": profile,
+        "strict": strict,
+        "rules": collector.by_rule(),
+        "tests": [result.to_dict() for result in collector.results.values()],
+    }
+
+
 def build_summary(
     collector: ResultCollector,
     *,
@@ -30,26 +42,29 @@ def build_summary(
     started: datetime,
     exit_status: int,
     leftovers: Iterable[Any] = (),
+    stored_in_integration: Iterable[Any] = (),
 ) -> dict[str, Any]:
+    facts = verdict_facts(collector, profile=profile, strict=strict)
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
         "tool": {"name": "wopi-validator", "version": __version__},
         "target": REDACTOR.text(target),
         "host": host,
-        "profile": profile,
-        "strict": strict,
+        "profile": facts["profile"],
+        "strict": facts["strict"],
         "started": started.isoformat(),
         "finished": datetime.now(UTC).isoformat(),
         "exit_status": exit_status,
         "counts": dict(collector.counts()),
         "areas": {area: dict(counts) for area, counts in collector.by_area().items()},
-        "rules": collector.by_rule(),
-        "tests": [result.to_dict() for result in collector.results.values()],
+        "rules": facts["rules"],
+        "tests": facts["tests"],
         "blocked": [
             {"cause": cause, "tests": sorted(test.test_id for test in tests), "detail": REDACTOR.text(detail)}
             for cause, tests, detail in collector.blocked()
         ],
         "leftovers": [_redacted(leftover_dict(item)) for item in leftovers],
+        "stored_in_integration": [_redacted(leftover_dict(item)) for item in stored_in_integration],
     }
 
 
@@ -69,11 +84,12 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
     rules and our verdicts verbatim: a weak secret equal to a word ("secret", "pass") must not rewrite
     ``test_x[wrong-secret]`` into another ID (``diff`` would then report changes that are none) nor a verdict."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_redacted_summary(summary), indent=2, ensure_ascii=False)
+    text = json.dumps(redacted_summary(summary), indent=2, ensure_ascii=False)
     path.write_text(printable(text), encoding="utf-8")
 
 
-def _redacted_summary(summary: dict[str, Any]) -> dict[str, Any]:
+def redacted_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary as :func:`write_summary` writes it (also the verdict's facts, for the first screen)."""
     out: dict[str, Any] = {}
     for key, value in summary.items():
         if key in _OURS:

@@ -178,7 +178,8 @@ SETTINGS: tuple[Setting, ...] = (
             "ledger-*.jsonl file named after the run, beside {summary})", "run", metavar="PATH"),
     # -- the model-based tests, the races and the load test
     Setting("hypothesis_profile", "how long the stateful (Hypothesis) tests search: ci (default: fixed sequences, "
-            "seconds), dev or thorough; Hypothesis' pytest option --hypothesis-seed N repeats a run", "tests",
+            "a 10 s budget after 50), dev (30 s) or thorough (no time limit); Hypothesis' pytest option "
+            "--hypothesis-seed N repeats a run", "tests",
             kind="choice", choices=HYPOTHESIS_PROFILES, default=DEFAULT_HYPOTHESIS_PROFILE,
             convert=values.one_of("hypothesis_profile", HYPOTHESIS_PROFILES)),
     Setting("concurrency", "simultaneous requests in the concurrency tests (default 8)", "tests", metavar="N",

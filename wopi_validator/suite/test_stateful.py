@@ -5,7 +5,8 @@ Fixed scenarios only find the bugs someone thought of; this finds sequences nobo
 wrote down (a lock revived after Unlock, an old lock still valid after
 UnlockAndRelock...) and shrinks a failure to the shortest request sequence that shows
 it, printed as numbered steps and as a curl script. How long it searches:
-``--wopi-hypothesis-profile ci|dev|thorough``; ``--hypothesis-seed N`` repeats a run.
+``--wopi-hypothesis-profile ci|dev|thorough`` (examples, and a time budget; the test's
+note says how many examples ran); ``--hypothesis-seed N`` repeats a run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import pytest
 
 from wopi_validator.hypothesis_profiles import DEFAULT_PROFILE, seed_for, settings_for
-from wopi_validator.modelling.stateful import MachineEnv, require_sandbox_files, run_machine
+from wopi_validator.modelling.machine_env import MachineEnv
+from wopi_validator.modelling.stateful import require_sandbox_files, run_machine
 
 CHECKED_RULES = (
     "LOCK.ACQUIRE", "LOCK.SAME.REFRESH", "LOCK.MISMATCH.409", "LOCK.MISMATCH.NOCHANGE", "LOCK.OPAQUE",
