@@ -54,6 +54,30 @@ def test_serves_the_seed_until_a_signal_then_exits_0(stop_signal):
     assert "Traceback" not in stderr
 
 
+def test_an_answer_delay_holds_every_answer_and_the_requests_served_are_counted():
+    process, banner = _serve("--answer-delay-ms", "300")
+    try:
+        wopi_src = re.search(r"^WOPISrc:\s+(\S+)$", banner, re.M).group(1)
+        token = re.search(r"^access_token:\s+(\S+)$", banner, re.M).group(1)
+        for _ in range(2):
+            answer = requests.get(wopi_src, params={"access_token": token}, timeout=TIMEOUT)
+            assert answer.status_code == 200
+            assert answer.elapsed.total_seconds() >= 0.3  # a lower bound only: never flaky on a slow machine
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    served = int(re.search(r"^served (\d+) requests$", stdout, re.M).group(1))
+    assert served >= 2  # our two, and whatever the banner's set-up sent
+
+
+def test_a_negative_answer_delay_is_refused(capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(["--answer-delay-ms", "-5"])
+    assert ended.value.code == 2
+    assert "must be a number of milliseconds (0 or more), not -5" in capsys.readouterr().err
+
+
 def test_unknown_fault_is_one_line_and_exit_2(capsys):
     assert main(["--fault", "no-such-fault"]) == 2
     err = capsys.readouterr().err

@@ -18,6 +18,7 @@ from .chaos import CHAOS_FAULTS, ChaosMiddleware
 from .context import DEFAULT_API_KEY, USERS, HostContext
 from .docs_state import DocsSide
 from .faults import validate_fault_names
+from .latency import AnswerDelay
 from .locks import current_lock
 from .names import name_problem
 from .proofs import TrustedKeys, keys_from_discovery
@@ -72,10 +73,13 @@ class ReferenceHost:
         discovery_xml: str | None = None,
         api_key: str = DEFAULT_API_KEY,
         docs_secret: str | None = None,
+        answer_delay: float = 0.0,
     ) -> None:
         """``discovery_xml``: an office client's discovery document; its proof keys are then
         required on every WOPI request. ``api_key``: the key of the session APIs (``api.py``).
-        Raises ValueError for unknown faults or a discovery document without usable keys."""
+        ``answer_delay``: seconds every answer waits before it starts, as a host across a network would
+        (``latency.py``; for measuring, never a fault). Raises ValueError for unknown faults or a discovery
+        document without usable keys."""
         self.faults: frozenset[str] = validate_fault_names(tuple(faults))
         self.proof_keys: TrustedKeys | None = keys_from_discovery(discovery_xml) if discovery_xml else None
         self.api_key = api_key
@@ -89,6 +93,8 @@ class ReferenceHost:
         self.max_put_size = max_put_size
         self.token_ttl = token_ttl
         self.port = port
+        self.answer_delay = answer_delay
+        self._delay: AnswerDelay | None = None
         self._data_dir = Path(data_dir) if data_dir is not None else None
         self._ctx: HostContext | None = None
         self._server: BackgroundServer | None = None
@@ -129,7 +135,14 @@ class ReferenceHost:
         self._stopping = threading.Event()
         app = create_app(ctx)
         chaos = sorted(self.faults & CHAOS_FAULTS.keys())
-        return ChaosMiddleware(app, chaos[0], self._stopping) if chaos else app
+        app = ChaosMiddleware(app, chaos[0], self._stopping) if chaos else app
+        self._delay = AnswerDelay(app, self.answer_delay, self._stopping)
+        return self._delay
+
+    @property
+    def requests_served(self) -> int:
+        """Requests the host has answered (or begun to answer) since it started."""
+        return self._delay.served if self._delay is not None else 0
 
     def stop(self) -> None:
         server, ctx = self._server, self._ctx

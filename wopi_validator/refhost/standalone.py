@@ -37,6 +37,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of milliseconds, not {text}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of milliseconds (0 or more), not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wopi-validator serve-reference",
@@ -67,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--document-server", default=DEFAULT_DOCUMENT_SERVER, metavar="URL",
                         help="the only Document Server the Docs API side downloads edited files from "
                              f"(default: {DEFAULT_DOCUMENT_SERVER}; the validator plays it with --oo-ds-port)")
+    parser.add_argument("--answer-delay-ms", type=_non_negative_float, default=0.0, metavar="MS",
+                        help="wait MS milliseconds before every answer, as a host across a network does (for "
+                             "measuring a run against a remote host; default: 0); the number of requests served "
+                             "is printed on exit")
     return parser
 
 
@@ -152,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
                              data_dir=args.data_dir, port=args.port, discovery_xml=discovery, api_key=args.api_key,
                              relative_writes=args.relative_writes, containers=args.containers,
-                             docs_secret=args.docs_secret)
+                             docs_secret=args.docs_secret, answer_delay=args.answer_delay_ms / 1000)
         host.set_document_server(args.document_server)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
@@ -175,7 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             while not stop.wait(0.5):
                 pass
         finally:
+            served = host.requests_served
             host.stop()
+            print(f"served {served} requests", flush=True)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
