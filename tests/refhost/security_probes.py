@@ -108,3 +108,31 @@ def _(host):
         done.set()
         for worker in workers:
             worker.join()
+
+
+@_probe("putfile-dropped-under-contention")
+def _(host):
+    """PutFile then GetFile under the lock while other clients try to take it: a save that is not there shows it."""
+    file = make_file(host)
+    assert file.lock("holder").status_code == 200
+    done = threading.Event()
+
+    def contend() -> None:
+        other = WopiFile(host, file.file_id, file.token)
+        while not done.is_set():
+            other.lock("another editor")  # 409, over and over
+
+    workers = [threading.Thread(target=contend) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        for attempt in range(40):
+            body = f"save {attempt}".encode()
+            assert file.put_file(body, lock="holder").status_code == 200
+            if file.get_file().content != body:
+                return True
+        return False
+    finally:
+        done.set()
+        for worker in workers:
+            worker.join()

@@ -9,6 +9,7 @@
     wopi-validator certify SUMMARY.json [--profile P]  a verdict per profile, certificate.json and badge.svg
     wopi-validator cleanup REPORTS_DIR|LEDGER    restore the seed and remove what an interrupted run left
     wopi-validator keys generate DIR            proof-key pairs; `discovery` serves or writes them as WOPI discovery
+    wopi-validator load [--users N ...]         simulated editors on Locust, correctness checked under load
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from wopi_validator.judging.rules import RULES
 from wopi_validator.onlyoffice import settings as onlyoffice_settings
 from wopi_validator.redaction import REDACTOR
 
-SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff", "certify", "cleanup", "parity", "keys", "discovery")
+SUBCOMMANDS = ("faults", "rules", "serve-reference", "diff", "certify", "cleanup", "parity", "keys", "discovery",
+               "load")
 
 _DESCRIPTION = """\
 Validate a WOPI host against the WOPI protocol rules.
@@ -57,6 +59,7 @@ other commands:
   wopi-validator cleanup reports/          put right what an interrupted run left (seed, locks, files)
   wopi-validator keys generate DIR         current and old proof-key pairs for --proof-keys
   wopi-validator discovery --keys DIR ...  serve (--serve) or write (--discovery-file) a discovery XML with them
+  wopi-validator load [--users N] [--help] simulated editors on Locust (pip install 'wopi-validator[load]')
 
 exit codes: 0 all passed, 1 a test failed, 2 usage error, 3 target unusable,
             4 internal error, 5 no test ran, 130 interrupted
@@ -118,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             return keys_command(argv) if command == "keys" else discovery_command(argv)
         if command == "cleanup":
             return _cleanup(argv)
+        if command == "load":
+            from wopi_validator.commands.load_command import load_command
+
+            return load_command(argv)
         from wopi_validator.refhost.standalone import main as serve_reference
 
         return serve_reference(argv)

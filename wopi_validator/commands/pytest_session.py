@@ -81,6 +81,8 @@ def session_arguments(reports: Path) -> list[str]:
         # It runs a full garbage collection several times at the end of a run (about 0.25 s), to report exceptions
         # raised in __del__ methods as warnings; those are not part of any verdict here.
         "-p", "no:unraisableexception",
+        # Locust (the `load` extra) brings a pytest plugin (--host, a `session` fixture): not part of this suite.
+        "-p", "no:locust",
         # Our checks report through wopi_check, not assert: rewriting every module of the package on import
         # cost about 2 s and 28 MB per run (benchmarks/README.md).
         "--assert=plain",

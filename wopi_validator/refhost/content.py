@@ -143,6 +143,8 @@ def _store(ctx: HostContext, tx: Transaction, row: FileRow, body: bytes) -> File
     if ctx.fault("putfile-write-behind-under-load") and ctx.others_in_flight(row.file_id):
         _write_later(ctx, row.file_id, body)
         return row
+    if ctx.fault("putfile-dropped-under-contention") and ctx.others_in_flight(row.file_id):
+        return row
     return tx.write_content(row, body, new_version=not ctx.fault("version-unchanged-after-put"))
 
 

@@ -381,6 +381,10 @@ _FAULT_LIST = [
     Fault("fileurl-pinned-to-version", "GETFILE.FILEURL",
           "each FileUrl is pinned to the Version it was issued at: after a save, a FileUrl read before it still "
           "serves the old bytes (a new CheckFileInfo's FileUrl serves the new ones)"),
+    # Load beyond one machine (issue 21: `wopi-validator load`, and the load test)
+    Fault("putfile-dropped-under-contention", "LOAD.SAVES.KEPT",
+          "a Lock on a file another lock holds waits 50 ms for it to free up; a PutFile that arrives while another "
+          "request on the file is being served answers 200 and writes nothing: under contention, saves are lost"),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _FAULT_LIST}

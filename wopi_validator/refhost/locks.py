@@ -143,6 +143,8 @@ def lock(ctx: HostContext, req: WopiRequest) -> Reply:
         return presented
     if ctx.fault("lock-race"):
         return _racy_lock(ctx, req.file_id, presented)
+    if ctx.fault("putfile-dropped-under-contention"):
+        _wait_for_other_lock(ctx, req.file_id, presented)
     with ctx.store.transaction() as tx:
         row = tx.get_file(req.file_id)
         if row is None:
@@ -165,6 +167,15 @@ def lock(ctx: HostContext, req: WopiRequest) -> Reply:
         else:
             return _conflict(ctx, current, "the file is locked with another lock ID")
         return _success(ctx, tx, row.file_id, bumps_version=True)
+
+
+def _wait_for_other_lock(ctx: HostContext, file_id: str, presented: str) -> None:
+    """Fault putfile-dropped-under-contention: a Lock on a file another lock holds waits a while for it to free up
+    (outside any transaction, so the holder's requests go on meanwhile)."""
+    row = ctx.store.get_file(file_id)
+    current = current_lock(ctx, row) if row is not None else None
+    if current is not None and not locks_match(ctx, presented, current):
+        time.sleep(RACE_WINDOW_SECONDS)
 
 
 def _racy_lock(ctx: HostContext, file_id: str, presented: str) -> Reply:

@@ -1,0 +1,202 @@
+"""``python -m wopi_validator.load.runner``: the Locust process of ``wopi-validator load`` (never imported by it).
+
+Locust imports gevent, which monkey-patches the process, so Locust runs here, in a process of its own, started
+by ``commands/load_command`` with a spec file it wrote (``spec.py``). Three roles:
+
+* local (the default): the editors run here; the summary is written to ``--result``;
+* ``--master``: no editors here; the workers that connect get the spec, run the editors, and send their fleet's
+  report at the end; Locust adds up their request figures; the summary is written to ``--result``;
+* ``--worker``: connects to a master, waits for its spec, runs its share of the editors, reports, and ends (one
+  run per worker).
+
+Exit codes: 0 the summary was written (its verdict says the rest), 3 the host could not be used (one line on
+stderr), 2 the workers did not come.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import gevent
+import locust  # noqa: F401  (before any of ours: importing Locust monkey-patches the process for gevent)
+from locust.env import Environment
+from locust.stats import RequestStats
+
+from wopi_validator.errors import EXIT_OK, EXIT_TARGET_UNUSABLE, EXIT_USAGE, WopiValidatorError
+from wopi_validator.load.fleet import Fleet
+from wopi_validator.load.locustfile import WopiEditor
+from wopi_validator.load.results import summarise
+from wopi_validator.load.spec import LoadSpec
+from wopi_validator.redaction import REDACTOR
+
+SPEC_MESSAGE = "wopi_spec"
+REPORT_MESSAGE = "wopi_report"
+WORKER_LINGER = 0.5
+"""Seconds a worker stays after sending its report, for the message to leave."""
+STOP_GRACE = 1.0
+"""Seconds, beyond a request's timeout, that editors get to finish the request they are sending at the end."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m wopi_validator.load.runner")
+    parser.add_argument("--spec", type=Path, help="the spec file (local and master)")
+    parser.add_argument("--result", type=Path, help="where the summary JSON goes (local and master)")
+    parser.add_argument("--master", action="store_true")
+    parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--bind", default="*", help="master: the interface workers connect to")
+    parser.add_argument("--port", type=int, default=5557, help="master: port to listen on; worker: master's port")
+    parser.add_argument("--expect-workers", type=int, default=1)
+    parser.add_argument("--worker-wait", type=float, default=60.0, help="master: seconds to wait for the workers")
+    parser.add_argument("--master-host", default="127.0.0.1")
+    parser.add_argument("--proof-keys", help="worker: the folder of its proof keys")
+    parser.add_argument("--reports", help="worker: the folder of its ledger")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="locust: %(levelname)s %(message)s")
+    # More editors than the transport keeps connections for open extra ones, closed after use: not a problem.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+    options = _parser().parse_args(argv)
+    try:
+        if options.worker:
+            return _run_worker(options)
+        spec = LoadSpec.read(options.spec)
+        if options.master:
+            return _run_master(spec, options)
+        return _run_local(spec, options.result)
+    except WopiValidatorError as exc:
+        print(f"wopi-validator load: {REDACTOR.text(str(exc))}", file=sys.stderr)
+        return EXIT_TARGET_UNUSABLE
+
+
+def _meta(spec: LoadSpec, elapsed: float, workers: int) -> dict[str, Any]:
+    return {"run_id": spec.run_id, "users": spec.users, "spawn_rate": spec.spawn_rate, "duration_s": elapsed,
+            "profile": spec.profile, "files_mode": spec.files, "workers": workers}
+
+
+def _environment(spec: LoadSpec | None = None) -> Environment:
+    stop_timeout = spec.timeout + STOP_GRACE if spec else None
+    return Environment(user_classes=[WopiEditor], stop_timeout=stop_timeout)
+
+
+def _run_local(spec: LoadSpec, result: Path) -> int:
+    fleet = Fleet(spec)
+    fleet.open()
+    WopiEditor.fleet = fleet
+    environment = _environment(spec)
+    runner = environment.create_local_runner()
+    started = time.monotonic()
+    runner.start(spec.users, spec.spawn_rate)
+    _load_for(spec.duration)
+    elapsed = time.monotonic() - started
+    runner.stop()  # editors finish the request they are sending (stop_timeout), then stop
+    report = fleet.finish()
+    runner.quit()
+    _write(result, summarise(_meta(spec, elapsed, 0), operation_stats(environment.stats, elapsed), [report]))
+    return EXIT_OK
+
+
+def _run_master(spec: LoadSpec, options: argparse.Namespace) -> int:
+    environment = _environment(spec)
+    runner = environment.create_master_runner(options.bind, options.port)
+    reports: list[dict[str, Any]] = []
+    runner.register_message(REPORT_MESSAGE, lambda environment, msg, **_: reports.append(msg.data))
+    expected = options.expect_workers
+    waited_until = time.monotonic() + options.worker_wait
+    while len(runner.clients.ready) < expected:
+        if time.monotonic() > waited_until:
+            print(f"wopi-validator load: {len(runner.clients.ready)} of {expected} worker(s) connected within "
+                  f"{options.worker_wait:g} s", file=sys.stderr)
+            runner.quit()
+            return EXIT_USAGE
+        gevent.sleep(0.1)
+    runner.send_message(SPEC_MESSAGE, spec.for_worker())
+    started = time.monotonic()
+    runner.start(spec.users, spec.spawn_rate)
+    _load_for(spec.duration)
+    elapsed = time.monotonic() - started
+    runner.stop()  # the workers stop their editors, check and release their files, and report
+    report_deadline = time.monotonic() + spec.timeout * 3 + 30
+    while len(reports) < expected and time.monotonic() < report_deadline:
+        gevent.sleep(0.1)
+    runner.quit()
+    summary = summarise(_meta(spec, elapsed, expected), operation_stats(environment.stats, elapsed), reports,
+                        missing_nodes=max(0, expected - len(reports)))
+    _write(options.result, summary)
+    return EXIT_OK
+
+
+def _run_worker(options: argparse.Namespace) -> int:
+    environment = _environment()
+    runner = environment.create_worker_runner(options.master_host, options.port)
+    node = f"w{secrets.token_hex(2)}"
+    setup: list[str] = []
+
+    def on_spec(environment: Environment, msg: Any, **_: Any) -> None:
+        spec = replace(LoadSpec.from_dict(msg.data), proof_keys=options.proof_keys, reports=options.reports)
+        fleet = Fleet(spec, node)
+        try:
+            fleet.open()
+        except WopiValidatorError as exc:
+            setup.append(REDACTOR.text(str(exc)))
+            return
+        WopiEditor.fleet = fleet
+
+    def on_test_stop(environment: Environment, **_: Any) -> None:
+        fleet = WopiEditor.fleet
+        report = fleet.finish() if fleet is not None else {
+            "node": node, "editors": 0, "files": 0, "requests": {}, "failures": {}, "samples": {}, "findings": [],
+            "finding_counts": {}, "leftovers": [], "setup_errors": setup, "cpu_seconds": 0.0}
+        WopiEditor.fleet = None
+        send_stats = getattr(runner, "_send_stats", None)
+        if send_stats is not None:
+            send_stats()  # the last figures reach the master before the report it waits for
+        runner.send_message(REPORT_MESSAGE, report)
+        # One run per worker: once its report is on its way, it ends (the master has removed it from its workers
+        # on its "stopped", and would not tell it to quit).
+        gevent.spawn_later(WORKER_LINGER, runner.quit)
+
+    runner.register_message(SPEC_MESSAGE, on_spec)
+    environment.events.test_stop.add_listener(on_test_stop)
+    runner.greenlet.join()
+    return EXIT_OK
+
+
+def _load_for(seconds: float) -> None:
+    """Let the editors run; a Ctrl-C ends the load early, and the end (checks, clean-up, summary) still runs."""
+    try:
+        gevent.sleep(seconds)
+    except KeyboardInterrupt:
+        print("wopi-validator load: interrupted: stopping the editors and removing their files", file=sys.stderr)
+
+
+def operation_stats(stats: RequestStats, elapsed: float) -> dict[str, dict[str, float]]:
+    """Per WOPI operation and ``Aggregated``: requests, failures, p50/p95/p99/avg/max in ms, requests per second."""
+    rows: dict[str, dict[str, float]] = {}
+    for name, entry in [*((entry.name, entry) for entry in stats.entries.values()), ("Aggregated", stats.total)]:
+        rows[name] = {
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "rps": round(entry.num_requests / elapsed, 2) if elapsed > 0 else 0.0,
+            **{f"p{int(share * 100)}": entry.get_response_time_percentile(share) or 0 for share in (0.5, 0.95, 0.99)},
+            "avg": round(entry.avg_response_time, 2),
+            "max": entry.max_response_time or 0,
+        }
+    return rows
+
+
+def _write(path: Path, summary: dict[str, Any]) -> None:
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
