@@ -39,6 +39,10 @@ def test_a_short_run_on_the_bundled_host_reports_percentiles_and_no_lost_save(tm
     assert summary["client_cpu_ms_per_request"] > 0 and "ms of CPU per request" in out
     assert "p95 ms" in out and "load verdict: passed" in out and "0 lost saves" in out
     assert not list(tmp_path.glob("ledger-*.jsonl"))
+    assert summary["client_editors_per_core"] > 0 and "editors of this profile" in out
+    # No suite run wrote a summary.json here: the load makes none up (load.json and load.html hold its results).
+    assert (tmp_path / "load.html").exists() and not (tmp_path / "summary.json").exists()
+    assert "load section added" not in out
 
 
 def test_a_lock_granted_twice_under_contention_is_reported_with_its_exchange(tmp_path, capsys):
@@ -53,6 +57,9 @@ def test_a_lock_granted_twice_under_contention_is_reported_with_its_exchange(tmp
     written = (tmp_path / "load.json").read_text()
     for text in (out, written):  # every token in an exchange is masked
         assert text.count("access_token=") == text.count("access_token=<redacted>") > 0
+    page = (tmp_path / "load.html").read_text()
+    assert "[LOAD.LOCK.EXCLUSIVE] double lock grant" in page and "[LOCK] -&gt; 200" in page
+    assert page.count("access_token=") == page.count("access_token=&lt;redacted&gt;") > 0
 
 
 def test_a_save_dropped_under_contention_is_reported_with_its_exchange(tmp_path, capsys):
@@ -73,7 +80,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_master_and_two_local_workers_merge_their_numbers(tmp_path, capsys):
+def test_a_master_and_two_local_workers_merge_their_numbers_and_renew_tokens_through_the_master(
+        tmp_path, capsys, monkeypatch):
+    """The bundled host's tokens live 4 s here, less than the load: each worker asks the master for fresh ones
+    (by a Locust message), which asks the load command's provider."""
+    import wopi_validator.refhost as refhost
+
+    class ShortLivedHost(refhost.ReferenceHost):
+        def __init__(self, **options: object) -> None:
+            super().__init__(token_ttl=4.0, **options)
+
+    monkeypatch.setattr(refhost, "ReferenceHost", ShortLivedHost)
     port = str(_free_port())
     workers = [subprocess.Popen([sys.executable, "-m", "wopi_validator.commands.cli", "load", "--worker",
                                  "--master-host", "127.0.0.1", "--master-port", port,
@@ -82,7 +99,8 @@ def test_a_master_and_two_local_workers_merge_their_numbers(tmp_path, capsys):
                for number in (1, 2)]
     try:
         code, summary = run(tmp_path, "--master", "--expect-workers", "2", "--master-bind", "127.0.0.1",
-                            "--master-port", port, "--worker-wait", "60", "--users", "6", "--spawn-rate", "20")
+                            "--master-port", port, "--worker-wait", "60", "--users", "6", "--spawn-rate", "20",
+                            "--duration", "6")
         outputs = [worker.communicate(timeout=WORKER_TIMEOUT)[0] for worker in workers]
     finally:
         for worker in workers:
@@ -96,7 +114,8 @@ def test_a_master_and_two_local_workers_merge_their_numbers(tmp_path, capsys):
     assert summary["editors"] == 6 and summary["files"] == 6
     total = sum(row["requests"] for name, row in summary["operations"].items() if name != "Aggregated")
     assert total == summary["operations"]["Aggregated"]["requests"] > 0
-    assert summary["verdict"] == "passed" and summary["leftovers"] == []
+    assert summary["verdict"] == "passed" and summary["leftovers"] == [], summary["failures"]
+    assert summary["tokens_reissued"] >= summary["files"] and summary["token_problems"] == []
 
 
 @pytest.mark.parametrize("args, message", [

@@ -2,15 +2,18 @@
 
     wopi-validator load [--users N] [--spawn-rate R] [--duration S] [--profile P] [--files private|shared]
                         [--target URL|FILE --token T | --provider P | --fault NAME] [--reports DIR]
+                        [--web-ui [--web-port P]]
     wopi-validator load --master --expect-workers N [...]       a farm's master: no editors of its own
     wopi-validator load --worker --master-host H [--proof-keys DIR]   one worker of a farm
 
 This process opens the run as the main command does (the bundled reference host without a target, the token
 provider, the preflight) and then runs Locust in a process of its own, ``python -m wopi_validator.load.runner``:
-importing Locust monkey-patches a process for gevent, which this one (and pytest) must never be. The runner
-writes the summary (``reports/load.json``); this process prints it and turns its verdict into the exit code:
-0 passed, 1 a rule broken or a correctness finding, 2 bad input (Locust not installed included), 3 the host
-cannot be used, 130 interrupted.
+importing Locust monkey-patches a process for gevent, which this one (and pytest) must never be. The token
+provider stays here, and the runner asks it for fresh tokens through a relay on a loopback port
+(``load/token_relay.py``). The runner writes the summary (``reports/load.json``); this process prints it, writes
+``reports/load.html`` and the ``load`` section of the folder's summary.json (``load/summary_section.py``), and
+turns its verdict into the exit code: 0 passed, 1 a rule broken or a correctness finding, 2 bad input (Locust
+not installed included), 3 the host cannot be used, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import json
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,17 +45,26 @@ from wopi_validator.errors import (
     TargetUnusable,
     UsageError,
 )
+from wopi_validator.load.page import render_page
 from wopi_validator.load.profiles import DEFAULT_PROFILE, PROFILES
 from wopi_validator.load.results import PASSED, render
 from wopi_validator.load.spec import FILE_MODES, PRIVATE, LoadSpec
+from wopi_validator.load.summary_section import SUMMARY_NAME, add_to_summary, load_section
+from wopi_validator.load.token_relay import TokenRelay
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.run.startup import open_target
+from wopi_validator.tokens import ANY_FILE
 from wopi_validator.wopi.discovery import discovery_xml
 from wopi_validator.wopi.proofkeys import ProofKeys, ephemeral_keys, load_keys, write_keys
 
 RUNNER = "wopi_validator.load.runner"
 RESULT_NAME = "load.json"
+PAGE_NAME = "load.html"
 DEFAULT_PORT = 5557
+DEFAULT_WEB_PORT = 8089
+"""Locust's own default port for its web UI."""
+WEB_UI_HOST = "127.0.0.1"
+"""The web UI's interface: the loopback one only (the runner binds it there)."""
 MAX_USERS = 100_000
 RUNNER_MARGIN = 120.0
 """Seconds the runner may take beyond the run's duration (start, the end's checks and clean-up) before it is
@@ -90,7 +104,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="private: a file per editor (default); shared: the editors of each Locust process "
                            "contend for one file")
     load.add_argument("--reports", metavar="DIR", default="reports",
-                      help=f"where {RESULT_NAME} and the ledger of the run's files go (default reports/)")
+                      help=f"where {RESULT_NAME}, {PAGE_NAME} and the ledger of the run's files go, and whose "
+                           f"{SUMMARY_NAME} (a suite run's) gets a load section (default reports/)")
+    load.add_argument("--web-ui", action="store_true",
+                      help="also serve Locust's web UI (live charts; stop the load there) on 127.0.0.1 only; the "
+                           "load starts at once and ends after --duration or when stopped, judged as without it")
+    load.add_argument("--web-port", type=_positive(int, 65535), metavar="PORT",
+                      help=f"the web UI's port (default {DEFAULT_WEB_PORT})")
     target = parser.add_argument_group("the host (as the main command; none: the bundled reference host)")
     target.add_argument("--target", metavar="URL|FILE", help="the seed file's WOPISrc, or a config TOML file")
     target.add_argument("--token", help="its access token")
@@ -161,6 +181,10 @@ def _check_usage(options: argparse.Namespace) -> None:
                          "and --fault")
     if options.fault and _has_target(options):
         raise UsageError("--fault only applies to the bundled reference host; drop --target to use it")
+    if options.web_port is not None and not options.web_ui:
+        raise UsageError("--web-port is the web UI's port: add --web-ui")
+    if options.web_ui and options.worker:
+        raise UsageError("--web-ui is for a local run or a farm's master, not a worker")
 
 
 def _has_target(options: argparse.Namespace) -> bool:
@@ -172,10 +196,13 @@ def _has_target(options: argparse.Namespace) -> bool:
 
 
 def _run(options: argparse.Namespace, reports: Path) -> int:
+    web_port = (options.web_port or DEFAULT_WEB_PORT) if options.web_ui else None
+    if web_port is not None:
+        _check_free(web_port)
     with _opened(options) as (spec_values, keys_folder):
         spec = LoadSpec(**spec_values, users=options.users, spawn_rate=options.spawn_rate,
                         duration=options.duration, profile=options.profile, files=options.files,
-                        proof_keys=keys_folder, reports=str(reports))
+                        proof_keys=keys_folder, reports=str(reports), web_port=web_port)
         result = reports / RESULT_NAME
         result.unlink(missing_ok=True)
         with tempfile.TemporaryDirectory(prefix="wopi-load-") as private:
@@ -201,6 +228,7 @@ def _run(options: argparse.Namespace, reports: Path) -> int:
     for line in render(summary):
         print(REDACTOR.text(line))
     print(f"summary: {result}")
+    _write_reports(summary, reports)
     setup_errors = summary.get("setup_errors") or []
     if setup_errors and not summary["editors"]:
         print(f"wopi-validator load: {setup_errors[0]}", file=sys.stderr)
@@ -210,8 +238,9 @@ def _run(options: argparse.Namespace, reports: Path) -> int:
 
 @contextmanager
 def _opened(options: argparse.Namespace) -> Iterator[tuple[dict[str, Any], str | None]]:
-    """The seed (WOPISrc, token, ttl, run id, timeout) of an opened run, and the folder of the keys to sign with;
-    the bundled host runs until the end of the block."""
+    """The seed (WOPISrc, token, ttl, run id, timeout) of an opened run, its token provider (lent through a
+    relay), and the folder of the keys to sign with; the bundled host, the provider and the relay live until the
+    end of the block."""
     host = None
     private_keys: str | None = None
     try:
@@ -219,6 +248,7 @@ def _opened(options: argparse.Namespace) -> Iterator[tuple[dict[str, Any], str |
         config_file = options.config
         keys: ProofKeys | None = None
         reference_seed = None
+        issued_ms = time.time() * 1000  # the seed's token is issued now, or was before (a pasted one)
         if not _has_target(options):
             host, keys, private_keys = _start_reference(options)
             seed = host.create_seed()
@@ -238,18 +268,59 @@ def _opened(options: argparse.Namespace) -> Iterator[tuple[dict[str, Any], str |
                              default_keys=keys)
         try:
             _check_capabilities(target)
+            _warn_of_expiry(target, options.duration)
+            provider = target.provider
             spec_values = {"target": target.config.target, "token": target.seed_access_token(),
                            "token_ttl": target.seed_token.ttl, "run_id": target.run_id,
-                           "timeout": target.config.timeout}
+                           "timeout": target.config.timeout, "token_issued_ms": issued_ms,
+                           "provider": provider.name, "provider_capabilities": tuple(sorted(provider.capabilities))}
             keys_folder = target.config.proof_keys or private_keys
+            with _relay(provider) as relay:
+                if relay is not None:
+                    spec_values["relay"] = (*relay.address, relay.key)
+                yield spec_values, keys_folder
         finally:
             target.close()
-        yield spec_values, keys_folder
     finally:
         if host is not None:
             host.stop()
         if private_keys is not None:
             shutil.rmtree(private_keys, ignore_errors=True)
+
+
+def _check_free(port: int) -> None:
+    """The web UI's port, tried before anything starts: a port in use is a usage error, not a crash later."""
+    with socket.socket() as probe:
+        # As the web server binds: a port a former run left in TIME_WAIT is free, one listened on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((WEB_UI_HOST, port))
+        except OSError as exc:
+            raise UsageError(f"{WEB_UI_HOST}:{port} is in use ({exc.strerror or exc}): choose another --web-port") \
+                from None
+
+
+@contextmanager
+def _relay(provider: Any) -> Iterator[TokenRelay | None]:
+    """The provider lent to the Locust process (none for the static one: it issues nothing new)."""
+    if provider.name == "static":
+        yield None
+        return
+    with TokenRelay(provider) as relay:
+        yield relay
+
+
+def _warn_of_expiry(target: Any, duration: float) -> None:
+    """One line when the seed's token expires before the load ends and the editors' files cannot get new ones
+    (that takes a provider that issues tokens for any file)."""
+    ttl = target.seed_token.ttl
+    provider = target.provider
+    if ttl and not provider.can(ANY_FILE) and ttl - time.time() * 1000 < duration * 1000:
+        which = "no token provider" if provider.name == "static" else f"the token provider {provider.name!r}"
+        print(f"wopi-validator load: the access token expires in {max(ttl / 1000 - time.time(), 0):.0f} s, before "
+              f"the load ends ({duration:g} s), and {which} can issue tokens for the editors' files (any_file): "
+              "their requests will then be refused; give a provider that can (--provider), or a longer-lived "
+              "token", file=sys.stderr)
 
 
 def _start_reference(options: argparse.Namespace) -> tuple[Any, ProofKeys | None, str | None]:
@@ -282,6 +353,17 @@ def _start_reference(options: argparse.Namespace) -> tuple[Any, ProofKeys | None
     except OSError as exc:
         raise TargetUnusable(f"cannot start the bundled reference host: {exc.strerror or exc}") from None
     return host, keys, private
+
+
+def _write_reports(summary: dict[str, Any], reports: Path) -> None:
+    """load.html beside load.json, and the load section of the folder's summary.json when a suite run wrote one
+    (the load makes no summary.json of its own: that file holds a suite run's verdicts)."""
+    page = reports / PAGE_NAME
+    page.write_text(render_page(summary), encoding="utf-8")
+    print(f"page: {page}")
+    summary_file = reports / SUMMARY_NAME
+    if add_to_summary(summary_file, load_section(summary, RESULT_NAME)):
+        print(f"load section added to {summary_file}")
 
 
 def _check_capabilities(target: Any) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from wopi_validator.errors import TransportError
 from wopi_validator.load import history
+from wopi_validator.load.file_tokens import FileTokens
 from wopi_validator.load.history import FileHistory, Op
 from wopi_validator.load.judge import Failure, judge
 from wopi_validator.load.profiles import CHECK_FILE_INFO, GET_FILE, PUT_FILE, Profile
@@ -56,6 +57,12 @@ class LoadFile:
     token: str
     history: FileHistory
     editors: int = 0
+    tokens: FileTokens | None = None
+    """Its token, re-issued before it expires (None: ``token`` as it is)."""
+
+    def access_token(self) -> str:
+        """The token to send now."""
+        return self.tokens.current() if self.tokens is not None else self.token
 
 
 CLOSED, OPENED, VIEWING, EDITING, RELEASING = "closed", "opened", "viewing", "editing", "releasing"
@@ -147,6 +154,7 @@ class EditorSession:
         """One request: recorded in the file's history, judged, and told to ``emit``; None without an answer."""
         held = self.lock if self.state == EDITING else None
         op = Op(operation, self.name, self.clock(), lock=lock, content=body if operation == history.PUT else None)
+        self.client.token = self.file.access_token()
         start = time.perf_counter()
         method = "GET" if operation in {history.GET, history.INFO} else "POST"
         try:

@@ -22,15 +22,18 @@ from wopi_validator.judging.verdicts import Blocked
 from wopi_validator.leftovers import Leftover
 from wopi_validator.load import history
 from wopi_validator.load.editor import EditorSession, LoadFile, NoTranscript, Outcome
+from wopi_validator.load.file_tokens import FileTokens, estimated_expiry
 from wopi_validator.load.history import KINDS, FileHistory, Finding, Op
 from wopi_validator.load.profiles import PROFILES
 from wopi_validator.load.spec import SHARED, LoadSpec
 from wopi_validator.net.httpclient import ClientSettings
 from wopi_validator.net.transcript import Transcript
+from wopi_validator.net.transport import HttpTransport
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.run.ledger import Ledger
 from wopi_validator.run.provisioning import SandboxFile
 from wopi_validator.run.target import Target
+from wopi_validator.tokens import TokenProvider
 from wopi_validator.wopi.client import WopiClient
 from wopi_validator.wopi.proofkeys import ProofSigner, load_keys
 
@@ -39,6 +42,9 @@ MAX_SAMPLES = 3
 MAX_FINDINGS = 20
 """Findings kept with their exchanges, per kind and process (the rest are counted)."""
 
+
+FLEET_CONNECTIONS = 2
+"""Connections the fleet itself uses besides its editors' (making files, the final reads, clean-up)."""
 
 LOCAL = "local"
 """The node name of a process that runs the whole load alone (a worker's is ``w`` and a few hex digits)."""
@@ -49,17 +55,29 @@ class SetupFailed(WopiValidatorError):
 
 
 class Fleet:
-    """The editors of this process, their files and what they saw."""
+    """The editors of this process, their files and what they saw.
 
-    def __init__(self, spec: LoadSpec, node: str = LOCAL, clock: Callable[[], float] = time.monotonic) -> None:
+    ``provider``: the run's token provider (in the Locust process, one that asks the ``load`` command's:
+    ``token_relay.py``), which re-issues the seed's token and the files' before they expire; None: the tokens
+    are used as they are. ``max_editors``: the editors this process may run at once, each of which keeps a
+    connection alive (default: the spec's users)."""
+
+    def __init__(self, spec: LoadSpec, node: str = LOCAL, clock: Callable[[], float] = time.monotonic,
+                 provider: TokenProvider | None = None, max_editors: int | None = None) -> None:
         self.spec = spec
         self.node = node
         self.clock = clock
         self.profile = PROFILES[spec.profile]
+        self.provider = provider
         keys = load_keys(spec.proof_keys) if spec.proof_keys else None
         config = TargetConfig(spec.target, spec.token, spec.token_ttl, timeout=spec.timeout,
                               proof_keys=spec.proof_keys)
-        self.target = Target(config, signer=ProofSigner(keys) if keys else None)
+        self.target = Target(config, provider=provider, signer=ProofSigner(keys) if keys else None)
+        self.target.transport.close()
+        self.target.transport = HttpTransport(max_connections=(max_editors or spec.users) + FLEET_CONNECTIONS)
+        self._token_lifetime_ms = (spec.token_ttl - spec.token_issued_ms
+                                   if spec.token_ttl and spec.token_issued_ms else 0.0)
+        """How long a token the host makes lives, as far as known: as long as the seed's (0: not known)."""
         # A worker's files carry its own run id, so that its ledger (and `cleanup`) knows them as its own.
         self.target.run_id = spec.run_id if node == LOCAL else f"{spec.run_id}{node}"
         if spec.reports:
@@ -121,7 +139,12 @@ class Fleet:
             sandbox = self.target.new_file(Transcript(), initial)
         except (Blocked, SandboxError, TransportError) as exc:
             raise SetupFailed(f"no file could be made for the editors: {REDACTOR.text(_reason(exc))}") from None
-        file = LoadFile(sandbox.name, sandbox.wopi_src, sandbox.token, FileHistory(sandbox.name, initial, self.start))
+        # Made with the seed's token (re-issued, if need be, before it was sent): its new token may expire with it.
+        expiry = estimated_expiry(sandbox.token, self.target.seed_token.ttl, self._token_lifetime_ms,
+                                  time.time() * 1000)
+        tokens = FileTokens(sandbox.wopi_src, sandbox.token, expiry, self.provider)
+        file = LoadFile(sandbox.name, sandbox.wopi_src, sandbox.token, FileHistory(sandbox.name, initial, self.start),
+                        tokens=tokens)
         with self._mutex:
             self.files.append((file, sandbox))
         return file
@@ -148,6 +171,7 @@ class Fleet:
         The report is plain data (a worker sends it to the master)."""
         findings: list[Finding] = []
         for file, sandbox in self.files:
+            sandbox.token = file.access_token()  # the final read and the clean-up with a token still valid
             findings.extend(file.history.analyse(self._final_read(file, sandbox)))
             try:
                 self.target.release(sandbox, Transcript())  # every lock sent tried, newest first; then DeleteFile
@@ -168,6 +192,9 @@ class Fleet:
             "cpu_seconds": round(time.process_time() - self._cpu_at_start, 3),
             "failures": dict(self.failures),
             "samples": self.samples,
+            "tokens_reissued": sum(file.tokens.reissued for file, _ in self.files if file.tokens is not None),
+            "token_problems": sorted({file.tokens.problem for file, _ in self.files
+                                      if file.tokens is not None and file.tokens.problem}),
             "finding_counts": {kind: sum(1 for finding in findings if finding.kind == kind) for kind in KINDS},
             "findings": [finding.as_dict() for finding in _first_of_each_kind(findings)],
             "leftovers": [{"name": left.name, "wopi_src": left.wopi_src, "status": left.status,
@@ -175,7 +202,7 @@ class Fleet:
         }
 
     def _final_read(self, file: LoadFile, sandbox: SandboxFile) -> Op | None:
-        client = WopiClient(self.target.transport, file.wopi_src, file.token, self.settings, NoTranscript(),
+        client = WopiClient(self.target.transport, file.wopi_src, sandbox.token, self.settings, NoTranscript(),
                             self.target.signer)
         op = Op(history.GET, "the final check", self.clock())
         try:

@@ -44,15 +44,23 @@ def summarise(meta: dict[str, Any], operations: dict[str, dict[str, float]], rep
     failed = bool(failures or any(counts.values()) or missing_nodes or setup_errors)
     requests = sum(sum(report["requests"].values()) for report in reports)
     cpu = sum(report.get("cpu_seconds", 0.0) for report in reports)
+    editors = sum(report["editors"] for report in reports)
+    duration = float(meta.get("duration_s") or 0.0)
+    token_problems = sorted({problem for report in reports for problem in report.get("token_problems", [])})
     return {
         "verdict": FAILED if failed else PASSED,
         **meta,
         "processes": len(reports),
         "processes_missing": missing_nodes,
-        "editors": sum(report["editors"] for report in reports),
+        "editors": editors,
         "files": sum(report["files"] for report in reports),
         "operations": {name: operations[name] for name in _ordered(operations)},
         "client_cpu_ms_per_request": round(cpu * 1000 / requests, 3) if requests else None,
+        # Editors of this profile one core of Locust processes keeps going (the CPU of making, checking and
+        # removing their files included): to size a farm.
+        "client_editors_per_core": round(editors * duration / cpu) if cpu > 0 and editors and duration else None,
+        "tokens_reissued": sum(report.get("tokens_reissued", 0) for report in reports),
+        "token_problems": token_problems,
         "failures_by_rule": dict(sorted(by_rule.items())),
         "failures": [{"name": name, "count": count, "samples": samples.get(name, [])}
                      for name, count in failures.most_common()],
@@ -80,8 +88,14 @@ def render(summary: dict[str, Any]) -> list[str]:
                      f"{row['p95']:>8.0f} {row['p99']:>8.0f}")
     cost = summary.get("client_cpu_ms_per_request")
     if cost:
+        per_core = summary.get("client_editors_per_core")
+        editors = f" or {per_core} editors of this profile" if per_core else ""
         lines.append(f"client: {cost:.2f} ms of CPU per request in the Locust process(es), about "
-                     f"{1000 / cost:.0f} requests per second per core")
+                     f"{1000 / cost:.0f} requests per second per core{editors}")
+    if summary.get("tokens_reissued"):
+        lines.append(f"tokens: {summary['tokens_reissued']} re-issued by the token provider before they expired")
+    for problem in summary.get("token_problems", []):
+        lines.append(f"tokens: one could not be re-issued: {problem}")
     correctness = summary["correctness"]
     lines += ["", "correctness: " + ", ".join(f"{correctness[key]} {key.replace('_', ' ')}" for key in COUNTS.values())]
     shown = [finding for kind in COUNTS

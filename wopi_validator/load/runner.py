@@ -9,6 +9,11 @@ by ``commands/load_command`` with a spec file it wrote (``spec.py``). Three role
 * ``--worker``: connects to a master, waits for its spec, runs its share of the editors, reports, and ends (one
   run per worker).
 
+Tokens are re-issued through the ``load`` command's token provider (``token_relay.py``): a local or master
+process asks the command's relay; a worker asks its master, by a Locust message. With ``web_port`` in the spec,
+a local or master process also serves Locust's web UI on 127.0.0.1: the load starts at once, and ends after the
+duration or when the user stops it there, with the same checks and summary.
+
 Exit codes: 0 the summary was written (its verdict says the rest), 3 the host could not be used (one line on
 stderr), 2 the workers did not come.
 """
@@ -27,18 +32,31 @@ from typing import Any
 
 import gevent
 import locust  # noqa: F401  (before any of ours: importing Locust monkey-patches the process for gevent)
+from gevent.event import AsyncResult
 from locust.env import Environment
+from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner, Runner, WorkerRunner
 from locust.stats import RequestStats
 
 from wopi_validator.errors import EXIT_OK, EXIT_TARGET_UNUSABLE, EXIT_USAGE, WopiValidatorError
-from wopi_validator.load.fleet import Fleet
+from wopi_validator.identity import same_file
+from wopi_validator.load.fleet import LOCAL, Fleet
 from wopi_validator.load.locustfile import WopiEditor
 from wopi_validator.load.results import summarise
 from wopi_validator.load.spec import LoadSpec
+from wopi_validator.load.token_relay import AskingProvider, RelayClient, answer
 from wopi_validator.redaction import REDACTOR
+from wopi_validator.tokens import TokenProvider
 
 SPEC_MESSAGE = "wopi_spec"
 REPORT_MESSAGE = "wopi_report"
+TOKEN_REQUEST_MESSAGE = "wopi_token_request"
+TOKEN_MESSAGE = "wopi_token"
+WEB_UI_HOST = "127.0.0.1"
+"""The web UI answers on the loopback interface only: it starts and stops the load, and shows the host's URLs."""
+WEB_UI_START_SECONDS = 10.0
+"""How long the web UI may take to listen (the load command has checked that its port was free)."""
+WEB_UI_EDITORS = 1000
+"""Connections kept per host when the web UI may ask for more editors than the command line did."""
 WORKER_LINGER = 0.5
 """Seconds a worker stays after sending its report, for the message to leave."""
 STOP_GRACE = 1.0
@@ -63,8 +81,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="locust: %(levelname)s %(message)s")
-    # More editors than the transport keeps connections for open extra ones, closed after use: not a problem.
-    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     options = _parser().parse_args(argv)
     try:
         if options.worker:
@@ -79,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _meta(spec: LoadSpec, elapsed: float, workers: int) -> dict[str, Any]:
-    return {"run_id": spec.run_id, "users": spec.users, "spawn_rate": spec.spawn_rate, "duration_s": elapsed,
+    return {"run_id": spec.run_id, "target": REDACTOR.text(spec.target), "users": spec.users,
+            "spawn_rate": spec.spawn_rate, "duration_s": elapsed,
             "profile": spec.profile, "files_mode": spec.files, "workers": workers}
 
 
@@ -88,15 +105,47 @@ def _environment(spec: LoadSpec | None = None) -> Environment:
     return Environment(user_classes=[WopiEditor], stop_timeout=stop_timeout)
 
 
+def _fleet(spec: LoadSpec, node: str = LOCAL, provider: TokenProvider | None = None) -> Fleet:
+    return Fleet(spec, node, provider=provider or _relayed_provider(spec),
+                 max_editors=max(spec.users, WEB_UI_EDITORS) if spec.web_port else spec.users)
+
+
+def _relayed_provider(spec: LoadSpec) -> TokenProvider | None:
+    """The ``load`` command's token provider, through its relay (None: it has none, or it is the static one)."""
+    if spec.relay is None:
+        return None
+    client = RelayClient(spec.relay[:2], spec.relay[2], spec.timeout)
+    return AskingProvider(spec.provider, frozenset(spec.provider_capabilities), client, client.close)
+
+
+def _web_ui(environment: Environment, spec: LoadSpec) -> None:
+    """Locust's web UI on the loopback interface, its URL printed once it listens."""
+    if spec.web_port is None:
+        return
+    # The web UI reads Locust's own command line from sys.argv (for the options it shows): this process's
+    # arguments are ours, already read, and Locust's parser would exit on them.
+    del sys.argv[1:]
+    web_ui = environment.create_web_ui(host=WEB_UI_HOST, port=spec.web_port)
+    deadline = time.monotonic() + WEB_UI_START_SECONDS
+    while web_ui.server is None or not web_ui.server.started:
+        if (web_ui.greenlet is not None and web_ui.greenlet.dead) or time.monotonic() > deadline:
+            raise WopiValidatorError(f"Locust's web UI could not listen on {WEB_UI_HOST}:{spec.web_port}")
+        gevent.sleep(0.05)
+    host, port = web_ui.server.address[:2]
+    print(f"wopi-validator load: Locust's web UI at http://{host}:{port}/ (the load ends after "
+          f"{spec.duration:g} s, or when you stop it there)", flush=True)
+
+
 def _run_local(spec: LoadSpec, result: Path) -> int:
-    fleet = Fleet(spec)
+    fleet = _fleet(spec)
     fleet.open()
     WopiEditor.fleet = fleet
     environment = _environment(spec)
     runner = environment.create_local_runner()
+    _web_ui(environment, spec)
     started = time.monotonic()
     runner.start(spec.users, spec.spawn_rate)
-    _load_for(spec.duration)
+    _load_for(spec.duration, runner)
     elapsed = time.monotonic() - started
     runner.stop()  # editors finish the request they are sending (stop_timeout), then stop
     report = fleet.finish()
@@ -110,6 +159,8 @@ def _run_master(spec: LoadSpec, options: argparse.Namespace) -> int:
     runner = environment.create_master_runner(options.bind, options.port)
     reports: list[dict[str, Any]] = []
     runner.register_message(REPORT_MESSAGE, lambda environment, msg, **_: reports.append(msg.data))
+    provider = _relayed_provider(spec)
+    _answer_token_requests(runner, provider)
     expected = options.expect_workers
     waited_until = time.monotonic() + options.worker_wait
     while len(runner.clients.ready) < expected:
@@ -119,10 +170,11 @@ def _run_master(spec: LoadSpec, options: argparse.Namespace) -> int:
             runner.quit()
             return EXIT_USAGE
         gevent.sleep(0.1)
-    runner.send_message(SPEC_MESSAGE, spec.for_worker())
+    runner.send_message(SPEC_MESSAGE, _with_fresh_seed_token(spec, provider).for_worker())
+    _web_ui(environment, spec)
     started = time.monotonic()
     runner.start(spec.users, spec.spawn_rate)
-    _load_for(spec.duration)
+    _load_for(spec.duration, runner)
     elapsed = time.monotonic() - started
     runner.stop()  # the workers stop their editors, check and release their files, and report
     report_deadline = time.monotonic() + spec.timeout * 3 + 30
@@ -143,7 +195,7 @@ def _run_worker(options: argparse.Namespace) -> int:
 
     def on_spec(environment: Environment, msg: Any, **_: Any) -> None:
         spec = replace(LoadSpec.from_dict(msg.data), proof_keys=options.proof_keys, reports=options.reports)
-        fleet = Fleet(spec, node)
+        fleet = _fleet(spec, node, _master_provider(runner, spec))
         try:
             fleet.open()
         except WopiValidatorError as exc:
@@ -171,10 +223,76 @@ def _run_worker(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_for(seconds: float) -> None:
-    """Let the editors run; a Ctrl-C ends the load early, and the end (checks, clean-up, summary) still runs."""
+def _answer_token_requests(runner: MasterRunner, provider: TokenProvider | None) -> None:
+    """A master asks the ``load`` command's provider for the tokens its workers need, and sends each its own."""
+
+    def ask(msg: Any) -> None:
+        data = msg.data if isinstance(msg.data, dict) else {}
+        reply: dict[str, Any] = {"error": "the master has no token provider that can issue tokens"}
+        if provider is not None:
+            wopi_src = data.get("wopi_src")
+            reply = answer(provider, wopi_src if isinstance(wopi_src, str) else None)
+        runner.send_message(TOKEN_MESSAGE, {**reply, "id": data.get("id")}, client_id=msg.node_id)
+
+    # In a greenlet of its own: the master's message loop goes on (heartbeats, stats) while the relay answers.
+    runner.register_message(TOKEN_REQUEST_MESSAGE, lambda environment, msg, **_: gevent.spawn(ask, msg))
+
+
+def _with_fresh_seed_token(spec: LoadSpec, provider: TokenProvider | None) -> LoadSpec:
+    """The spec with a seed token issued now, for workers that may have waited long for each other: a worker
+    opens the run while handling the master's message, when it cannot get the master's answer to another."""
+    if provider is None:
+        return spec
+    issued = time.time() * 1000
     try:
-        gevent.sleep(seconds)
+        fresh = provider.issue(None)
+    except WopiValidatorError:
+        return spec
+    if not same_file(fresh.wopi_src, spec.target):
+        return spec
+    return replace(spec, token=fresh.token, token_ttl=fresh.ttl, token_issued_ms=issued)
+
+
+def _master_provider(runner: WorkerRunner, spec: LoadSpec) -> TokenProvider | None:
+    """A worker's provider: it asks the master, which asks the ``load`` command's (None: static tokens). The
+    answer comes through the worker's message loop, so a message handler of the worker must not ask (it would
+    wait for itself until the timeout): the master sends a fresh seed token with its spec for that reason."""
+    if spec.provider == "static":
+        return None
+    waiting: dict[str, AsyncResult] = {}
+
+    def on_token(environment: Environment, msg: Any, **_: Any) -> None:
+        data = msg.data if isinstance(msg.data, dict) else {}
+        result = waiting.pop(str(data.get("id")), None)
+        if result is not None:
+            result.set(data)
+
+    def ask(wopi_src: str | None) -> dict[str, Any]:
+        question = secrets.token_hex(8)
+        waiting[question] = result = AsyncResult()
+        runner.send_message(TOKEN_REQUEST_MESSAGE, {"id": question, "wopi_src": wopi_src})
+        try:
+            return result.get(timeout=spec.timeout)
+        except gevent.Timeout:
+            return {"error": f"the master sent no token within {spec.timeout:g} s"}
+        finally:
+            waiting.pop(question, None)
+
+    runner.register_message(TOKEN_MESSAGE, on_token)
+    return AskingProvider(spec.provider, frozenset(spec.provider_capabilities), ask)
+
+
+def _load_for(seconds: float, runner: Runner) -> None:
+    """Let the editors run for ``seconds``, or until they are stopped in the web UI; a Ctrl-C ends the load early.
+    Either way the end (checks, clean-up, summary) still runs."""
+    ends = time.monotonic() + seconds
+    try:
+        while (left := ends - time.monotonic()) > 0:
+            if runner.state in (STATE_STOPPING, STATE_STOPPED):
+                print("wopi-validator load: the editors were stopped before the end (in the web UI): checking "
+                      "and removing their files", file=sys.stderr, flush=True)
+                return
+            gevent.sleep(min(left, 0.25))
     except KeyboardInterrupt:
         print("wopi-validator load: interrupted: stopping the editors and removing their files", file=sys.stderr)
 

@@ -33,14 +33,29 @@ class LoadSpec:
     reports: str | None = None
     """The folder of this process's ledger of the files it makes (``wopi-validator cleanup`` removes them after a
     crash); each process has its own."""
+    token_issued_ms: float = 0.0
+    """When the seed's token was issued (ms since the epoch; 0: not known): with ``token_ttl``, how long the
+    host's tokens live."""
+    provider: str = "static"
+    """The name of the run's token provider; ``static``: tokens are not re-issued."""
+    provider_capabilities: tuple[str, ...] = ()
+    relay: tuple[str, int, str] | None = None
+    """Where the ``load`` command's token relay answers (host, port) and its key: for a local or master process
+    only (never sent to a worker, which asks its master)."""
+    web_port: int | None = None
+    """The port of Locust's web UI (a local or master process serves it, on the loopback interface only); None:
+    no web UI. Workers are told too: in the web UI the user may ask for more editors than ``users``."""
 
     def for_worker(self) -> dict[str, object]:
-        """What a master sends its workers: all but its own folders."""
-        return asdict(replace(self, proof_keys=None, reports=None))
+        """What a master sends its workers: all but its own folders and its token relay."""
+        return asdict(replace(self, proof_keys=None, reports=None, relay=None))
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> LoadSpec:
-        return cls(**data)  # type: ignore[arg-type]
+        spec = cls(**data)  # type: ignore[arg-type]
+        # JSON has lists, not tuples
+        return replace(spec, provider_capabilities=tuple(spec.provider_capabilities),
+                       relay=tuple(spec.relay) if spec.relay else None)  # type: ignore[arg-type]
 
     def write(self, path: Path) -> None:
         """Owner-only: it holds the access token."""

@@ -255,9 +255,13 @@ class _WatchedHTTPSPool(_Unwatching, HTTPSConnectionPool):
 class HttpTransport:
     """Sends requests over kept-alive connections; safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_connections: int = _POOL_SIZE) -> None:
+        """``max_connections``: connections kept alive per host. More requests at once still get a connection each,
+        but those beyond it are closed after use (and urllib3 warns); the load run's editors, each sending one
+        request at a time, need as many as there are editors."""
+        self.max_connections = max_connections
         # Certificates are checked against certifi's authorities, as requests checks them.
-        self._pool = urllib3.PoolManager(num_pools=_POOL_SIZE, maxsize=_POOL_SIZE, cert_reqs="CERT_REQUIRED",
+        self._pool = urllib3.PoolManager(num_pools=_POOL_SIZE, maxsize=max_connections, cert_reqs="CERT_REQUIRED",
                                          ca_certs=certifi.where())
         self._pool.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
         self.cookies = CookieJar()
