@@ -154,6 +154,9 @@ class EditorSession:
         """One request: recorded in the file's history, judged, and told to ``emit``; None without an answer."""
         held = self.lock if self.state == EDITING else None
         op = Op(operation, self.name, self.clock(), lock=lock, content=body if operation == history.PUT else None)
+        # Recorded before it is sent: a request cut off when the run stops (Locust ends its users mid-request) may
+        # still have reached the host, and a save it made must not read as bytes no save wrote.
+        self.file.history.record(op)
         self.client.token = self.file.access_token()
         start = time.perf_counter()
         method = "GET" if operation in {history.GET, history.INFO} else "POST"
@@ -161,7 +164,6 @@ class EditorSession:
             answer = self._request(operation, lock, body)
         except TransportError as exc:
             op.line = REDACTOR.text(str(exc))
-            self.file.history.record(op)
             reason = str(exc).split(":", 1)[0]
             self.emit(Outcome(operation, method, (time.perf_counter() - start) * 1000, 0,
                               Failure(TRANSPORT_RULE, f"{operation}: no answer ({reason})", op.line)))
@@ -170,7 +172,6 @@ class EditorSession:
         op.answer_lock = answer.header("X-WOPI-Lock")
         if operation == history.GET and answer.status == 200:
             op.content = answer.body
-        self.file.history.record(op)
         # Releasing a lock that may not have been granted: 200 and 409 are both right.
         unsure = self.state == RELEASING and answer.status in {200, 409}
         failure = None if unsure else judge(operation, answer, held, lock, body)

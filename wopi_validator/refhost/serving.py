@@ -24,6 +24,9 @@ from waitress.wasyncore import close_all, dispatcher
 
 HOST = "127.0.0.1"
 WORKER_THREADS = 8
+CONNECTION_LIMIT = 1000
+"""Open connections served at once (waitress' default is 100): a load run keeps one per simulated editor, and
+connections past the limit wait unanswered, which a client sees as a host that stopped answering."""
 STOP_TIMEOUT = 5.0
 
 _log = logging.getLogger(__name__)
@@ -32,7 +35,8 @@ _log = logging.getLogger(__name__)
 class BackgroundServer:
     def __init__(self, app: Flask, port: int = 0) -> None:
         """Bind to 127.0.0.1:port (0 = any free port); raises OSError when it cannot."""
-        self._server: BaseWSGIServer = create_server(app, host=HOST, port=port, threads=WORKER_THREADS)
+        self._server: BaseWSGIServer = create_server(app, host=HOST, port=port, threads=WORKER_THREADS,
+                                                       connection_limit=CONNECTION_LIMIT)
         self.base_url = f"http://{HOST}:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._server.run, name="wopi-refhost", daemon=True)
 
