@@ -4,8 +4,9 @@ Users run the suite in CI against a staging host across a network, where every r
 bundled in-process host never charges. This starts the reference host as a user would meet a remote one
 (`wopi-validator serve-reference --answer-delay-ms MS`: every answer waits MS before it starts), runs the command
 it prints (`wopi-validator --target ... --token ...`, a static token, as in most CI set-ups) in a new process,
-serially and with pytest-xdist workers (`-- -n N`), and reports per latency the median wall time of each, the
-requests the host served and the time they spent waiting on it at the very least (requests x latency).
+serially (`--workers 0`) and with N pytest-xdist workers (`--workers N`, the default for a remote host), and
+reports per latency the median wall time of each, the requests the host served and the time they spent waiting
+on it at the very least (requests x latency).
 
     python benchmarks/suite_overhead.py   # the suite's own cost, against the in-process host
     python benchmarks/remote_host.py [--latency-ms 20 --latency-ms 50] [--workers 4] [--repeat 3]
@@ -65,13 +66,13 @@ def stop_host(host: subprocess.Popen[str]) -> int:
 
 
 def one_run(latency_ms: float, workers: int) -> Run:
-    """A fresh host, one full run of the command it prints (``-- -n workers`` when workers > 0), the host stopped."""
+    """A fresh host, one full run of the command it prints with ``--workers workers`` (0: serial), the host
+    stopped."""
     with tempfile.TemporaryDirectory() as scratch:
         host, arguments = start_host(latency_ms, Path(scratch) / "host")
         try:
             command = [sys.executable, "-m", "wopi_validator", *arguments, "-q", "--reports", f"{scratch}/reports"]
-            if workers:
-                command += ["--", "-n", str(workers)]
+            command += ["--workers", str(workers)]  # 0: serial (the default is parallel for a remote host)
             started = time.perf_counter()
             ended = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
             seconds = time.perf_counter() - started
@@ -94,7 +95,7 @@ def main() -> int:
     for latency_ms in latencies:
         for workers in (0, options.workers):
             runs = [one_run(latency_ms, workers) for _ in range(options.repeat)]
-            kind = "serial" if not workers else f"-n {workers}"
+            kind = "serial" if not workers else f"--workers {workers}"
             wall = statistics.median(run.seconds for run in runs)
             served = statistics.median(run.served for run in runs)
             codes = sorted({run.exit_code for run in runs})

@@ -19,8 +19,10 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ import pytest
 from wopi_validator import __version__, settings
 from wopi_validator import config as config_module
 from wopi_validator.command_parser import CommandParser as _Parser
+from wopi_validator.commands import parallel
 from wopi_validator.commands.pytest_session import SUITE, check_reports_folder, run_pytest, session_arguments
 from wopi_validator.errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 from wopi_validator.judging.rules import RULES
@@ -149,7 +152,7 @@ def _run(options: argparse.Namespace, passthrough: list[str]) -> int:
     """Translate the options into pytest's and run it once: the plugin opens the run (provider, keys, the bundled
     host, the preflight), and an opening that fails is one line and exit 2 or 3 (``pytest_session``)."""
     try:
-        pytest_args = _pytest_args(options)
+        pytest_args = _pytest_args(options, passthrough)
     except UsageError as exc:
         print(f"wopi-validator: {REDACTOR.text(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
@@ -181,12 +184,15 @@ def _check_inputs(options: argparse.Namespace) -> None:
     check_reports_folder(Path(options.reports).resolve())
 
 
-def _pytest_args(options: argparse.Namespace) -> list[str]:
+def _pytest_args(options: argparse.Namespace, passthrough: Sequence[str] = ()) -> list[str]:
     """Check what must not reach pytest, then turn the options into pytest arguments: every setting given is
     passed on as its pytest option (the settings table's), after what the CLI decides itself (which host, the
-    paths made absolute, where reports go). Nothing is opened here: the plugin opens the run once."""
+    paths made absolute, where reports go, how many workers; ``passthrough``: the user's pytest arguments after
+    ``--``). Nothing is opened here: the plugin opens the run once."""
     _check_inputs(options)
+    workers_asked = parallel.workers_setting(options.workers)
     values = settings.cli_values(options)
+    values["workers"] = None  # the CLI's own: it becomes xdist's -n below
     config_file = options.config or os.environ.get("WOPI_CONFIG")
     if options.target and not options.target.startswith(("http://", "https://")):
         if not Path(options.target).is_file():
@@ -226,8 +232,25 @@ def _pytest_args(options: argparse.Namespace) -> list[str]:
     values["summary"] = _summary_path(options)
     if options.ledger:
         values["ledger"] = Path(options.ledger).resolve()
+    unhelpful = parallel.unhelpful_reason(bundled_host=bool(values.get("reference")), rules=bool(options.rules))
+    plan = parallel.plan(workers_asked, _why_serial(options, config_file, passthrough), unhelpful)
+    if plan.note and (options.verbose or workers_asked not in {None, 0}):
+        print(f"wopi-validator: {plan.note}")  # before pytest's header: a line of the run's own header
     return ["--pyargs", SUITE, *settings.pytest_arguments(values), *session_arguments(reports),
-            *["-q"] * options.quiet, *["-v"] * options.verbose]
+            *["-q"] * options.quiet, *["-v"] * options.verbose, *plan.arguments]
+
+
+def _why_serial(options: argparse.Namespace, config_file: str | None, passthrough: Sequence[str]) -> str:
+    """Why workers could break this run (``parallel.unsafe_reason``), from every source of its settings: the
+    command line, the ``WOPI_*`` variables and the config file."""
+    merged = config_module.merge({key: value for key, value in _target_values(options).items() if key != "target"},
+                                 os.environ, config_file)
+    return parallel.unsafe_reason(
+        onlyoffice=_onlyoffice_configured(options, config_file),
+        seed_writes=bool(config_module.convert("allow_seed_writes", merged.get("allow_seed_writes", False))),
+        extra_seeds=bool(merged.get("extra_seeds")),
+        load=bool(options.load),
+        pytest_arguments=[*passthrough, *shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))])
 
 
 def _summary_path(options: argparse.Namespace) -> Path:

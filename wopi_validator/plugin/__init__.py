@@ -9,7 +9,8 @@ one module per job and imported here:
 * ``state``       the run (``WopiRun``) in ``config.stash[RUN_KEY]``, a test's transcript under ``TRANSCRIPT_KEY``
 * ``options``     the command-line options (``pytest_addoption``)
 * ``session``     configure, the run's start and end, Ctrl-C and SIGTERM, unconfigure
-* ``collection``  tags, --wopi-rules, the load marker, expected failures
+* ``collection``  tags, --wopi-rules, the load marker, expected failures; the groups of tests that share state
+* ``workers``     under pytest-xdist: each group on one worker; what workers hand the controller
 * ``outcomes``    clean failures, blocked tests and the run's deadline in every phase; each test's report
 * ``reporting``   the end of the run: console, summary.json, expected failures, exit status (``RunReporter``)
 * ``fixtures``    ``wopi_target``, ``wopi_seed``, ``wopi_new_file``, ``wopi_check``, ...
@@ -39,9 +40,11 @@ from wopi_validator.plugin.session import (
     pytest_sessionstart,
     pytest_unconfigure,
 )
+from wopi_validator.plugin.workers import pytest_collection_finish, pytest_testnodedown, pytest_xdist_make_scheduler
 
 __all__ = [
     "pytest_addoption",
+    "pytest_collection_finish",
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_call",
@@ -50,7 +53,9 @@ __all__ = [
     "pytest_runtest_teardown",
     "pytest_sessionfinish",
     "pytest_sessionstart",
+    "pytest_testnodedown",
     "pytest_unconfigure",
+    "pytest_xdist_make_scheduler",
     "wopi_check",
     "wopi_file",
     "wopi_new_file",

@@ -1,6 +1,12 @@
 """Collection: each shipped test tagged with its area and rules (user properties, so they reach JUnit and
 xdist), --wopi-rules and the load marker applied, expected failures marked, and the WOPI areas left out of a
-run of the ONLYOFFICE Docs API area alone."""
+run of the ONLYOFFICE Docs API area alone.
+
+Also which tests must not run at the same time as each other under pytest-xdist (the wopi-validator command's
+default against a host of your own): the tests of one group (:func:`shared_state_group`) share something on the
+host besides their own files; ``plugin.workers`` keeps each group on one worker. A worker's collection starts with
+the longest tests, so that they do not end a parallel run alone.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,33 @@ from wopi_validator.plugin.state import RUN_KEY, no_target_message
 from wopi_validator.report.expectations import Expectations
 from wopi_validator.report.results import stable_test_id
 from wopi_validator.settings import option_name
+
+STATEFUL = "stateful"
+RACES = "races"
+USER_INFO = "user-info"
+ONLYOFFICE = "onlyoffice"
+SHARED_STATE_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (group, re.compile(pattern)) for group, pattern in (
+        # The long pole (Hypothesis, a time budget): a unit of its own, which a worker starts early.
+        (STATEFUL, r"test_stateful\.py::"),
+        # Simultaneous requests (--concurrency, the load test's editors): one burst at a time.
+        (RACES, r"test_concurrency\.py::"),
+        (RACES, r"test_locks\.py::test_concurrent_locks_with_different_ids_have_at_most_one_winner\b"),
+        (RACES, r"test_load\.py::"),
+        # UserInfo belongs to the user, not to a file: what one test puts, every CheckFileInfo shows.
+        (USER_INFO, r"test_userinfo\.py::"),
+        (USER_INFO, r"test_security\.py::test_one_users_userinfo_is_not_shown_to_another\b"),
+        (USER_INFO, r"test_capabilities\.py::test_declared_capability_works\[SupportsUserInfo\]"),
+        (USER_INFO, r"test_common\.py::test_invalid_access_token_is_refused\[[^\]]*\bPutUserInfo\b"),
+        # One stand-in Document Server and one document in the integration per run.
+        (ONLYOFFICE, r"test_onlyoffice_docs_\w+\.py::"),
+    ))
+"""Tests that share state on the host, by the stable test ID (``test_x.py::test_y[param]``): the tests of a group
+never run at the same time. Every other test works on files of its own, or only reads the seed."""
+STARTS_FIRST = re.compile(r"test_stateful\.py::|test_tokens\.py::test_expired_token_is_refused_on_every_operation\b"
+                          r"|test_locks\.py::test_an_expired_lock_behaves_as_no_lock\b")
+"""The tests that take longest (a search with a time budget, a wait for a token or a lock to expire): a worker
+starts them first, so that they do not end a parallel run alone."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -55,6 +88,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                      and not item.get_closest_marker("onlyoffice")]
         config.hook.pytest_deselected(items=wopi_only)
         items[:] = [item for item in items if item not in wopi_only]
+    if hasattr(config, "workerinput"):  # a worker of xdist: its collection is the controller's schedule
+        items.sort(key=lambda item: not STARTS_FIRST.match(stable_test_id(item.nodeid)))
+
+
+def shared_state_group(test_id: str) -> str | None:
+    """The group of tests that must not run at the same time as this one (a stable test ID), None for a test
+    that may run beside any other."""
+    return next((group for group, pattern in SHARED_STATE_GROUPS if pattern.match(test_id)), None)
 
 
 def load_requested(config: pytest.Config) -> bool:

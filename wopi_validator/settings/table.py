@@ -163,6 +163,11 @@ SETTINGS: tuple[Setting, ...] = (
             convert=values.boolean("strict")),
     Setting("rules", "run only the tests of rules matching these comma-separated patterns, e.g. "
             "'LOCK.*,PUTFILE.*'", "run", metavar="PATTERNS"),
+    Setting("workers", "test processes of the wopi-validator command (pytest-xdist workers): auto (the default: "
+            "2 per CPU, at most 4, for the whole suite against a host of your own; else serial), N, or 0 for a "
+            "serial run; a run workers could break ({allow_seed_writes}, {extra_seeds}, {load}, the ONLYOFFICE "
+            "area, your own -n after --) is serial whatever this says; a pytest run of your own takes xdist's -n",
+            "run", metavar="N|auto|0", default="auto"),
     _target("timeout", "connect timeout and time allowed for each whole answer (default 10, at most 3600)",
             group="run", metavar="SECONDS", default=DEFAULT_TIMEOUT,
             convert=values.positive_seconds("timeout", values.MAX_TIMEOUT)),
