@@ -18,11 +18,11 @@ pytest_plugins = ["pytester"]
 
 PACKAGE = Path(__file__).resolve().parents[1] / "wopi_validator" / "plugin"
 MODULES = {"__init__", "state", "options", "session", "collection", "outcomes", "reporting", "fixtures", "gc_tuning",
-           "ini"}
+           "ini", "workers"}
 HOOKS = {
     "pytest_addoption", "pytest_configure", "pytest_sessionstart", "pytest_sessionfinish", "pytest_unconfigure",
     "pytest_collection_modifyitems", "pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown",
-    "pytest_runtest_makereport",
+    "pytest_runtest_makereport", "pytest_collection_finish", "pytest_xdist_make_scheduler", "pytest_testnodedown",
 }
 FIXTURES = {"wopi_target", "wopi_provider", "wopi_transcript", "wopi_check", "wopi_seed", "wopi_new_file", "wopi_file"}
 
