@@ -94,7 +94,10 @@ class RunReporter:
                 terminalreporter.write_line(REDACTOR.text(line))  # causes and leftovers quote the host: escaped
         for line in leftover_lines(target.leftovers if target is not None else ()):
             terminalreporter.write_line(REDACTOR.text(line))
-        for line in stored_lines(self.run.onlyoffice_leftovers()):
+        # What a user's integration stored is theirs to remove; the bundled host's side goes with the host (its list
+        # stays in summary.json).
+        stored = self.run.onlyoffice_leftovers() if self.run.reference is None else []
+        for line in stored_lines(stored):
             terminalreporter.write_line(REDACTOR.text(line))
         self._report_expectations(terminalreporter)
 
