@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
+from tests.load.driving import drive
 from wopi_validator.load.fleet import Fleet, SetupFailed
 from wopi_validator.load.spec import PRIVATE, SHARED, LoadSpec
 from wopi_validator.refhost import ReferenceHost
@@ -36,23 +34,9 @@ def _spec(host: ReferenceHost, files: str, tmp_path, profile: str = "burst") -> 
 
 def _run(fleet: Fleet, editors: int) -> dict:
     """Step each editor on a thread of its own for SECONDS, as Locust would, then finish."""
-    fleet.open()
-    outcomes = []
-    sessions = [fleet.new_editor(outcomes.append) for _ in range(editors)]
-    deadline = time.monotonic() + SECONDS
-
-    def loop(session) -> None:
-        while time.monotonic() < deadline:
-            session.step()
-            time.sleep(session.pause())
-
-    threads = [threading.Thread(target=loop, args=(session,)) for session in sessions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    report, outcomes = drive(fleet, editors, SECONDS, join_timeout=30)
     assert outcomes, "no request was sent"
-    return fleet.finish()
+    return report
 
 
 @pytest.mark.parametrize("files", [PRIVATE, SHARED])

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 
 import pytest
 
+from tests.load.driving import drive
 from wopi_validator.commands.cli import main
 from wopi_validator.errors import ProviderError
 from wopi_validator.load.file_tokens import FileTokens, estimated_expiry
@@ -122,21 +122,7 @@ def _spec(host: ReferenceHost, files: str, tmp_path) -> LoadSpec:
 
 
 def _run(fleet: Fleet, editors: int) -> dict:
-    fleet.open()
-    sessions = [fleet.new_editor(lambda outcome: None) for _ in range(editors)]
-    deadline = time.monotonic() + LOAD_SECONDS
-
-    def loop(session) -> None:
-        while time.monotonic() < deadline:
-            session.step()
-            time.sleep(session.pause())
-
-    threads = [threading.Thread(target=loop, args=(session,)) for session in sessions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=LOAD_SECONDS + 30)
-    return fleet.finish()
+    return drive(fleet, editors, LOAD_SECONDS, join_timeout=LOAD_SECONDS + 30)[0]
 
 
 @pytest.mark.parametrize("files", [PRIVATE, SHARED])
