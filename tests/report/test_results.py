@@ -120,3 +120,20 @@ def test_a_rule_only_blocked_is_blocked_and_an_expected_failure_stays_known():
     collector.add(report)
     verdicts = {rule_id: entry["verdict"] for rule_id, entry in collector.by_rule().items()}
     assert verdicts == {"RELOCK.ATOMIC": "blocked", "LOCK.OPAQUE": "xfail"}
+
+
+def test_a_failure_message_from_an_xdist_worker_starts_with_the_failure_not_the_worker_line():
+    # Under pytest-xdist the controller's report carries the worker (``report.node``) and its text starts with
+    # "[gw0] linux -- Python ...": the report's "Fix these first" showed that line as the failure's headline.
+    class Worker:
+        workerinfo = {"id": "gw0", "sysplatform": "linux", "version_info": (3, 11, 9, "final", 0),
+                      "executable": "/usr/bin/python3"}
+
+    collector = ResultCollector()
+    props = [("wopi_area", "locks"), ("wopi_rule", "LOCK.OPAQUE"), ("wopi_judged", "LOCK.OPAQUE fail")]
+    for phase, outcome in (("setup", "passed"), ("call", "failed"), ("teardown", "passed")):
+        report = make_report("t", phase, outcome, props, "[LOCK.OPAQUE] lock ids compared case-insensitively"
+                             if outcome == "failed" else None)
+        report.node = Worker()
+        collector.add(report)
+    assert collector.results["t"].message.startswith("[LOCK.OPAQUE] lock ids compared")

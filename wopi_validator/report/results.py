@@ -7,6 +7,7 @@ test is tagged with but never judged is "not run" for that test: a test stopped 
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -201,6 +202,9 @@ class ResultCollector:
                 for cause, tests in ordered]
 
 
+_XDIST_WORKER_LINE = re.compile(r"\A\[[^\]\n]+\] [^\n]* -- Python [^\n]*\n")
+
+
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
@@ -209,7 +213,11 @@ def _skip_reason(report: pytest.TestReport) -> str:
 
 
 def _first_line_block(report: pytest.TestReport) -> str:
+    """The failure's text as the test raised it. Under pytest-xdist the controller's report text starts with the
+    worker's line ("[gw0] linux -- Python ..."), which is not part of the failure: it goes."""
     text = report.longreprtext or ""
+    if getattr(report, "node", None) is not None:
+        text = _XDIST_WORKER_LINE.sub("", text, count=1)
     if report.when != "call":
         text = f"(during {report.when}) {text}"
     return text[:2000]
