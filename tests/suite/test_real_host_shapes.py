@@ -95,6 +95,13 @@ def test_no_way_to_make_files_blocks_with_one_cause_and_judges_what_reads(tmp_pa
     assert "PutRelativeFile (specific name): answered 501" in cause["cause"]
     assert "PutRelativeFile (suggested name): answered 501" in cause["cause"]
     assert out.count("no file could be created") == 1, "the cause is printed once"
+    # What each test needs is declared (wopi_needs, else its fixtures) and said for the blocked ones.
+    needs = {test["id"]: test["needs"] for test in summary["tests"]}
+    assert needs["test_common.py::test_token_for_another_file_is_refused[CheckFileInfo]"] == "files"
+    assert needs["test_checkfileinfo.py::test_checkfileinfo_has_the_required_properties"] == "seed"
+    assert needs["test_locks.py::test_lock_on_an_unlocked_file_answers_200"] == "file"
+    assert {needs[test_id] for test_id in cause["tests"]} >= {"file", "files"}
+    assert "they need: a file it may lock and change (" in out
     for rule in NEED_NO_NEW_FILE:
         assert summary["rules"][rule]["verdict"] == "pass", rule
     assert files == ["seed.wopitest"] and summary["leftovers"] == []

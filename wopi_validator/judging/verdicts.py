@@ -69,6 +69,19 @@ ADVICE_PREFIX = "to run them: "
 """A line of a blocked cause's detail that says what would run the tests (not what shows the cause)."""
 
 
+NEEDS_PROPERTY = "wopi_needs"
+"""User property: what a test needs of the host (a key of :data:`NEEDS`)."""
+NEEDS = {
+    "seed": "only reads the seed",
+    "file": "a file it may lock and change",
+    "files": "two files it may change",
+    "creates": "to create files itself",
+}
+"""What a shipped test needs of the host, as its ``wopi_needs`` marker declares (or its fixtures imply: ``wopi_seed``
+alone reads the seed, ``wopi_file`` / ``wopi_new_file`` want a file to change). The provisioning chain serves the
+last three; the report says which of them a blocked cause kept from running."""
+
+
 def block(cause: str, detail: str = "", advice: str = "") -> NoReturn:
     """Stop this test as blocked by ``cause`` (from a fixture's set-up or the test body).
 

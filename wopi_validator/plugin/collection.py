@@ -17,6 +17,7 @@ import pytest
 from wopi_validator import config as config_module
 from wopi_validator.errors import EXIT_USAGE, UsageError
 from wopi_validator.judging.rules import RULES
+from wopi_validator.judging.verdicts import NEEDS, NEEDS_PROPERTY
 from wopi_validator.plugin.state import RUN_KEY, no_target_message
 from wopi_validator.report.expectations import Expectations
 from wopi_validator.report.results import stable_test_id
@@ -50,6 +51,20 @@ STARTS_FIRST = re.compile(r"test_stateful\.py::|test_tokens\.py::test_expired_to
 starts them first, so that they do not end a parallel run alone."""
 
 
+FILE_FIXTURES = frozenset({"wopi_file", "wopi_new_file"})
+
+
+def needs_of(item: pytest.Item) -> str:
+    """What the test needs of the host: its ``wopi_needs`` marker, else what its fixtures imply (a sandbox file
+    fixture: a file to change; otherwise it only reads the seed)."""
+    marker = item.get_closest_marker("wopi_needs")
+    if marker is not None:
+        if len(marker.args) != 1 or marker.args[0] not in NEEDS:
+            raise pytest.UsageError(f"{item.nodeid}: wopi_needs takes one of {', '.join(NEEDS)}")
+        return str(marker.args[0])
+    return "file" if FILE_FIXTURES & set(getattr(item, "fixturenames", ())) else "seed"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     try:
         patterns = config_module.rule_patterns(config.getoption("wopi_rules") or "", option_name("rules"))
@@ -71,6 +86,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 raise pytest.UsageError(f"{item.nodeid} names rule {rule_id!r}, which is not in the catalogue")
         item.user_properties.append(("wopi_area", area_of(item)))
         item.user_properties.extend(("wopi_rule", rule_id) for rule_id in marker.args)
+        item.user_properties.append((NEEDS_PROPERTY, needs_of(item)))
         if patterns and not any(RULES[rule_id].matches(patterns) for rule_id in marker.args):
             deselected.append(item)
         else:

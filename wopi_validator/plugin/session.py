@@ -33,6 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "wopi_profiles(*profiles): run only under these --wopi-profile values (skipped otherwise)"
     )
+    config.addinivalue_line(
+        "markers", "wopi_needs(kind): what a conformance test needs of the host: seed (only reads it), file (one file "
+        "it may lock and change), files (two), creates (it creates files itself); without it, its fixtures decide")
     config.addinivalue_line("markers", "security: host security probes (on by default; -m 'not security' skips them)")
     config.addinivalue_line("markers", "load: many simultaneous editors (off by default; --wopi-load or -m load)")
     config.addinivalue_line("markers", "onlyoffice: the ONLYOFFICE Docs API area (runs with --wopi-oo-config-source, "

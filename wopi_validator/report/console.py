@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from wopi_validator.judging.verdicts import ADVICE_PREFIX, split_detail
+from wopi_validator.judging.verdicts import ADVICE_PREFIX, NEEDS, split_detail
 from wopi_validator.report.results import (
     BLOCKED,
     ERROR,
@@ -146,6 +146,10 @@ def blocked_paragraphs(collector: ResultCollector, hints: dict[str, str] | None 
         if lines:
             lines.append("")
         lines.append(f"{len(tests)} test{'s' if len(tests) != 1 else ''} blocked: {cause}")
+        needed = Counter(test.needs for test in tests if test.needs)
+        if needed and set(needed) != {"seed"}:
+            wants = ", ".join(f"{NEEDS[kind]} ({count})" for kind, count in needed.most_common())
+            lines.append(f"  they need: {wants}")
         rules = sorted({rule_id for test in tests for rule_id in test.rules} & unjudged)
         if rules:
             lines.append(f"  rules no other test judged: {_shortened(rules, 12)}")

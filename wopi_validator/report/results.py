@@ -21,6 +21,7 @@ from wopi_validator.judging.verdicts import (
     FAIL,
     INFO,
     JUDGED_PROPERTY,
+    NEEDS_PROPERTY,
     NOT_RUN,
     PASS,
     SKIP,
@@ -62,6 +63,8 @@ class TestResult:
     cause: str = ""
     """Why the test was blocked (its verdict is BLOCKED)."""
     blocked_detail: str = ""
+    needs: str = ""
+    """What the test needs of the host (``wopi_needs``: seed, file, files, creates)."""
     failed: bool = False
     """A report of this test failed (its verdict is FAIL when a check failed, ERROR otherwise)."""
 
@@ -106,6 +109,8 @@ class TestResult:
             "duration_s": round(self.duration, 3),
             "rule_verdicts": self.rule_verdicts(),
         }
+        if self.needs:
+            data["needs"] = self.needs
         if self.verdict == BLOCKED:
             data["blocked_by"] = self.cause
         return data
@@ -138,6 +143,8 @@ class ResultCollector:
                 result.notes.append(text)
         for value in _properties(report, JUDGED_PROPERTY):
             result.judge(*parse_judged(value))
+        for needs in _properties(report, NEEDS_PROPERTY):
+            result.needs = needs
         for detail in _properties(report, BLOCKED_DETAIL_PROPERTY):
             result.blocked_detail = result.blocked_detail or detail
         self._settle(result, report)

@@ -104,6 +104,7 @@ def test_declared_capability_works(wopi_target, wopi_new_file, wopi_check, capab
 
 
 @pytest.mark.wopi_rule(RULE)
+@pytest.mark.wopi_needs("creates")
 @pytest.mark.parametrize("mode", ["suggested", "specific"])
 def test_declared_update_without_cannot_write_relative_makes_putrelativefile_work(wopi_target, wopi_seed,
                                                                                  wopi_new_file, wopi_check, mode):

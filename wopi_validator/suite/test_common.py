@@ -108,6 +108,7 @@ def _token_for_another_file(target: Target, files: SandboxFiles) -> str:
 
 
 @pytest.mark.wopi_rule("TOKEN.SCOPE.FILE")
+@pytest.mark.wopi_needs("files")
 @pytest.mark.parametrize("operation", ["CheckFileInfo", "GetFile"])
 def test_token_for_another_file_is_refused(wopi_target, wopi_seed, wopi_new_file, wopi_check, operation):
     # The other file's token, used on the seed file.

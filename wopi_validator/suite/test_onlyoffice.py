@@ -75,6 +75,7 @@ def test_edit_session_lock_refresh_save_unlock(wopi_target, wopi_file, wopi_chec
 
 @pytest.mark.wopi_rule(RULE)
 @pytest.mark.wopi_requires("PutRelativeFile")
+@pytest.mark.wopi_needs("creates")
 @pytest.mark.parametrize("conversion", [False, True], ids=["save-copy-as", "file-conversion"])
 def test_save_as_in_suggested_mode(wopi_target, wopi_new_file, wopi_file, wopi_check, conversion):
     suggestion = wopi_target.unique_name("onlyoffice-copy", wopi_target.extension)

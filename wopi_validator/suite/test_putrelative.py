@@ -34,6 +34,8 @@ from wopi_validator.suite.steps import (
 )
 from wopi_validator.wopi.client import file_id_of, utf7, utf7_dotnet
 
+pytestmark = pytest.mark.wopi_needs("creates")  # every test here makes files with PutRelativeFile (the seed as source)
+
 CONTENT = b"wopi-validator: a file made by PutRelativeFile\n"
 OTHER_CONTENT = b"wopi-validator: different content for the same name\n"
 # Microsoft's validator uses these made-up extensions, so hosts that pass it accept them.

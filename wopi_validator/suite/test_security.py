@@ -350,6 +350,7 @@ def test_a_16_kib_lock_id_is_refused_without_a_5xx(wopi_target, wopi_file, wopi_
 
 @pytest.mark.wopi_rule("SEC.PUTREL.URL.SCOPE")
 @pytest.mark.wopi_requires("PutRelativeFile")
+@pytest.mark.wopi_needs("creates")
 def test_the_token_in_a_putrelative_url_opens_only_the_new_file(wopi_target, wopi_new_file, wopi_file, wopi_check):
     action = "PutRelativeFile in specific mode"
     # Making the file is PutRelativeFile's own rule: a host whose specific mode is broken fails that, not this.
