@@ -64,3 +64,23 @@ def test_a_bad_ini_value_is_one_usage_error(pytester):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "wopi_profile in the ini file" in result.stderr.str() + result.stdout.str()
+
+
+def test_a_run_reads_its_config_file_once(pytester, monkeypatch):
+    # The ini values, the target's settings, the provider table and the ONLYOFFICE table all come from one
+    # reading of the file (it was parsed three times or more, once more by the ini layer).
+    import tomllib
+
+    config_file = pytester.path / "host.toml"
+    config_file.write_text('profile = "generic"\ntimeout = 9\n')
+    parsed = []
+    real_loads = tomllib.loads
+
+    def counting_loads(text, *args, **kwargs):
+        if "timeout = 9" in text:
+            parsed.append(text)
+        return real_loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(tomllib, "loads", counting_loads)
+    assert seen(pytester, f"--wopi-config={config_file}")["timeout"] == 9.0
+    assert len(parsed) == 1

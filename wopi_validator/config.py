@@ -8,6 +8,8 @@ Every key's names come from the settings table (``wopi_validator.settings``): on
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -115,11 +117,25 @@ def rule_patterns(text: str, option: str | None = None) -> list[str]:
     return patterns
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_file(path: str, modified_ns: int, size: int) -> dict[str, Any]:
+    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A config file's TOML, parsed once however many parts of a run read it (the settings, the provider table,
+    the ONLYOFFICE table, the ini layer): kept while the file's path, size and modification time stay the same.
+    Each caller gets its own copy. Raises OSError and TOMLDecodeError as reading would."""
+    file = Path(path)
+    status = file.stat()
+    return copy.deepcopy(_parsed_file(str(file.resolve()), status.st_mtime_ns, status.st_size))
+
+
 def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a config file; unknown keys are a usage error (a typo should not pass silently)."""
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = read_toml(file)
     except FileNotFoundError:
         raise UsageError(f"config file {file} does not exist") from None
     except OSError as exc:

@@ -22,9 +22,9 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from wopi_validator.config import read_toml
 from wopi_validator.errors import TargetUnusable, UsageError
 from wopi_validator.onlyoffice.jwt_checks import WEAK_KEYS
 from wopi_validator.redaction import REDACTOR
@@ -68,7 +68,7 @@ def _file_table(config_file: str | os.PathLike[str] | None) -> dict[str, Any]:
     if not config_file:
         return {}
     try:
-        data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        data = read_toml(config_file)
     except (OSError, tomllib.TOMLDecodeError):
         return {}  # config.load_toml reports an unreadable file
     table = data.get(TABLE, {})
