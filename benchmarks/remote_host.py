@@ -17,6 +17,7 @@ Figures are printed as a Markdown table for benchmarks/README.md. Not a test: ti
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -37,6 +38,8 @@ class Run:
     seconds: float
     exit_code: int
     served: int
+    requests_by_area: dict[str, int]
+    """What the run's summary.json says each area's tests sent (set-up and clean-up included)."""
 
 
 def start_host(latency_ms: float, data_dir: Path) -> tuple[subprocess.Popen[str], list[str]]:
@@ -78,9 +81,13 @@ def one_run(latency_ms: float, workers: int) -> Run:
             seconds = time.perf_counter() - started
         finally:
             served = stop_host(host)
+        summary = Path(scratch) / "reports" / "summary.json"
+        by_area = {}
+        if summary.exists():
+            by_area = json.loads(summary.read_text(encoding="utf-8")).get("requests_by_area", {})
     if ended.returncode not in (0, 1):
         print(f"run ended with exit {ended.returncode}:\n{ended.stderr[-2000:]}", file=sys.stderr)
-    return Run(seconds, ended.returncode, served)
+    return Run(seconds, ended.returncode, served, by_area)
 
 
 def main() -> int:
@@ -92,9 +99,11 @@ def main() -> int:
     options = parser.parse_args()
     latencies = options.latency_ms or [20.0, 50.0]
     rows: list[tuple[str, str]] = []
+    by_area: dict[str, int] = {}
     for latency_ms in latencies:
         for workers in (0, options.workers):
             runs = [one_run(latency_ms, workers) for _ in range(options.repeat)]
+            by_area = by_area or runs[0].requests_by_area
             kind = "serial" if not workers else f"--workers {workers}"
             wall = statistics.median(run.seconds for run in runs)
             served = statistics.median(run.served for run in runs)
@@ -108,6 +117,11 @@ def main() -> int:
     print("| measure | value |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
+    if by_area:
+        print("\nRequests per area (one run; set-up and clean-up included):\n")
+        print("| area | requests |\n|---|---|")
+        for area, count in sorted(by_area.items(), key=lambda item: -item[1]):
+            print(f"| {area} | {count} |")
     return 0
 
 

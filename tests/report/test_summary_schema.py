@@ -22,3 +22,9 @@ def test_summary_json_follows_its_schema(tmp_path):
     assert summary["host"]["product"] == "wopi-validator reference host"
     assert {test["verdict"] for test in summary["tests"]} >= {"pass", "fail", "skip"}
     assert summary["blocked"] == [] and summary["leftovers"] == []
+    # What the run cost in round trips, per test and per area (issue 23: a benchmark's requests per area).
+    requests = {t["id"]: t["requests"] for t in summary["tests"]}
+    assert requests["test_checkfileinfo.py::test_checkfileinfo_has_the_required_properties"] >= 1
+    assert all(isinstance(count, int) and count >= 0 for count in requests.values())
+    assert summary["requests_by_area"]["locks"] == sum(
+        t["requests"] for t in summary["tests"] if t["area"] == "locks")

@@ -69,6 +69,8 @@ ADVICE_PREFIX = "to run them: "
 """A line of a blocked cause's detail that says what would run the tests (not what shows the cause)."""
 
 
+REQUESTS_PROPERTY = "wopi_requests"
+"""User property, at teardown: how many requests the test sent (set-up and clean-up included)."""
 NEEDS_PROPERTY = "wopi_needs"
 """User property: what a test needs of the host (a key of :data:`NEEDS`)."""
 NEEDS = {

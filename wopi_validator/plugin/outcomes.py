@@ -20,6 +20,7 @@ from wopi_validator.judging.verdicts import (
     BLOCKED_DETAIL_PROPERTY,
     FAIL,
     JUDGED_PROPERTY,
+    REQUESTS_PROPERTY,
     Blocked,
     RuleFailed,
     block,
@@ -96,6 +97,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if stopped_by.detail and (reporter is None or reporter.first_of_cause(stopped_by.cause)):
             # Once per cause and process: the same exchange behind 190 blocked tests is shown once.
             report.user_properties.append((BLOCKED_DETAIL_PROPERTY, REDACTOR.text(stopped_by.detail)))
+    if transcript is not None and report.when == "teardown":
+        # Every request of the test, set-up and clean-up included: what it cost the host in round trips.
+        report.user_properties.append((REQUESTS_PROPERTY, str(len(transcript))))
     if transcript is not None and len(transcript) and (report.when == "call" or report.failed):
         report.sections.append((f"WOPI transcript ({report.when})", transcript.render()))
     if report.failed and report.longrepr is not None:

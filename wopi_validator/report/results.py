@@ -24,6 +24,7 @@ from wopi_validator.judging.verdicts import (
     NEEDS_PROPERTY,
     NOT_RUN,
     PASS,
+    REQUESTS_PROPERTY,
     SKIP,
     WARN,
     XFAIL,
@@ -63,6 +64,8 @@ class TestResult:
     cause: str = ""
     """Why the test was blocked (its verdict is BLOCKED)."""
     blocked_detail: str = ""
+    requests: int = 0
+    """How many requests the test sent (set-up and clean-up included)."""
     needs: str = ""
     """What the test needs of the host (``wopi_needs``: seed, file, files, creates)."""
     failed: bool = False
@@ -109,6 +112,7 @@ class TestResult:
             "duration_s": round(self.duration, 3),
             "rule_verdicts": self.rule_verdicts(),
         }
+        data["requests"] = self.requests
         if self.needs:
             data["needs"] = self.needs
         if self.verdict == BLOCKED:
@@ -143,6 +147,8 @@ class ResultCollector:
                 result.notes.append(text)
         for value in _properties(report, JUDGED_PROPERTY):
             result.judge(*parse_judged(value))
+        for count in _properties(report, REQUESTS_PROPERTY):
+            result.requests = int(count)
         for needs in _properties(report, NEEDS_PROPERTY):
             result.needs = needs
         for detail in _properties(report, BLOCKED_DETAIL_PROPERTY):
@@ -174,6 +180,13 @@ class ResultCollector:
         table: dict[str, Counter[str]] = defaultdict(Counter)
         for result in self.results.values():
             table[result.area][result.verdict] += 1
+        return dict(sorted(table.items()))
+
+    def requests_by_area(self) -> dict[str, int]:
+        """How many requests the tests of each area sent (set-up and clean-up included)."""
+        table: Counter[str] = Counter()
+        for result in self.results.values():
+            table[result.area] += result.requests
         return dict(sorted(table.items()))
 
     def by_rule(self) -> dict[str, dict[str, Any]]:

@@ -57,6 +57,7 @@ def build_summary(
         "exit_status": exit_status,
         "counts": dict(collector.counts()),
         "areas": {area: dict(counts) for area, counts in collector.by_area().items()},
+        "requests_by_area": collector.requests_by_area(),
         "rules": facts["rules"],
         "tests": facts["tests"],
         "blocked": [
@@ -73,9 +74,10 @@ def _redacted(leftover: dict[str, Any]) -> dict[str, Any]:
 
 
 _OURS = frozenset({"format_version", "tool", "profile", "strict", "started", "finished", "exit_status", "counts",
-                   "areas", "rules"})
+                   "areas", "requests_by_area", "rules"})
 """Top-level fields whose every string is ours (verdicts, rule and test IDs, times): never redacted."""
-_OURS_IN_A_TEST = frozenset({"id", "nodeid", "area", "rules", "verdict", "duration_s", "rule_verdicts"})
+_OURS_IN_A_TEST = frozenset({"id", "nodeid", "area", "rules", "verdict", "duration_s", "rule_verdicts", "requests",
+                             "needs"})
 _OURS_IN_A_CAUSE = frozenset({"tests"})
 
 
