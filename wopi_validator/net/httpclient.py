@@ -225,6 +225,26 @@ class HttpResponse:
         return f"<HttpResponse {self.request_line}>"
 
 
+class RequestCount:
+    """How many requests this process has put on the wire (each counted as it is sent, answered or not): what a
+    test cost the host in round trips is the difference across it."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    @property
+    def total(self) -> int:
+        return self._count
+
+
+SENT = RequestCount()
+
+
 def send(
     transport: HttpTransport, settings: ClientSettings, transcript: Transcript | None, exchange: Exchange,
     headers: dict[str, str], body: bytes | None,
@@ -247,6 +267,7 @@ def send(
         try:
             if settings.health is not None:
                 settings.health.check()
+            SENT.add()
             return _exchange(transport, settings, transcript, exchange, headers, body, deadline)
         finally:
             deadline.cancel()

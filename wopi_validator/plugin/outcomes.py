@@ -26,6 +26,7 @@ from wopi_validator.judging.verdicts import (
     block,
     judged_record,
 )
+from wopi_validator.net import httpclient
 from wopi_validator.plugin.reporting import REPORTER_NAME
 from wopi_validator.plugin.state import RUN_KEY, TRANSCRIPT_KEY
 from wopi_validator.redaction import REDACTOR
@@ -59,8 +60,13 @@ def _block_after_the_deadline(item: pytest.Item) -> None:
         block(DEADLINE_CAUSE)
 
 
+REQUESTS_BEFORE = pytest.StashKey[int]()
+"""The process's request count when the test's set-up began."""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    item.stash[REQUESTS_BEFORE] = httpclient.SENT.total
     _block_after_the_deadline(item)
     with judged_phase(deadline_blocks=True):
         return (yield)
@@ -97,9 +103,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if stopped_by.detail and (reporter is None or reporter.first_of_cause(stopped_by.cause)):
             # Once per cause and process: the same exchange behind 190 blocked tests is shown once.
             report.user_properties.append((BLOCKED_DETAIL_PROPERTY, REDACTOR.text(stopped_by.detail)))
-    if transcript is not None and report.when == "teardown":
-        # Every request of the test, set-up and clean-up included: what it cost the host in round trips.
-        report.user_properties.append((REQUESTS_PROPERTY, str(len(transcript))))
+    if report.when == "teardown" and REQUESTS_BEFORE in item.stash:
+        # Every request of the test, set-up and clean-up included (the model-based test's examples keep
+        # transcripts of their own): what it cost the host in round trips.
+        report.user_properties.append((REQUESTS_PROPERTY, str(httpclient.SENT.total - item.stash[REQUESTS_BEFORE])))
     if transcript is not None and len(transcript) and (report.when == "call" or report.failed):
         report.sections.append((f"WOPI transcript ({report.when})", transcript.render()))
     if report.failed and report.longrepr is not None:
