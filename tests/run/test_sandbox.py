@@ -246,3 +246,36 @@ def test_lock_removal_follows_at_most_a_few_locks_the_host_names():
     endless = NewLockEachTime({})
     remove_locks(endless, ["mine"], follow_reported=True)
     assert len(endless.tried) <= 2 + MAX_REPORTED_LOCKS
+
+
+def _overrides(transcript: Transcript, start: int) -> list[str]:
+    return [exchange.override or exchange.method for exchange in transcript.exchanges[start:]]
+
+
+def test_releasing_a_file_costs_no_unlock_when_the_run_sent_it_no_lock(target):
+    # Issue 23 item 4: a sandbox file nobody locked is released with CheckFileInfo and DeleteFile alone (an
+    # Unlock probe went first before); a locked one with one Unlock per lock id sent, no probe after it.
+    host, running = target
+    transcript = Transcript()
+    files = SandboxFiles(running, transcript)
+    files(b"never locked\n")
+    locked = files(b"locked once\n")
+    assert locked.client.lock("the-tests-lock").status == 200
+    start = len(transcript)
+    files.release_all()
+    assert _overrides(transcript, start) == ["GET", "UNLOCK", "DELETE", "GET", "DELETE"]
+    assert [f.name for f in host.list_files()] == ["seed.wopitest"]
+
+
+def test_a_lock_no_client_noted_is_found_when_the_delete_is_refused(target):
+    # A lock sent some other way (raw, or by another client of the file): DeleteFile answers 409, the probe finds
+    # the lock, and the file is deleted all the same.
+    host, running = target
+    files = SandboxFiles(running, Transcript())
+    sandbox = files(b"locked behind the client's back\n")
+    stranger = sandbox.client.for_file(sandbox.wopi_src, sandbox.token)
+    stranger.locks_sent = []  # not the file's shared list: the release does not know this lock
+    assert stranger.lock("a-lock-nobody-noted").status == 200
+    files.release_all()
+    assert [f.name for f in host.list_files()] == ["seed.wopitest"]
+    assert running.leftovers == []

@@ -13,16 +13,17 @@ MAX_REPORTED_LOCKS = 3
 """Locks named by the host that are followed at most (a host that names a new one each time cannot loop us)."""
 
 
-def remove_locks(client: WopiClient, locks: Iterable[str], *, follow_reported: bool) -> None:
+def remove_locks(client: WopiClient, locks: Iterable[str], *, follow_reported: bool, probe: bool | None = None) -> None:
     """Unlock with every lock id in ``locks``, newest first: a host with shared locks holds several, so a 200 does
     not end the search; a 409 with an empty X-WOPI-Lock (not locked) or a 404 (gone) does.
 
     With ``follow_reported`` (a file the run created: any lock on it is the run's), the lock a 409 names is tried
-    too, and a probe asks for the current one when the ids run out (after a crash the run no longer knows it).
+    too, and (unless ``probe`` is False) a probe asks for the current one when the ids run out (after a crash the
+    run no longer knows it). A live run's release skips the probe: its DeleteFile finds a lock nobody noted.
     """
     tried: set[str] = set()
     candidates = list(reversed(list(locks)))
-    if follow_reported:
+    if follow_reported if probe is None else probe:
         candidates.append(PROBE_LOCK)
     followed = 0
     while candidates:
