@@ -342,3 +342,4 @@ def test_only_a_failing_example_turns_the_budget_off():
     assert budget.failure_seen and budget.failed_in_example == 4
     budget.admit(9)  # past the budget, yet not stopped: the failure's shrinking must go on
     assert not budget.stopped
+
