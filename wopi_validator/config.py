@@ -47,6 +47,10 @@ class TargetConfig:
     """The host's PutFile size limit in bytes, when the user declares it."""
     lock_ttl: float | None = None
     """The host's lock expiry in seconds, when the user declares it (enables LOCK.EXPIRY)."""
+    coauth_min_timeout: int | None = None
+    """The shortest coauth lock timeout (seconds) the host accepts, when the user declares it (the bundled host's is
+    declared): the COAUTH.LOCK.BAD.400 range tests send one less (the documented 60 when None), and the
+    COAUTH.LOCK.EXPIRY tests, which wait that long, run."""
     proof_keys: str | None = None
     """Folder of the proof keys the host trusts: requests are signed and the proof tests run."""
     run_deadline: float | None = None

@@ -24,6 +24,8 @@ from wopi_validator.refhost import FAULTS, Fault, ReferenceHost
 from wopi_validator.wopi.discovery import discovery_xml
 from wopi_validator.wopi.proofkeys import ProofSigner, ephemeral_keys, ticks
 
+from .chunked_probes import CHUNKED_PROBES
+from .coauth_probes import COAUTH_HOST_OPTIONS, COAUTH_PROBES
 from .conftest import TIMEOUT, WopiFile, make_file
 from .container_probes import CONTAINER_PROBES
 from .docs_probes import DOCS_PROBES
@@ -834,6 +836,9 @@ PROBES.update(CONTAINER_PROBES)  # the container and ecosystem faults' probes li
 PROBES.update(SECURITY_PROBES)  # the security probes' and the load test's faults
 PROBES.update(DOCS_PROBES)  # the ONLYOFFICE Docs API side's faults
 PROBES.update(PARITY_PROBES)  # AddActivities, FileUrl and illegal container names
+PROBES.update(COAUTH_PROBES)  # the coauth lock faults (CSPP Plus)
+PROBES.update(CHUNKED_PROBES)  # the chunked-transfer faults (CSPP Plus)
+HOST_OPTIONS.update(COAUTH_HOST_OPTIONS)
 
 
 def test_every_fault_has_a_probe():

@@ -93,7 +93,8 @@ def _warnings(reports) -> list[str]:
 def reference_host(tmp_path):
     # The host trusts the keys in proof-keys/, as a host set up with our discovery document would.
     write_keys(ephemeral_keys(), tmp_path / "proof-keys")
-    host = ReferenceHost(discovery_xml=discovery_xml(ephemeral_keys())).start()
+    # Coauth locks may be as short as 3 s, so the coauth expiry test waits seconds, not minutes.
+    host = ReferenceHost(discovery_xml=discovery_xml(ephemeral_keys()), coauth_min_timeout=3).start()
     yield host
     host.stop()
 
@@ -105,6 +106,7 @@ def test_clean_reference_host_passes_everything_and_is_left_clean(tmp_path, refe
         tmp_path, f"--wopi-target={seed.wopi_src}", f"--wopi-token={seed.access_token}",
         f"--wopi-max-put-size={reference_host.max_put_size}", "--wopi-strict", f"--wopi-profile={profile}",
         f"--wopi-token-ttl={seed.access_token_ttl}", f"--wopi-proof-keys={tmp_path / 'proof-keys'}",
+        f"--wopi-coauth-min-timeout={reference_host.coauth_min_timeout:g}",
     )
     CLEAN_RUNS[profile] = reports
     assert code == 0

@@ -33,6 +33,11 @@ _OO_SAVING = f"{_OO_DOCS}/get-started/how-it-works/saving-file/"
 _OO_DOCUMENT = f"{_OO_DOCS}/usage-api/config/document/"
 _OO_SERVER_CONFIG = f"{_OO_DOCS}/get-started/configuration/server-config/"
 _OO_COMMAND = f"{_OO_DOCS}/additional-api/command-service/"
+# CSPP Plus: the coauthoring extensions and incremental file transfer (wopi-coauth.md has the validator's reading).
+_PLUS = f"{_CSPP}/plus"
+_COAUTH = f"{_PLUS}/coauthoring"
+_CFI_PLUS = f"{_REST}/files/checkfileinfo/checkfileinfo-csppp"
+_TRANSFER = f"{_PLUS}/file-transfer"
 
 
 @dataclass(frozen=True)
@@ -361,6 +366,97 @@ _RULES = [
          f"{_CONCEPTS}#access-token"),
     Rule("SEC.USERINFO.ISOLATION", "security", MUST,
          "UserInfo saved by one user never appears in another user's CheckFileInfo", f"{_REST}/files/putuserinfo"),
+    # CSPP Plus coauthoring (area coauth: runs when CheckFileInfo declares SupportsCoauth; ../shared/wopi-coauth.md)
+    Rule("COAUTH.CFI.TOGETHER", "coauth", SHOULD,
+         "the eight CSPP Plus properties (SupportsCoauth, SequenceNumber, the two endpoint URLs, AccessTokenExpiry, "
+         "ServerTime, SharingStatus, FileGeoLocationCode) come all together or not at all", _CFI_PLUS),
+    Rule("COAUTH.CFI.TYPES", "coauth", MUST,
+         "each CSPP Plus property present has its type and range (SequenceNumber, AccessTokenExpiry, ServerTime "
+         "integers >= 0; endpoint URLs absolute, empty or null; SharingStatus Private, Shared, empty or null; "
+         "FileGeoLocationCode a string or null); judged per property", _CFI_PLUS),
+    Rule("COAUTH.CFI.PROMISE", "coauth", SHOULD,
+         "SupportsCoauth true comes with SupportsLocks, SupportsUpdate and SupportsUserInfo true, absolute endpoint "
+         "URLs and SharingStatus Private or Shared (else clients act as if coauth were off)", _CFI_PLUS),
+    Rule("COAUTH.LOCK.GRANT", "coauth", MUST,
+         "GetCoauthLock with an id, a type (Coauth, CoauthExclusive) and a timeout answers 200 with a non-empty "
+         "X-WOPI-CoauthTableVersion and the table, which then holds the lock", f"{_COAUTH}/get-coauth-lock"),
+    Rule("COAUTH.LOCK.BAD.400", "coauth", MUST,
+         "a coauth lock request without its id, type or timeout, with a type other than Coauth/CoauthExclusive, an "
+         "id over 1024 characters or a timeout outside 60..3600 s is refused with 400", f"{_COAUTH}/get-coauth-lock"),
+    Rule("COAUTH.LOCK.SHARED", "coauth", MUST,
+         "any number of Coauth locks are held together, also while one client holds CoauthExclusive",
+         f"{_COAUTH}/locks-about"),
+    Rule("COAUTH.LOCK.EXCLUSIVE.ONE", "coauth", MUST,
+         "a second CoauthExclusive lock (asked for, or switched to) while one is held gets 409",
+         f"{_COAUTH}/locks-about"),
+    Rule("COAUTH.LOCK.SAME.ID", "coauth", MUST,
+         "GetCoauthLock with an id already held refreshes it and takes the new type and metadata (one entry)",
+         f"{_COAUTH}/get-coauth-lock"),
+    Rule("COAUTH.LOCK.WOPI.EXCLUSIVE", "coauth", MUST,
+         "WOPI locks and coauth locks exclude each other: GetCoauthLock on a WOPI-locked file gets 409 (with "
+         "X-WOPI-ConflictingLockUsername when the Lock said X-WOPI-LockUserVisible), and Lock while coauth locks "
+         "are held gets 409", f"{_COAUTH}/locks-about"),
+    Rule("COAUTH.LOCK.METADATA", "coauth", MUST,
+         "lock metadata comes from X-WOPI-CoauthLockMetadata or the JSON body's CoauthLockMetadata (the body wins); "
+         "omitted or empty is ''; on refresh a non-empty value replaces it and an empty one keeps it",
+         f"{_COAUTH}/refresh-coauth-lock"),
+    Rule("COAUTH.LOCK.REFRESH", "coauth", MUST,
+         "RefreshCoauthLock of a held id answers 200 with the table; of an id not held (never, released, expired) "
+         "409", f"{_COAUTH}/refresh-coauth-lock"),
+    Rule("COAUTH.LOCK.UNLOCK", "coauth", MUST,
+         "UnlockCoauthLock removes that id's entry and answers 200; an id not held gets 409",
+         f"{_COAUTH}/unlock-coauth-lock"),
+    Rule("COAUTH.LOCK.EXPIRY", "coauth", MUST,
+         "a coauth lock is gone once its timeout has passed since it was taken or last refreshed",
+         f"{_COAUTH}/get-coauth-lock"),
+    Rule("COAUTH.TABLE.SHAPE", "coauth", MUST,
+         "the coauth table is {\"CoauthTable\": [...]} whose entries have exactly CoauthLockId, CoauthLockMetadata, "
+         "CoauthLockType, UserFriendlyName (non-empty) and CoauthLockTime (a number)", f"{_COAUTH}/get-coauth-table"),
+    Rule("COAUTH.TABLE.VERSION", "coauth", MUST,
+         "X-WOPI-CoauthTableVersion is never empty and changes whenever an entry, a type or metadata changes; a "
+         "refresh that only extends the timeout keeps it (SHOULD)", f"{_COAUTH}/get-coauth-table"),
+    Rule("COAUTH.TABLE.CONDITIONAL", "coauth", MUST,
+         "GetCoauthTable with the current version answers 200 with that version and no body; with another or an "
+         "empty version, the whole table", f"{_COAUTH}/get-coauth-table"),
+    Rule("COAUTH.RENAME", "coauth", MUST,
+         "RenameFile honours coauth locks: 200 for a held CoauthLockId (or any on an unlocked file), 409 without one "
+         "or with a wrong WOPI lock or unknown id while coauth-locked, and with a CoauthLockId while WOPI-locked; "
+         "the file's chunks are unchanged", f"{_COAUTH}/locks-about"),
+    # CSPP Plus incremental file transfer (area chunked: with SupportsCoauth)
+    Rule("CHUNKED.FRAMES", "chunked", MUST,
+         "a chunked body is frames (16-byte big-endian header): a JSON message first, chunk frames whose 16-byte id "
+         "is the SpookyHash V2 of their payload, an end frame last", f"{_TRANSFER}/frame-protocol"),
+    Rule("CHUNKED.GET.SIGNATURES", "chunked", MUST,
+         "GetChunkedFile's message has one signature per requested stream, in the stream's real chunking scheme "
+         "(an absent or empty stream: Zip with no chunks), and the requested content properties that exist",
+         f"{_TRANSFER}/get-chunked-file"),
+    Rule("CHUNKED.GET.CHUNKS", "chunked", MUST,
+         "GetChunkedFile returns the chunks not already known (All), none (None), or only a Zip stream's last chunk "
+         "(LastZipChunk), and the known plus returned chunks rebuild each stream", f"{_TRANSFER}/get-chunked-file"),
+    Rule("CHUNKED.HEADERS", "chunked", MUST,
+         "GetChunkedFile and a successful PutChunkedFile answer X-WOPI-SequenceNumber and X-WOPI-ItemVersion",
+         f"{_TRANSFER}/get-chunked-file"),
+    Rule("CHUNKED.PUT.STORE", "chunked", MUST,
+         "PutChunkedFile with a lock the host honours (or without one on an unlocked 0-byte file) answers 200 and "
+         "stores each listed stream rebuilt from its signature (new chunks plus known ones); streams it does not "
+         "list keep their content",
+         f"{_TRANSFER}/put-chunked-file"),
+    Rule("CHUNKED.SEQUENCE.412", "chunked", MUST,
+         "PutChunkedFile with an X-WOPI-SequenceNumber other than the current one gets 412 with the current number",
+         f"{_TRANSFER}/put-chunked-file"),
+    Rule("CHUNKED.SEQUENCE.ADVANCE", "chunked", MUST,
+         "a stored PutChunkedFile answers a sequence number above the one sent; taking a coauth or WOPI lock does "
+         "not change it", f"{_TRANSFER}/put-chunked-file"),
+    Rule("CHUNKED.PUT.BOTHLOCKS.400", "chunked", MUST,
+         "PutChunkedFile (and RenameFile) with both X-WOPI-Lock and X-WOPI-CoauthLockId gets 400",
+         f"{_TRANSFER}/put-chunked-file"),
+    Rule("CHUNKED.PUT.CONFLICT.409", "chunked", MUST,
+         "PutChunkedFile without the lock that holds the file gets 409 with X-WOPI-ConflictingMechanism (WOPI-Lock "
+         "with X-WOPI-Lock, or WOPI-CoauthExclusiveLock); on an unlocked file only a 0-byte file may be written",
+         f"{_TRANSFER}/put-chunked-file"),
+    Rule("CHUNKED.PROPS", "chunked", MUST,
+         "content properties sent with PutChunkedFile come back from GetChunkedFile; a PutFile drops those marked "
+         "DeleteOnContentChange and keeps KeepOnContentChange", f"{_TRANSFER}/put-chunked-file"),
     # Load (area load, off by default: --wopi-load or -m load)
     Rule("LOAD.LOCK.EXCLUSIVE", "load", MUST,
          "N editors cycling Lock/RefreshLock/PutFile/Unlock on one file: the host never grants two lock IDs at "

@@ -11,6 +11,7 @@ Modules, from the outside in:
 * ``app``        Flask routes, access tokens, X-WOPI-Override dispatch
 * ``fileinfo``, ``content``, ``locks``, ``files``   the WOPI operations
 * ``containers``, ``ecosystem`` (routes: ``container_routes``)   containers and the ecosystem
+* ``coauth_locks`` (routes: ``coauth_routes``; state: ``coauth_state``)   CSPP Plus coauth locks
 * ``names``      UTF-7 and file-name rules; ``timefmt`` LastModifiedTime
 * ``store``      SQLite state and content blobs; ``tokens`` ids and tokens
 * ``randomness`` every random id, token and key (seedable for reproducible benchmark replays)

@@ -8,7 +8,19 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import activities, api, container_routes, content, docs_api, downloads, fileinfo, files, locks
+from . import (
+    activities,
+    api,
+    chunked_routes,
+    coauth_routes,
+    container_routes,
+    content,
+    docs_api,
+    downloads,
+    fileinfo,
+    files,
+    locks,
+)
 from .context import SERVER_VERSION, HostContext, WopiRequest
 from .docs_config_signing import register as register_config_signing
 from .hostile import name_fault_reply
@@ -31,8 +43,17 @@ FILE_OPERATIONS: dict[str, Operation] = {
     "PUT_USER_INFO": files.put_user_info,
     "GET_SHARE_URL": files.get_share_url,
     "ADD_ACTIVITIES": activities.add_activities,
+    "GET_COAUTH_LOCK": coauth_routes.get_coauth_lock,
+    "REFRESH_COAUTH_LOCK": coauth_routes.refresh_coauth_lock,
+    "UNLOCK_COAUTH_LOCK": coauth_routes.unlock_coauth_lock,
+    "GET_COAUTH_TABLE": coauth_routes.get_coauth_table,
+    "GET_CHUNKED_FILE": chunked_routes.get_chunked_file,
+    "GET_SEQUENCE_NUMBER": chunked_routes.get_sequence_number,
 }
-CONTENT_OPERATIONS: dict[str, Operation] = {"PUT": content.put_file}
+CONTENT_OPERATIONS: dict[str, Operation] = {
+    "PUT": content.put_file,
+    "PUT_CHUNKED_FILE": chunked_routes.put_chunked_file,
+}
 
 
 def _presented_token() -> str | None:
@@ -142,6 +163,9 @@ def create_app(ctx: HostContext) -> Flask:
         override = request.headers.get("X-WOPI-Override", "").strip().upper()
 
         def run(ctx: HostContext, req: WopiRequest) -> Reply:
+            refused = coauth_routes.declared_not_implemented(ctx, override)
+            if refused is not None:
+                return refused
             operation = operations.get(override)
             if operation is None:
                 return _unsupported(ctx, override)

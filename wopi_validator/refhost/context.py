@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import randomness
+from .chunked_state import ChunkedFiles
+from .coauth_state import DEFAULT_MIN_TIMEOUT_SECONDS, CoauthTables
 from .docs_state import DocsSide
 from .faults import FAULTS
 from .store import FileRow, Store
@@ -36,6 +38,15 @@ class HostContext:
     containers: bool = True
     """False: a host without containers and ecosystem (as most are): CheckFileInfo declares neither, and the
     container, ancestry and ecosystem endpoints do not exist (404)."""
+    coauth: bool = True
+    """False: a host without the CSPP Plus coauthoring extensions: CheckFileInfo declares none of them and the
+    coauth lock operations answer 501 (``coauth_routes.py``)."""
+    coauth_min_timeout: float = DEFAULT_MIN_TIMEOUT_SECONDS
+    """The shortest X-WOPI-CoauthLockExpirationTimeout accepted (60 s by the docs; the bundled test host less)."""
+    coauth_tables: CoauthTables = field(default_factory=CoauthTables)
+    """Every file's coauth locks (``coauth_state.py``; their rules: ``coauth_locks.py``)."""
+    chunked: ChunkedFiles = field(default_factory=ChunkedFiles)
+    """Every file's streams, chunks, content properties and sequence number (``chunked.py``)."""
     api_key: str = DEFAULT_API_KEY
     """The key the session APIs (``api.py``) take as ``Authorization: Bearer``."""
     proof_keys: TrustedKeys | None = None

@@ -385,6 +385,122 @@ _FAULT_LIST = [
     Fault("putfile-dropped-under-contention", "LOAD.SAVES.KEPT",
           "a Lock on a file another lock holds waits 50 ms for it to free up; a PutFile that arrives while another "
           "request on the file is being served answers 200 and writes nothing: under contention, saves are lost"),
+    # Coauth locks (CSPP Plus coauthoring, issue 22: coauth_locks.py, coauth_routes.py)
+    Fault("coauth-cfi-incomplete", "COAUTH.CFI.TOGETHER",
+          "CheckFileInfo declares SupportsCoauth, SequenceNumber, the endpoint URLs and SharingStatus but not "
+          "AccessTokenExpiry, ServerTime or FileGeoLocationCode (a host part way through adding coauth)"),
+    Fault("coauth-cfi-times-as-strings", "COAUTH.CFI.TYPES",
+          "CheckFileInfo sends ServerTime and AccessTokenExpiry as ISO 8601 date strings, not milliseconds since "
+          "the epoch (a .NET DateTime serialised as is)",
+          also_breaks=("CFI.SCHEMA",)),
+    Fault("coauth-cfi-empty-endpoints", "COAUTH.CFI.PROMISE",
+          "CheckFileInfo declares SupportsCoauth with OfficeCollaborationServiceEndpointUrl and "
+          "RealTimeChannelEndpointUrl empty (no collaboration service configured)"),
+    Fault("coauth-lock-no-version-header", "COAUTH.LOCK.GRANT",
+          "GetCoauthLock answers 200 and the table without X-WOPI-CoauthTableVersion (only GetCoauthTable sends it)"),
+    Fault("coauth-timeout-unchecked", "COAUTH.LOCK.BAD.400",
+          "X-WOPI-CoauthLockExpirationTimeout outside 60..3600 s is accepted (any whole number of seconds)"),
+    Fault("coauth-lock-type-defaults", "COAUTH.LOCK.BAD.400",
+          "GetCoauthLock without X-WOPI-CoauthLockType (or with it empty) takes a Coauth lock instead of 400"),
+    Fault("coauth-exclusive-blocks-coauth", "COAUTH.LOCK.SHARED",
+          "while one client holds CoauthExclusive, GetCoauthLock of a Coauth lock by another answers 409 (exclusive "
+          "read as excluding everyone)"),
+    Fault("coauth-exclusive-not-exclusive", "COAUTH.LOCK.EXCLUSIVE.ONE",
+          "a second client's CoauthExclusive (asked for, or switched to) is granted while one is held"),
+    Fault("coauth-same-id-keeps-type", "COAUTH.LOCK.SAME.ID",
+          "GetCoauthLock with an id already held refreshes it but keeps its old type (Coauth <-> CoauthExclusive "
+          "switches are ignored)"),
+    Fault("coauth-wopi-locks-independent", "COAUTH.LOCK.WOPI.EXCLUSIVE",
+          "WOPI locks and coauth locks are kept apart: GetCoauthLock on a WOPI-locked file and Lock on a "
+          "coauth-locked file both answer 200"),
+    Fault("coauth-conflict-no-username", "COAUTH.LOCK.WOPI.EXCLUSIVE",
+          "GetCoauthLock refused for a WOPI lock taken with X-WOPI-LockUserVisible: true carries no "
+          "X-WOPI-ConflictingLockUsername (the header is parsed case-sensitively: the client's 'True' is not 'true')"),
+    Fault("coauth-metadata-body-ignored", "COAUTH.LOCK.METADATA",
+          "only X-WOPI-CoauthLockMetadata is read: metadata sent as the JSON body {\"CoauthLockMetadata\": ...} is "
+          "lost"),
+    Fault("coauth-refresh-empty-metadata-clears", "COAUTH.LOCK.METADATA",
+          "RefreshCoauthLock without metadata (or with it empty) clears the lock's metadata instead of keeping it"),
+    Fault("coauth-refresh-unknown-200", "COAUTH.LOCK.REFRESH",
+          "RefreshCoauthLock of an id not held answers 200 and takes it as a new Coauth lock (refresh as upsert)"),
+    Fault("coauth-unlock-unknown-200", "COAUTH.LOCK.UNLOCK",
+          "UnlockCoauthLock of an id not held answers 200 (a delete made idempotent)"),
+    Fault("coauth-lock-never-expires", "COAUTH.LOCK.EXPIRY",
+          "coauth locks never expire: the timeout is checked, then ignored"),
+    Fault("coauth-refresh-keeps-expiry", "COAUTH.LOCK.EXPIRY",
+          "RefreshCoauthLock answers 200 but the lock keeps the expiry it was taken with"),
+    Fault("coauth-table-extra-fields", "COAUTH.TABLE.SHAPE",
+          "each coauth table entry also carries the host's CoauthLockExpirationTime (entries must have exactly five "
+          "properties)"),
+    Fault("coauth-table-time-as-string", "COAUTH.TABLE.SHAPE",
+          "CoauthLockTime in the coauth table is an ISO 8601 string, not a number"),
+    Fault("coauth-version-never-changes", "COAUTH.TABLE.VERSION",
+          "X-WOPI-CoauthTableVersion never changes, whatever happens to the table"),
+    Fault("coauth-refresh-moves-version", "COAUTH.TABLE.VERSION",
+          "a RefreshCoauthLock that only extends the timeout moves X-WOPI-CoauthTableVersion (the table did not "
+          "change; a SHOULD)"),
+    Fault("coauth-table-version-ignored", "COAUTH.TABLE.CONDITIONAL",
+          "GetCoauthTable ignores the X-WOPI-CoauthTableVersion sent and always answers the whole table"),
+    Fault("coauth-rename-ignores-coauth", "COAUTH.RENAME",
+          "RenameFile looks only at the WOPI lock: a coauth-locked file is renamed with no, or an unknown, "
+          "X-WOPI-CoauthLockId"),
+    Fault("coauth-declared-not-implemented", "CFI.CAPS.HONEST",
+          "CheckFileInfo declares SupportsCoauth with all eight CSPP Plus properties, yet every coauth and chunked "
+          "operation (GET_COAUTH_LOCK, REFRESH_COAUTH_LOCK, UNLOCK_COAUTH_LOCK, GET_COAUTH_TABLE, GET_CHUNKED_FILE, "
+          "PUT_CHUNKED_FILE, GET_SEQUENCE_NUMBER) answers 501"),
+    # Chunked transfer (CSPP Plus incremental file transfer, issue 22: chunked.py, chunked_routes.py, frames.py)
+    Fault("chunked-end-frame-missing", "CHUNKED.FRAMES",
+          "GetChunkedFile's body ends after the last chunk frame: no end frame (a host that streams its frames and "
+          "forgets the terminator)"),
+    Fault("chunked-chunk-id-big-endian", "CHUNKED.FRAMES",
+          "GetChunkedFile's chunk frames carry the chunk id with each 64-bit half big-endian (the signatures have it "
+          "right), so no chunk frame's id is the SpookyHash of its payload",
+          also_breaks=("CHUNKED.GET.CHUNKS",)),
+    Fault("chunked-scheme-echoed", "CHUNKED.GET.SIGNATURES",
+          "each signature names the ChunkingScheme the request asked for, not the one the stream is stored in "
+          "(text asked for as Zip comes back as Zip; an absent stream asked for as FullFile as FullFile)"),
+    Fault("chunked-absent-stream-omitted", "CHUNKED.GET.SIGNATURES",
+          "a requested stream the file does not have is left out of Signatures instead of answered as Zip with no "
+          "chunks"),
+    Fault("chunked-known-chunks-resent", "CHUNKED.GET.CHUNKS",
+          "GetChunkedFile ignores AlreadyKnownChunks: ChunksToReturn All sends every chunk of the stream again"),
+    Fault("chunked-lastzipchunk-first", "CHUNKED.GET.CHUNKS",
+          "ChunksToReturn LastZipChunk sends the stream's first chunk (a local file header) instead of its last (the "
+          "central directory)"),
+    Fault("chunked-get-no-sequence-header", "CHUNKED.HEADERS",
+          "GetChunkedFile answers 200 without X-WOPI-SequenceNumber (only PutChunkedFile and GetSequenceNumber send "
+          "it)"),
+    Fault("chunked-put-no-itemversion", "CHUNKED.HEADERS", "a PutChunkedFile 200 carries no X-WOPI-ItemVersion"),
+    Fault("chunked-unlisted-streams-dropped", "CHUNKED.PUT.STORE",
+          "PutChunkedFile replaces the file's whole set of streams: a stream the upload does not list is deleted "
+          "instead of kept"),
+    Fault("chunked-known-chunks-not-reused", "CHUNKED.PUT.STORE",
+          "PutChunkedFile rebuilds each stream from the uploaded chunks only: a delta upload, which sends only the "
+          "chunks the host does not have, is refused with 400"),
+    Fault("chunked-sequence-not-checked", "CHUNKED.SEQUENCE.412",
+          "PutChunkedFile does not compare X-WOPI-SequenceNumber with the current one: a stale upload overwrites "
+          "newer content"),
+    Fault("chunked-412-without-sequence", "CHUNKED.SEQUENCE.412",
+          "PutChunkedFile's 412 for a stale X-WOPI-SequenceNumber does not say the current number"),
+    Fault("chunked-sequence-not-advanced", "CHUNKED.SEQUENCE.ADVANCE",
+          "PutChunkedFile and PutFile store the content but leave the sequence number as it was"),
+    Fault("chunked-sequence-bumped-by-lock", "CHUNKED.SEQUENCE.ADVANCE",
+          "the sequence number counts every change to the file's record, locks included: a Lock, Unlock or "
+          "coauth lock change moves it, so a client that read it before taking its lock gets 412"),
+    Fault("chunked-both-locks-coauth-wins", "CHUNKED.PUT.BOTHLOCKS.400",
+          "PutChunkedFile with both X-WOPI-Lock and X-WOPI-CoauthLockId ignores the WOPI lock and goes on with the "
+          "coauth lock id"),
+    Fault("chunked-409-no-mechanism", "CHUNKED.PUT.CONFLICT.409",
+          "PutChunkedFile's lock conflicts answer 409 without X-WOPI-ConflictingMechanism"),
+    Fault("chunked-unlocked-nonzero-accepted", "CHUNKED.PUT.CONFLICT.409",
+          "PutChunkedFile without any lock writes a non-empty unlocked file"),
+    Fault("chunked-exclusive-not-enforced", "CHUNKED.PUT.CONFLICT.409",
+          "while one client holds CoauthExclusive, PutChunkedFile from another client's Coauth lock is stored "
+          "(only the lock ids are checked, not their types)"),
+    Fault("chunked-props-kept-after-putfile", "CHUNKED.PROPS",
+          "a PutFile keeps every content property, DeleteOnContentChange ones included"),
+    Fault("chunked-props-all-dropped-after-putfile", "CHUNKED.PROPS",
+          "a PutFile drops every content property, KeepOnContentChange ones included"),
 ]
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _FAULT_LIST}

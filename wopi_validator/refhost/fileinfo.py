@@ -6,14 +6,21 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
+from . import chunked
 from .context import BRAND_NAME, USERS, HostContext, WopiRequest
 from .downloads import file_url
 from .names import MAX_STEM_LENGTH, split_name
 from .replies import TEXT, Reply, json_reply, not_found
 from .store import FileRow
 from .timefmt import http_date, iso_utc
+from .tokens import now_ms
 
 SHARE_URL_TYPES = ("ReadOnly", "ReadWrite")
+# CSPP Plus endpoints: clients connect to them, the validator only checks they are absolute URLs; .invalid (RFC
+# 2606) says they lead nowhere.
+COLLABORATION_ENDPOINT = "https://collab.invalid/office-collaboration-service"
+REALTIME_ENDPOINT = "https://collab.invalid/realtime-channel"
+GEO_LOCATION_CODE = "EU"
 
 
 def last_modified(ctx: HostContext, row: FileRow) -> str:
@@ -75,6 +82,8 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
     }
     if ctx.fault("licensing-omitted"):
         del info["IsEduUser"], info["LicenseCheckForEditIsEnabled"]
+    if ctx.coauth:
+        info.update(coauth_properties(ctx, req))
     user_info = ctx.store.user_info(user_info_key(ctx, req.user_id, req.file_id))
     if user_info is not None and not ctx.fault("userinfo-not-returned"):
         info["UserInfo"] = user_info
@@ -90,3 +99,24 @@ def check_file_info(ctx: HostContext, req: WopiRequest) -> Reply:
         info["Size"] = row.size + 1
     content_type = TEXT if ctx.fault("cfi-wrong-content-type") else "application/json"
     return json_reply(info, content_type=content_type)
+
+
+def coauth_properties(ctx: HostContext, req: WopiRequest) -> dict[str, Any]:
+    """The eight CSPP Plus properties, which travel together (Microsoft's validator requires all or none)."""
+    props: dict[str, Any] = {
+        "SupportsCoauth": True,
+        "SequenceNumber": chunked.sequence_number(ctx, req.file_id),
+        "OfficeCollaborationServiceEndpointUrl": COLLABORATION_ENDPOINT,
+        "RealTimeChannelEndpointUrl": REALTIME_ENDPOINT,
+        "AccessTokenExpiry": max(req.token_expires_ms, 0),
+        "ServerTime": now_ms(),
+        "SharingStatus": "Private",
+        "FileGeoLocationCode": GEO_LOCATION_CODE,
+    }
+    if ctx.fault("coauth-cfi-incomplete"):
+        del props["AccessTokenExpiry"], props["ServerTime"], props["FileGeoLocationCode"]
+    if ctx.fault("coauth-cfi-times-as-strings"):
+        props.update((key, iso_utc(props[key] * 1000)) for key in ("AccessTokenExpiry", "ServerTime"))
+    if ctx.fault("coauth-cfi-empty-endpoints"):
+        props.update(OfficeCollaborationServiceEndpointUrl="", RealTimeChannelEndpointUrl="")
+    return props

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from . import chunked, coauth_locks
 from .context import HostContext, WopiRequest
 from .fileinfo import SHARE_URL_TYPES, edit_url, user_info_key
 from .hostile import traversal_kept
@@ -145,6 +146,9 @@ def rename_file(ctx: HostContext, req: WopiRequest) -> Reply:
         if row is None:
             return not_found()
         current = current_lock(ctx, row)
+        coauth_refusal = coauth_locks.rename_refusal(ctx, req.headers, row.file_id, current)
+        if coauth_refusal is not None:
+            return coauth_refusal
         wrong_lock = current is not None and not locks_match(ctx, req.headers.get("X-WOPI-Lock"), current,
                                                                   row.file_id)
         if wrong_lock and not ctx.fault("rename-ignores-lock"):
@@ -191,8 +195,13 @@ def delete_file(ctx: HostContext, req: WopiRequest) -> Reply:
         if current is not None and not ctx.fault("delete-ignores-lock"):
             send_lock = not ctx.fault("delete-409-without-lock-header")
             return lock_conflict(current, "the file is locked", send_lock=send_lock)
+        coauth_refusal = coauth_locks.delete_refusal(ctx, row.file_id)
+        if coauth_refusal is not None:
+            return coauth_refusal
         if not ctx.fault("delete-keeps-file"):
             tx.delete_file(row)
+            coauth_locks.forget_file(ctx, row.file_id)
+            chunked.forget(ctx, row.file_id)  # its streams, chunks and content properties
     return ok()
 
 

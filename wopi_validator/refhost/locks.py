@@ -11,8 +11,8 @@ import json
 import re
 import time
 
-from . import shared_locks
-from .context import HostContext, WopiRequest
+from . import coauth_locks, shared_locks
+from .context import USERS, HostContext, WopiRequest
 from .replies import Reply, error, lock_conflict, not_found, ok, server_error
 from .store import FileRow, Transaction
 
@@ -150,6 +150,9 @@ def lock(ctx: HostContext, req: WopiRequest) -> Reply:
         if row is None:
             return not_found()
         current = current_lock(ctx, row)
+        coauth_refusal = coauth_locks.lock_refusal(ctx, row.file_id) if current is None else None
+        if coauth_refusal is not None:
+            return coauth_refusal
         if current is None:
             _hold(ctx, tx, row, current, _stored_form(ctx, presented))
         elif locks_match(ctx, presented, current, row.file_id):
@@ -166,7 +169,16 @@ def lock(ctx: HostContext, req: WopiRequest) -> Reply:
             shared_locks.take(ctx, tx, row, current, _stored_form(ctx, presented), _expiry(ctx))
         else:
             return _conflict(ctx, current, "the file is locked with another lock ID")
+        _note_lock_user(ctx, tx, req)
         return _success(ctx, tx, row.file_id, bumps_version=True)
+
+
+def _note_lock_user(ctx: HostContext, tx: Transaction, req: WopiRequest) -> None:
+    """Remember who holds the lock when the Lock asked to be user-visible (GetCoauthLock's 409 names them)."""
+    if ctx.coauth:
+        row = tx.get_file(req.file_id)
+        lock_id = row.lock_id if row is not None else None
+        coauth_locks.note_wopi_lock(ctx, req.file_id, lock_id, req.headers, USERS.get(req.user_id, req.user_id))
 
 
 def _wait_for_other_lock(ctx: HostContext, file_id: str, presented: str) -> None:

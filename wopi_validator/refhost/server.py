@@ -15,6 +15,8 @@ from typing import Any
 
 from .app import create_app
 from .chaos import CHAOS_FAULTS, ChaosMiddleware
+from .coauth_locks import MAX_TIMEOUT_SECONDS, forget_file
+from .coauth_state import DEFAULT_MIN_TIMEOUT_SECONDS
 from .context import DEFAULT_API_KEY, USERS, HostContext
 from .docs_state import DocsSide
 from .faults import validate_fault_names
@@ -74,12 +76,17 @@ class ReferenceHost:
         api_key: str = DEFAULT_API_KEY,
         docs_secret: str | None = None,
         answer_delay: float = 0.0,
+        coauth: bool = True,
+        coauth_min_timeout: float = DEFAULT_MIN_TIMEOUT_SECONDS,
     ) -> None:
         """``discovery_xml``: an office client's discovery document; its proof keys are then
         required on every WOPI request. ``api_key``: the key of the session APIs (``api.py``).
         ``answer_delay``: seconds every answer waits before it starts, as a host across a network would
-        (``latency.py``; for measuring, never a fault). Raises ValueError for unknown faults or a discovery
-        document without usable keys."""
+        (``latency.py``; for measuring, never a fault). ``coauth``: the CSPP Plus coauthoring extensions
+        (CheckFileInfo's eight properties and the coauth lock operations); ``coauth_min_timeout``: the shortest coauth
+        lock timeout accepted, in seconds (60 by the docs; a test run uses a few seconds so expiry is quick to see).
+        Raises ValueError for unknown faults, a discovery document without usable keys or a coauth_min_timeout
+        outside 0 < t <= 3600."""
         self.faults: frozenset[str] = validate_fault_names(tuple(faults))
         self.proof_keys: TrustedKeys | None = keys_from_discovery(discovery_xml) if discovery_xml else None
         self.api_key = api_key
@@ -89,6 +96,10 @@ class ReferenceHost:
         self.relative_writes = relative_writes
         # False: a host without containers or ecosystem (CheckFileInfo declares neither; their endpoints 404).
         self.containers = containers
+        if not 0 < coauth_min_timeout <= MAX_TIMEOUT_SECONDS:
+            raise ValueError(f"coauth_min_timeout must be more than 0 and at most {MAX_TIMEOUT_SECONDS} seconds")
+        self.coauth = coauth
+        self.coauth_min_timeout = coauth_min_timeout
         self.lock_ttl = lock_ttl
         self.max_put_size = max_put_size
         self.token_ttl = token_ttl
@@ -118,7 +129,7 @@ class ReferenceHost:
             store = Store(data_dir)
             ctx = HostContext(store, self.faults, self.lock_ttl, self.max_put_size, self.token_ttl,
                               relative_writes=self.relative_writes, containers=self.containers,
-                              api_key=self.api_key,
+                              coauth=self.coauth, coauth_min_timeout=self.coauth_min_timeout, api_key=self.api_key,
                               proof_keys=self.proof_keys, docs=self.docs)
             server = BackgroundServer(self._wsgi_app(ctx), self.port)
         except BaseException:
@@ -238,6 +249,7 @@ class ReferenceHost:
                 # A kept --data-dir may hold a seed a previous run left locked or edited.
                 file_id = existing.file_id
                 tx.clear_lock(file_id)
+                forget_file(ctx, file_id)  # and its coauth locks
                 if existing.sha256_hex != hashlib.sha256(SEED_CONTENT).hexdigest():
                     tx.write_content(existing, SEED_CONTENT)
         token, ttl = self.issue_token(file_id, "alice")

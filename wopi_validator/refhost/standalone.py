@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from .coauth_locks import MAX_TIMEOUT_SECONDS
+from .coauth_state import DEFAULT_MIN_TIMEOUT_SECONDS
 from .context import DEFAULT_API_KEY
 from .docs_state import DEFAULT_DOCUMENT_SERVER
 from .faults import validate_fault_names
@@ -27,6 +29,17 @@ def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def _coauth_timeout(text: str) -> int:
+    # Whole seconds, as X-WOPI-CoauthLockExpirationTimeout is (and the validator's --coauth-min-timeout).
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, not {text}") from None
+    if not 1 <= value <= MAX_TIMEOUT_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_TIMEOUT_SECONDS} seconds, not {text}")
     return value
 
 
@@ -77,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--document-server", default=DEFAULT_DOCUMENT_SERVER, metavar="URL",
                         help="the only Document Server the Docs API side downloads edited files from "
                              f"(default: {DEFAULT_DOCUMENT_SERVER}; the validator plays it with --oo-ds-port)")
+    parser.add_argument("--no-coauth", dest="coauth", action="store_false",
+                        help="be a host without the CSPP Plus coauthoring extensions (CheckFileInfo declares none of "
+                             "the eight properties; the coauth lock operations answer 501)")
+    parser.add_argument("--coauth-min-timeout", type=_coauth_timeout, default=int(DEFAULT_MIN_TIMEOUT_SECONDS),
+                        metavar="SECONDS",
+                        help="the shortest coauth lock timeout accepted (default: 60, as the docs say; a few "
+                             "seconds makes coauth lock expiry quick to test)")
     parser.add_argument("--answer-delay-ms", type=_non_negative_float, default=0.0, metavar="MS",
                         help="wait MS milliseconds before every answer, as a host across a network does (for "
                              "measuring a run against a remote host; default: 0); the number of requests served "
@@ -102,6 +122,19 @@ def _start_error(args: argparse.Namespace, exc: OSError | sqlite3.Error) -> str:
     return f"error: cannot keep state in {where}: {reason}"
 
 
+def _coauth_line(host: ReferenceHost) -> str:
+    if not host.coauth:
+        return "off (--no-coauth)"
+    return f"on (coauth lock timeouts {host.coauth_min_timeout:g}..{MAX_TIMEOUT_SECONDS} s)"
+
+
+def _coauth_option(host: ReferenceHost) -> str:
+    """The validator's option for a coauth minimum timeout other than the documented 60 s (none otherwise)."""
+    if not host.coauth or host.coauth_min_timeout == DEFAULT_MIN_TIMEOUT_SECONDS:
+        return ""
+    return f" --coauth-min-timeout {host.coauth_min_timeout:g}"
+
+
 def _print_banner(host: ReferenceHost) -> None:
     seed = host.create_seed()
     faults = ", ".join(sorted(host.faults)) or "none"
@@ -111,6 +144,7 @@ def _print_banner(host: ReferenceHost) -> None:
         f"lock TTL:         {host.lock_ttl:g} s\n"
         f"max PutFile size: {host.max_put_size} bytes\n"
         f"proof keys:       {'required (from the discovery document)' if host.proof_keys else 'not checked'}\n"
+        f"coauth:           {_coauth_line(host)}\n"
         f"session APIs:     Authorization: Bearer {host.api_key}\n"
         f"                  PUT  {host.base_url}/api/v4/file/viewerSession (Cloudreve)\n"
         f"                  POST {host.base_url}/api/pds/v2/file/get_office_edit_url (PDS)\n"
@@ -122,7 +156,7 @@ def _print_banner(host: ReferenceHost) -> None:
         "Validate it with:\n"
         f"  wopi-validator --target {seed.wopi_src} --token {seed.access_token}"
         f" --token-ttl {seed.access_token_ttl} --max-put-size {host.max_put_size}"
-        f" --lock-ttl {host.lock_ttl:g}\n"
+        f" --lock-ttl {host.lock_ttl:g}{_coauth_option(host)}\n"
         "\n"
         "Press Ctrl+C to stop.",
         flush=True,
@@ -166,7 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         host = ReferenceHost(faults=args.fault, lock_ttl=args.lock_ttl, max_put_size=args.max_put_size,
                              data_dir=args.data_dir, port=args.port, discovery_xml=discovery, api_key=args.api_key,
                              relative_writes=args.relative_writes, containers=args.containers,
-                             docs_secret=args.docs_secret, answer_delay=args.answer_delay_ms / 1000)
+                             docs_secret=args.docs_secret, answer_delay=args.answer_delay_ms / 1000,
+                             coauth=args.coauth, coauth_min_timeout=args.coauth_min_timeout)
         host.set_document_server(args.document_server)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc

@@ -139,6 +139,10 @@ SETTINGS: tuple[Setting, ...] = (
             convert=values.whole_number("max_put_size", 1)),
     _target("lock_ttl", "the host's lock expiry; enables LOCK.EXPIRY (the test waits that long)",
             metavar="SECONDS", convert=values.positive_seconds("lock_ttl")),
+    _target("coauth_min_timeout", "the shortest coauth lock timeout the host accepts (the COAUTH.LOCK.BAD.400 range "
+            "tests send one second less; 60, as the CSPP Plus docs say, when not given); enables COAUTH.LOCK.EXPIRY "
+            "(the test waits that long)", metavar="SECONDS",
+            convert=values.whole_number("coauth_min_timeout", 1, 3600)),
     _target("allow_seed_writes", "let tests write to the seed file when the host cannot create files (its bytes "
             "are restored)", kind="flag", default=False, convert=values.boolean("allow_seed_writes")),
     _target("extra_seeds", "another file of yours tests may lock and write when the host cannot create files "

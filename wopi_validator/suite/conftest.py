@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wopi_validator.run.target import Target, option_name
+from wopi_validator.suite.coauth_steps import coauth_file, coauth_files, coauth_probe  # noqa: F401 (fixtures)
 
 # How a skip names the pseudo capabilities of Capabilities.missing.
 _DESCRIBED = {

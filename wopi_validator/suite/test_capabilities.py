@@ -11,8 +11,10 @@ from collections.abc import Callable
 import pytest
 
 from wopi_validator.judging.checks import Checker
+from wopi_validator.judging.verdicts import block
 from wopi_validator.run.sandbox_files import SandboxFiles
 from wopi_validator.run.target import Target
+from wopi_validator.suite.coauth_steps import NO_CREATED_FILE_ADVICE, PROMISED_OPERATIONS
 from wopi_validator.suite.steps import check_file_info, get_bytes, new_lock_id, track_created_file
 
 RULE = "CFI.CAPS.HONEST"
@@ -130,3 +132,19 @@ def test_declared_update_without_cannot_write_relative_makes_putrelativefile_wor
         wopi_check.status(response, 200, RULE, action)
     else:
         wopi_check.must(response.status != 501, RULE, f"{action}: answered 501 (not implemented)", response)
+
+
+@pytest.mark.wopi_rule(RULE)
+def test_declared_coauth_makes_its_operations_work(wopi_target, coauth_probe, wopi_new_file, wopi_check):
+    """SupportsCoauth promises seven operations (the CSPP Plus docs). The run's honesty probe sends each once, well
+    formed, on a file of its own; a 501, or a 400 or 404 (the override unknown), is the broken promise, judged here
+    once for all of them: the coauth and chunked tests that need an operation missing are blocked by it."""
+    if not wopi_target.capabilities.declares("SupportsCoauth"):
+        pytest.skip("the host does not declare SupportsCoauth in CheckFileInfo, so there is no promise to check")
+    result = coauth_probe.result(wopi_new_file)
+    if result.unavailable:
+        block(result.unavailable, advice=NO_CREATED_FILE_ADVICE)
+    broken = result.broken
+    wopi_check.must(not broken, RULE,
+                    f"the host declares SupportsCoauth, which promises {', '.join(PROMISED_OPERATIONS)}; on a file of "
+                    f"this run's: {result.summary()}", broken[0].response if broken else None)

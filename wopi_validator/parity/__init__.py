@@ -17,74 +17,13 @@ collected test (with its parameters) and that each ``also`` citation exists.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
-COVERED = "covered"
-PARTLY = "partly covered"
-NOT_YET = "not yet covered"
+from wopi_validator.parity.chunked import CHUNKED_PARITY
+from wopi_validator.parity.coauth import COAUTH_PARITY
+from wopi_validator.parity.entry import COVERED, MATCHING_SETTINGS, NOT_YET, PARTLY, STRICT, Parity
 
-STRICT = "strict"
-"""``matched_by`` value: ``--strict`` or ``--profile microsoft`` (TargetConfig.judges_strictly), which turn every
-SHOULD check into a failure."""
-MATCHING_SETTINGS = {STRICT: "`--strict` or `--profile microsoft`"}
-"""Each ``matched_by`` value, as the doc names it."""
-
-
-@dataclass(frozen=True)
-class Parity:
-    case: str
-    """The Microsoft case: Group.[Category.]Case, as in ms-validator-cases.txt."""
-    rules: tuple[str, ...] = ()
-    exact: tuple[str, ...] = ()
-    """Collected test IDs, with their parameters, that together send Microsoft's requests and make its checks."""
-    also: tuple[str, ...] = ()
-    """Supporting tests (a test ID without parameters stands for every parameter set)."""
-    reason: str = ""
-    """Why the case is only partly (or not) covered: what stays unchecked, and why; no setting closes it."""
-    milder: str = ""
-    """What Microsoft's validator fails that our default run passes ("" = nothing)."""
-    matched_by: str = ""
-    """A key of MATCHING_SETTINGS under which our verdict is Microsoft's ("" = none, or nothing is milder)."""
-    stricter: str = ""
-    """What we fail (or fail under matched_by) that Microsoft's validator passes."""
-    note: str = ""
-    """What else a reader should know (requests that differ from Microsoft's, preconditions)."""
-    witness: str = ""
-    """A fault of the reference host that shows the milder default: the exact tests pass with it by default and
-    fail under matched_by (tests/test_parity.py runs them)."""
-
-    @property
-    def tests(self) -> tuple[str, ...]:
-        """Every cited test, exact first."""
-        return self.exact + self.also
-
-    @property
-    def status(self) -> str:
-        if not self.exact:
-            return NOT_YET
-        return PARTLY if self.reason or (self.milder and not self.matched_by) else COVERED
-
-    @property
-    def strict_only(self) -> bool:
-        """Covered, but our verdict is Microsoft's only under ``matched_by``."""
-        return self.status == COVERED and bool(self.milder)
-
-    @property
-    def verdict(self) -> str:
-        """Our verdict against Microsoft's, in words."""
-        if not self.exact:
-            text = "not checked"
-        elif not self.milder:
-            text = "same"
-        elif self.matched_by:
-            text = f"same under {MATCHING_SETTINGS[self.matched_by]}; by default milder: {self.milder}"
-        else:
-            text = f"milder: {self.milder}"
-        return text + (f"; stricter: {self.stricter}" if self.stricter else "")
-
-    @property
-    def group(self) -> str:
-        return self.case.split(".", 1)[0]
+__all__ = ["BY_CASE", "COVERED", "MATCHING_SETTINGS", "MICROSOFT_CASES", "NOT_YET", "PARITY", "PARTLY", "STRICT",
+           "Parity", "as_json", "cases_by_rule", "parity_line", "read_case_names", "render_markdown"]
 
 
 def _case(case: str, rules: str, *exact: str, also: tuple[str, ...] = (), reason: str = "", milder: str = "",
@@ -539,9 +478,13 @@ PARITY: list[Parity] = [
           milder=_PROOF_MILDER, matched_by=STRICT, witness="proof-reject-401", note=_PROOF),
 ]
 
+CORE_CASES = len(PARITY)
+"""WopiCore, OfficeOnline and OfficeNativeClient: the 132 cases above."""
+PARITY += [*COAUTH_PARITY, *CHUNKED_PARITY]  # WopiCoauth: its 92 cases (parity/coauth.py, parity/chunked.py)
+
 BY_CASE: dict[str, Parity] = {entry.case: entry for entry in PARITY}
 MICROSOFT_CASES = tuple(BY_CASE)
-"""The 132 case names, so the mapping can be checked without the shared case list."""
+"""The 224 case names (132 + 92 WopiCoauth), so the mapping can be checked without the shared case lists."""
 
 
 def cases_by_rule() -> dict[str, list[str]]:
@@ -602,10 +545,12 @@ def render_markdown() -> str:
         "     tests/test_parity.py fails when this file drifts from the data. -->",
         "",
         "Microsoft's [wopi-validator-core](https://github.com/microsoft/wopi-validator-core) runs "
-        f"{len(PARITY)} test cases in its WopiCore, OfficeOnline and OfficeNativeClient categories (its 92 "
-        "WopiCoauth cases are out of scope). This page maps each to the rules and shipped tests of ours that check "
-        "the same thing, as checked against its `TestCases.xml` (commit caa814c): a request there without "
-        "validators must answer 200, and a header validator without `IsRequired` requires the header.",
+        f"{len(PARITY)} test cases: {CORE_CASES} in its WopiCore, OfficeOnline and OfficeNativeClient categories "
+        f"and {len(PARITY) - CORE_CASES} in WopiCoauth (coauth locks, the coauth table, chunked file transfer; "
+        "they run when CheckFileInfo declares SupportsCoauth). This page maps each to the rules and shipped tests "
+        "of ours that check the same thing, as checked against its `TestCases.xml` (commit caa814c; the WopiCoauth "
+        "cases at 6ca021a): a request there without validators must answer 200, and a header validator without "
+        "`IsRequired` requires the header.",
         "",
         "- **exact test**: the collected tests, with their parameters, that send Microsoft's requests and make its "
         "checks; **also**: supporting tests (without a parameter list: every parameter set).",
