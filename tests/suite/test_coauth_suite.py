@@ -98,6 +98,26 @@ def test_a_lent_seed_is_never_coauth_locked(tmp_path):
     assert code == EXIT_NOTHING_RAN  # every selected test blocked: never green on nothing
 
 
+def test_without_a_file_of_its_own_a_declared_but_missing_coauth_is_still_judged_once(tmp_path):
+    # Seed writes only (no file can be made) and coauth declared but not implemented: the reads the promise covers
+    # are probed on the seed without changing it, so the host is told once, and the coauth tests are blocked under
+    # that broken promise, not under "no file of its own" (seen on a multi-fault host: 97 blocked, nothing failed).
+    faults = ["putrel-501-while-declared", "coauth-declared-not-implemented"]
+    with ReferenceHost(faults=faults, containers=False) as host:
+        seed = host.create_seed()
+        code, summary = _summary(tmp_path, f"--wopi-target={seed.wopi_src}", f"--wopi-token={seed.access_token}",
+                                 "--wopi-allow-seed-writes", "--wopi-rules=COAUTH.LOCK.*,CHUNKED.*,CFI.CAPS.HONEST")
+        files = [(f.file_id, f.lock) for f in host.list_files()]
+        content = host.read_content(seed.file_id)
+    failing = [test["id"] for test in summary["tests"] if test["verdict"] in {"fail", "error"}]
+    assert "test_capabilities.py::test_declared_coauth_makes_its_operations_work" in failing
+    coauth_causes = [entry for entry in summary["blocked"] if "SupportsCoauth" in entry["cause"]]
+    assert len(coauth_causes) == 1 and coauth_causes[0]["cause"].startswith("GetCoauthTable answered 501")
+    assert not [entry for entry in summary["blocked"] if entry["cause"] == NO_CREATED_FILE]
+    assert files == [(seed.file_id, None)] and content == b"wopi-validator seed file\n"
+    assert code == 1
+
+
 def _answer(operation: str, status: int) -> ProbeAnswer:
     return ProbeAnswer(operation, _response(status))
 

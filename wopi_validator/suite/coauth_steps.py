@@ -30,7 +30,14 @@ from wopi_validator.run.sandbox_files import SandboxFiles
 from wopi_validator.run.target import Target, option_name
 from wopi_validator.wopi.chunking import FULL_FILE
 from wopi_validator.wopi.client import WopiClient, WopiResponse
-from wopi_validator.wopi.coauth_client import COAUTH, MAIN_CONTENT, CoauthClient, ContentFilter, StreamUpload
+from wopi_validator.wopi.coauth_client import (
+    CHUNKS_NONE,
+    COAUTH,
+    MAIN_CONTENT,
+    CoauthClient,
+    ContentFilter,
+    StreamUpload,
+)
 
 GET_COAUTH_LOCK = "GetCoauthLock"
 GET_COAUTH_TABLE = "GetCoauthTable"
@@ -166,7 +173,15 @@ def _probe(target: Target, files: SandboxFiles) -> ProbeResult:
     """Send each promised operation once, well formed, on an empty file of the run's own."""
     sandbox = files(b"")
     if sandbox.is_seed:
-        return ProbeResult(unavailable=NO_CREATED_FILE)
+        # No file of the run's own: what is promised can still be read without changing the seed (a GetCoauthTable,
+        # a GetSequenceNumber, a GetChunkedFile that asks for no chunk), so a host that implements none of it is
+        # still told so once.
+        coauth = CoauthClient(sandbox.client)
+        reads = [ProbeAnswer(GET_COAUTH_TABLE, coauth.get_coauth_table("")),
+                 ProbeAnswer(GET_SEQUENCE_NUMBER, coauth.get_sequence_number()),
+                 ProbeAnswer(GET_CHUNKED_FILE,
+                             coauth.get_chunked_file([ContentFilter(MAIN_CONTENT, FULL_FILE, CHUNKS_NONE)], []))]
+        return ProbeResult(reads, unavailable=NO_CREATED_FILE)
     coauth = CoauthClient(sandbox.client)
     lock_id = new_coauth_id("probe")
     timeout = held_timeout(target)
@@ -198,10 +213,10 @@ def require_operations(result: ProbeResult | None, operations: Iterable[str]) ->
     although SupportsCoauth promises it (one cause for every test: the probe's)."""
     if result is None:
         return
+    if result.broken_among(operations) or (result.unavailable and result.broken):
+        block(result.cause(), result.detail())  # the broken promise first: the root cause, whatever the files
     if result.unavailable:
         block(result.unavailable, advice=NO_CREATED_FILE_ADVICE)
-    if result.broken_among(operations):
-        block(result.cause(), result.detail())
 
 
 @pytest.fixture(scope="session")
