@@ -75,7 +75,7 @@ def broken_before(scratch_template: Path) -> set[str]:
     ("run/startup.py", "import wopi_validator.refhost", "Only the CLI and the plugin import the reference host"),
     ("report/console.py", "import wopi_validator.wopi.client",
      "report/ reads the collected results only: no network, no target, no run machinery"),
-    ("modelling/model.py", "import socket", "The model is pure: no HTTP, no target"),
+    ("modelling/model.py", "import socket", "The models are pure: no HTTP, no target"),
     ("run/ledger.py", "import wopi_validator.run.target", "No import cycles anywhere in the package"),
     ("net/transport.py", "import wopi_validator.judging.checks", "Imports point down the layers of ARCHITECTURE.md"),
 ])

@@ -182,3 +182,36 @@ def test_a_ledger_a_live_run_holds_cannot_be_claimed(tmp_path):
 def test_claiming_a_missing_ledger_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         claim_ledger(tmp_path / "ledger-gone.jsonl")
+
+
+def test_coauth_lock_ids_are_journaled_apart_from_lock_ids_and_struck_off_with_their_file(tmp_path):
+    path = tmp_path / "ledger-run1.jsonl"
+    ledger = Ledger(path, "target")
+    ledger.add("a", "token-a", "a.docx")
+    ledger.add("b", "token-b", "b.docx")
+    ledger.note_lock("a", "L1")
+    sent = ledger.coauth_journal("a")
+    sent.append("C1")
+    sent += ["C2", "C1"]
+    ledger.note_coauth_lock("b", "D1")
+    # As a SIGKILL leaves it: every id in the file before the call returned.
+    loaded = load_ledger(path)
+    assert loaded.coauth_locks_of("a") == ["C1", "C2"] and loaded.coauth_locks_of("b") == ["D1"]
+    assert loaded.locks_of("a") == ["L1"], "a coauth lock id is no WOPI lock id"
+    ledger.remove("b")
+    ledger.close()  # compacted: the coauth ids of what is left survive it
+    loaded = load_ledger(path)
+    assert loaded.coauth_locks_of("a") == ["C1", "C2"] and loaded.coauth_locks_of("b") == []
+    assert loaded.locks_of("a") == ["L1"]
+
+
+def test_a_coauth_lock_line_is_a_lock_line_older_versions_read(tmp_path):
+    # A cleanup of an older version reads it as one more lock id to try (an Unlock answered 409, harmless)
+    # rather than refusing the whole ledger as malformed.
+    path = tmp_path / "ledger-run1.jsonl"
+    ledger = Ledger(path, "target")
+    ledger.add("a", "token-a", "a.docx")
+    ledger.note_coauth_lock("a", "C1")
+    events = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+    assert events[-1]["lock"]["wopi_src"] == "a" and events[-1]["lock"]["lock"] == "C1"
+    assert json.loads(path.read_text().splitlines()[0])["format_version"] == 3

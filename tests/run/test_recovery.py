@@ -113,3 +113,20 @@ def test_a_bad_path_is_a_usage_error(tmp_path, content):
 
 def test_a_folder_without_ledgers_has_nothing_to_clean(tmp_path):
     assert clean_path(tmp_path, TIMEOUT) == ([f"no ledger in {tmp_path}: nothing left to clean up"], True)
+
+
+def test_every_journaled_coauth_lock_is_released_before_the_delete(tmp_path):
+    # The bundled host refuses to delete a coauth-locked file (409) until its coauth locks lapse (minutes).
+    for host in _host():
+        made, ledger = left_by_a_killed_run(host, tmp_path)
+        claimed = load_ledger(tmp_path / "ledger-5e7e1d09.jsonl")
+        for lock_id in ("client1", "client2"):
+            claimed.note_coauth_lock(made.wopi_src, lock_id)  # journaled first, as a run does
+            taken = made.call("POST", override="GET_COAUTH_LOCK", X_WOPI_CoauthLockId=lock_id,
+                              X_WOPI_CoauthLockType="Coauth", X_WOPI_CoauthLockExpirationTimeout="120")
+            assert taken.status_code == 200
+        claimed.detach()
+        lines, clean = clean_path(tmp_path, TIMEOUT)
+        assert clean, lines
+        assert lines == [f"removed {NAME}", "ledger-5e7e1d09.jsonl: nothing left, ledger deleted"]
+        assert names(host) == ["seed.wopitest"]

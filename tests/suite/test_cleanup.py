@@ -147,3 +147,44 @@ def test_two_runs_sharing_a_reports_folder_both_clean_up_after_themselves(tmp_pa
         assert [run.returncode for run in runs] == [0, 0], "\n".join(output[-2000:] for output in outputs)
         assert only_the_seed_is_left(host)
     assert not ledgers(tmp_path)
+
+
+COAUTH_MIN_TIMEOUT = 30
+SLOW_COAUTH_TEST = ["--coauth-min-timeout", str(COAUTH_MIN_TIMEOUT), "--rules", "COAUTH.LOCK.EXPIRY"]
+"""Holds two coauth locks on a sandbox file for COAUTH_MIN_TIMEOUT s (they lapse after that)."""
+
+
+def wait_for_coauth_locked_sandbox_file(host: ReferenceHost, reports) -> None:
+    """Until the run has a ledger in ``reports`` and a sandbox file on the host holds a coauth lock."""
+    from wopi_validator.refhost.coauth_locks import held_locks
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ctx = host._running()
+        held = [f for f in host.list_files() if f.name != "seed.wopitest" and held_locks(ctx, f.file_id)]
+        if ledgers(reports) and held:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the run never created a sandbox file and took a coauth lock on it")
+
+
+def test_cleanup_removes_a_file_a_killed_run_left_holding_coauth_locks(tmp_path):
+    # The bundled host refuses DeleteFile while coauth locks are held: only the journaled coauth ids release them
+    # before they lapse (here COAUTH_MIN_TIMEOUT s; minutes on a real host).
+    with ReferenceHost(coauth_min_timeout=COAUTH_MIN_TIMEOUT) as host:
+        run = start_run(host, tmp_path, *SLOW_COAUTH_TEST)
+        try:
+            wait_for_coauth_locked_sandbox_file(host, tmp_path)
+            run.kill()  # no chance to release the coauth locks
+            run.wait(timeout=30)
+        finally:
+            run.kill()
+        killed = time.monotonic()
+        [ledger] = ledgers(tmp_path)
+        result = subprocess.run([sys.executable, "-m", "wopi_validator", "cleanup", str(ledger)],
+                                capture_output=True, text=True, timeout=60)
+        assert time.monotonic() - killed < COAUTH_MIN_TIMEOUT, "the coauth locks lapsed: the test proves nothing"
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "removed wopi-validator-" in result.stdout
+        assert only_the_seed_is_left(host)
+    assert not ledger.exists()

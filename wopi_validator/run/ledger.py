@@ -14,6 +14,11 @@ its WOPISrc, token and name are journaled, and every lock id is journaled *befor
 to the seed; a finished restore is marked. A run killed at any point thus leaves what
 ``cleanup`` (or the next run) needs to put the seed back and remove every lock it took.
 
+The coauth lock ids (CSPP Plus GetCoauthLock) sent to a file the run created are journaled before they are
+sent too, apart from its WOPI lock ids: a host refuses to delete a coauth-locked file, so ``cleanup`` releases
+them first. Each is a ``lock`` line marked ``"coauth": true``, which a ledger reader of an older version takes for
+one more WOPI lock id to try (an Unlock the host refuses, harmless) rather than a malformed line.
+
 On disk it is a journal of JSON lines: a header, then one line per change, appended as it
 happens (a run creates and removes hundreds of files; rewriting the whole list at each one
 cost a measurable share of a run). A ledger left behind is compacted to what is still to do.
@@ -84,7 +89,8 @@ class JournaledLocks(list[str]):
 
     WopiClient adds a lock id to ``locks_sent`` just before it sends the Lock (or UnlockAndRelock) that
     takes it, and clients made for the same file share the list: with this list in place, every lock id
-    reaches the journal before the host, whichever copy of the client sends it.
+    reaches the journal before the host, whichever copy of the client sends it. A CoauthClient's
+    ``coauth_ids_sent`` is one too, journaling coauth lock ids (:meth:`Ledger.coauth_journal`).
     """
 
     def __init__(self, note: Callable[[str], None], ids: Iterable[str] = ()) -> None:
@@ -117,12 +123,14 @@ class Ledger:
     """A journal of what a run created or changed and has not yet put right; safe across threads."""
 
     def __init__(self, path: Path, target: str, entries: list[LedgerEntry] | None = None, *,
-                 seeds: list[SeedRecord] | None = None, locks: dict[str, list[str]] | None = None) -> None:
+                 seeds: list[SeedRecord] | None = None, locks: dict[str, list[str]] | None = None,
+                 coauth_locks: dict[str, list[str]] | None = None) -> None:
         self.path = Path(path)
         self.target = target
         self._entries: dict[str, LedgerEntry] = {entry.wopi_src: entry for entry in entries or []}
         self._seeds: dict[str, SeedRecord] = {seed.wopi_src: seed for seed in seeds or []}
         self._locks: dict[str, list[str]] = {src: list(ids) for src, ids in (locks or {}).items()}
+        self._coauth_locks: dict[str, list[str]] = {src: list(ids) for src, ids in (coauth_locks or {}).items()}
         self._lock = threading.Lock()
         self._journal: TextIO | None = None
         self._copies = max((_copy_number(seed.original) for seed in self._seeds.values()), default=0)
@@ -152,6 +160,11 @@ class Ledger:
         with self._lock:
             return list(self._locks.get(wopi_src, []))
 
+    def coauth_locks_of(self, wopi_src: str) -> list[str]:
+        """Every coauth lock id journaled for this file, in the order first sent."""
+        with self._lock:
+            return list(self._coauth_locks.get(wopi_src, []))
+
     @property
     def is_empty(self) -> bool:
         with self._lock:
@@ -168,6 +181,7 @@ class Ledger:
         with self._lock:
             if self._entries.pop(wopi_src, None) is not None:
                 self._locks.pop(wopi_src, None)
+                self._coauth_locks.pop(wopi_src, None)
                 self._record({"remove": wopi_src})
 
     def note_lock(self, wopi_src: str, lock_id: str) -> None:
@@ -187,6 +201,22 @@ class Ledger:
     def lock_journal(self, wopi_src: str, ids: Iterable[str] = ()) -> JournaledLocks:
         """A ``locks_sent`` list for a client of this file: each lock id is journaled (note_lock) before it is sent."""
         return JournaledLocks(lambda lock_id: self.note_lock(wopi_src, lock_id), ids)
+
+    def note_coauth_lock(self, wopi_src: str, lock_id: str) -> None:
+        """Journal a coauth lock id about to be sent to a file the run created (call it *before* GetCoauthLock):
+        ``cleanup`` releases each with UnlockCoauthLock before it deletes the file."""
+        if not lock_id:
+            return
+        with self._lock:
+            known = self._coauth_locks.setdefault(wopi_src, [])
+            if lock_id in known:
+                return
+            known.append(lock_id)
+            self._record({"lock": _coauth_line(wopi_src, lock_id)})
+
+    def coauth_journal(self, wopi_src: str, ids: Iterable[str] = ()) -> JournaledLocks:
+        """A ``coauth_ids_sent`` list for a CoauthClient of this file: each id is journaled before it is sent."""
+        return JournaledLocks(lambda lock_id: self.note_coauth_lock(wopi_src, lock_id), ids)
 
     def journal_seed(self, wopi_src: str, token: str, name: str, original: bytes, run_id: str) -> SeedRecord:
         """Journal a seed before its first write: its bytes (a private file, fsync'd first), then the line naming it."""
@@ -273,6 +303,8 @@ class Ledger:
         lines += [json.dumps({"seed": asdict(seed)}) for seed in self._seeds.values()]
         lines += [json.dumps({"lock": {"wopi_src": src, "lock": lock}})
                   for src, ids in self._locks.items() for lock in ids]
+        lines += [json.dumps({"lock": _coauth_line(src, lock)}) for src, ids in self._coauth_locks.items()
+                  for lock in ids]
         temporary = self.path.with_name(self.path.name + ".tmp")
         descriptor = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         handle = os.fdopen(descriptor, "a+", encoding="utf-8")
@@ -311,6 +343,11 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+def _coauth_line(wopi_src: str, lock_id: str) -> dict[str, object]:
+    """A coauth lock id's journal line: a ``lock`` line (older readers know it) marked as a coauth one."""
+    return {"wopi_src": wopi_src, "lock": lock_id, "coauth": True}
 
 
 def _copy_number(name: str) -> int:
@@ -387,25 +424,27 @@ def _parse(file: Path, text: str) -> Ledger:
     entries: dict[str, LedgerEntry] = {}
     seeds: dict[str, SeedRecord] = {}
     locks: dict[str, list[str]] = {}
+    coauth_locks: dict[str, list[str]] = {}
     for number, line in enumerate(lines[1:], start=2):
         try:
-            _apply(json.loads(line), entries, seeds, locks)
+            _apply(json.loads(line), entries, seeds, locks, coauth_locks)
         except (ValueError, KeyError, TypeError, AttributeError):
             if number == len(lines):
                 break  # the last line of a run killed while writing it
             raise UsageError(f"{file} is not a wopi-validator ledger: line {number} is malformed") from None
     return Ledger(file, str(header.get("target", "")), list(entries.values()), seeds=list(seeds.values()),
-                  locks=locks)
+                  locks=locks, coauth_locks=coauth_locks)
 
 
 def _apply(event: dict[str, Any], entries: dict[str, LedgerEntry], seeds: dict[str, SeedRecord],
-           locks: dict[str, list[str]]) -> None:
+           locks: dict[str, list[str]], coauth_locks: dict[str, list[str]]) -> None:
     if "add" in event:
         item = event["add"]
         entries[item["wopi_src"]] = LedgerEntry(str(item["wopi_src"]), str(item["token"]), str(item["name"]))
     elif "remove" in event:
         entries.pop(event["remove"], None)
         locks.pop(event["remove"], None)
+        coauth_locks.pop(event["remove"], None)
     elif "seed" in event:
         item = event["seed"]
         record = SeedRecord(str(item["wopi_src"]), str(item["token"]), str(item["name"]), str(item["original"]),
@@ -413,8 +452,8 @@ def _apply(event: dict[str, Any], entries: dict[str, LedgerEntry], seeds: dict[s
         seeds[record.wopi_src] = record
     elif "lock" in event:
         item = event["lock"]
-        known = locks.setdefault(str(item["wopi_src"]), [])
-        if item["lock"] not in known:
+        known = (coauth_locks if item.get("coauth") is True else locks).setdefault(str(item["wopi_src"]), [])
+        if str(item["lock"]) not in known:
             known.append(str(item["lock"]))
     elif "restored" in event:
         seeds.pop(event["restored"], None)

@@ -47,6 +47,10 @@ class SandboxFile:
     extra_tokens: list[str] = field(default_factory=list)
     made_by: str = ""
     """How the file came to be (the provisioning step that made it), for notes and reports."""
+    coauth_ids: list[str] = field(default_factory=list)
+    """The coauth lock ids sent to the file: give it to a CoauthClient (``CoauthClient(sandbox.client,
+    sandbox.coauth_ids)``). For a file the run created each id is journaled before it is sent, and release
+    frees each when the delete is refused (a host refuses to delete a coauth-locked file)."""
 
 
 RELATIVE = "PutRelativeFile (specific name)"
@@ -306,13 +310,15 @@ class FileProvisioning:
             client.unlock(lock)
 
     def _created(self, transcript: Transcript, wopi_src: str, token: str, name: str, made_by: str) -> SandboxFile:
-        """A file this run made the host create: in the ledger, with a client whose lock ids are journaled
-        before they are sent (after a crash, ``cleanup`` tries each)."""
+        """A file this run made the host create: in the ledger, with a client whose lock ids are journaled before
+        they are sent, and a ``coauth_ids`` list journaled alike (after a crash, ``cleanup`` tries each)."""
         self.record_created(wopi_src, token, name)
         client = self.client(transcript, wopi_src, token)
+        sandbox = SandboxFile(wopi_src, token, name, client, made_by=made_by)
         if self.ledger is not None and not self.is_seed(wopi_src):
             client.locks_sent = self.ledger.lock_journal(wopi_src, client.locks_sent)
-        return SandboxFile(wopi_src, token, name, client, made_by=made_by)
+            sandbox.coauth_ids = self.ledger.coauth_journal(wopi_src)
+        return sandbox
 
     def record_created(self, wopi_src: str, token: str, name: str) -> None:
         """Note a file this run made the host create, until it is deleted."""

@@ -2,9 +2,10 @@
 
 A run's ledger lists the files it created and did not remove and, under seed writes, the seed
 it wrote to and did not restore, with every lock id it sent. ``cleanup`` restores each seed
-(seedguard), then unlocks (every journaled lock id) and deletes each file, and says for each
-refusal what the host answered. The next run in the same reports folder finishes a seed's
-restore before it starts, so it never snapshots test bytes as the seed's "original".
+(seedguard), then releases every journaled coauth lock id and unlocks (every journaled lock id)
+and deletes each file, and says for each refusal what the host answered. The next run in the same
+reports folder finishes a seed's restore before it starts, so it never snapshots test bytes as the
+seed's "original".
 
 A ledger still held by a live run (its flock) is left alone by both.
 """
@@ -30,7 +31,7 @@ from wopi_validator.run.ledger import (
     ledgers_in,
 )
 from wopi_validator.run.seedguard import recover_seeds
-from wopi_validator.run.unlocking import remove_locks
+from wopi_validator.run.unlocking import remove_coauth_locks, remove_locks
 from wopi_validator.wopi.client import ClientSettings, WopiClient, WopiResponse
 
 if TYPE_CHECKING:
@@ -46,8 +47,10 @@ def _answer(response: WopiResponse, operation: str) -> str:
     return f"{operation} answered {response.status}{detail}"
 
 
-def remove_created_file(client: WopiClient, locks: list[str], run_id: str | None = None) -> str | None:
-    """Unlock (every journaled lock id, then whatever lock the host names) and delete a file the run created.
+def remove_created_file(client: WopiClient, locks: list[str], run_id: str | None = None,
+                        coauth_ids: Iterable[str] = ()) -> str | None:
+    """Release every journaled coauth lock id, unlock (every journaled lock id, then whatever lock the host names)
+    and delete a file the run created.
 
     None when it is gone, else what the host answered. A file whose CheckFileInfo name is not one the run gave
     (identity.why_not_deletable, the test the run's own teardown uses) is not deleted: the ledger's Url may name
@@ -67,6 +70,9 @@ def remove_created_file(client: WopiClient, locks: list[str], run_id: str | None
     refusal = identity.why_not_deletable(body.get("BaseFileName"), run_id)
     if refusal is not None:
         return "not deleted: " + REDACTOR.text(refusal)
+    coauth_ids = list(coauth_ids)
+    if coauth_ids:
+        remove_coauth_locks(client, coauth_ids)  # a host refuses to delete a coauth-locked file
     if body.get("SupportsLocks") is not False:
         remove_locks(client, locks, follow_reported=True)  # every id: a host with shared locks holds several
     answer = client.delete_file()
@@ -86,7 +92,8 @@ def clean_ledger(ledger: Ledger, settings: ClientSettings, transport: HttpTransp
         if problem is None:
             try:
                 problem = remove_created_file(_client(transport, settings, entry.wopi_src, entry.token),
-                                              ledger.locks_of(entry.wopi_src), ledger.run_id)
+                                              ledger.locks_of(entry.wopi_src), ledger.run_id,
+                                              ledger.coauth_locks_of(entry.wopi_src))
             except TransportError as exc:
                 problem = str(exc)
         if problem is None:

@@ -3,8 +3,9 @@
 A file is deleted only when every check agrees it is the run's own: never the seed in any spelling, only through
 the host's own origin, and only when its CheckFileInfo name carries the run's prefix (or is the name the host gave
 it when the run created it, and is not the seed's). Every lock id the test sent, and every one the ledger
-journaled, is tried first. What cannot be removed is a ``Leftover`` with the host's answer, and stays in the
-ledger for ``wopi-validator cleanup``. A borrowed seed is handed back, never deleted (``seed_lending``).
+journaled, is tried first; the coauth lock ids sent to it (journaled too) are released when the delete is refused.
+What cannot be removed is a ``Leftover`` with the host's answer, and stays in the ledger for
+``wopi-validator cleanup``. A borrowed seed is handed back, never deleted (``seed_lending``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from wopi_validator import identity
 from wopi_validator.leftovers import Leftover
 from wopi_validator.redaction import REDACTOR
 from wopi_validator.run.containers import is_container_url, remove_container_tree
-from wopi_validator.run.unlocking import remove_locks
+from wopi_validator.run.unlocking import remove_coauth_locks, remove_locks
 
 if TYPE_CHECKING:
     from wopi_validator.config import TargetConfig
@@ -83,8 +84,14 @@ class FileRemoval:
             remove_locks(client, locks, follow_reported=True, probe=False)
         response = client.delete_file()
         if response.status not in (200, 404, 501):
-            # Locked after all, by a lock no client of this run noted (sent raw, or by another client of the
-            # file): the probe makes the host name it, then the delete is tried again.
+            # Locked after all: by coauth locks a test took and did not release (an interrupted test: a file whose
+            # coauth locks were released costs no request here), or by a lock no client of this run noted (sent
+            # raw, or by another client of the file): the probe makes the host name it, then the delete is tried
+            # again.
+            coauth_ids = self.ledger.coauth_locks_of(sandbox.wopi_src) if self.ledger is not None else []
+            coauth_ids += [lock_id for lock_id in sandbox.coauth_ids if lock_id not in coauth_ids]
+            if coauth_ids:
+                remove_coauth_locks(client, coauth_ids)
             remove_locks(client, locks, follow_reported=True)
             response = client.delete_file()
         if response.status == 200 or (response.status == 404 and not foreign):

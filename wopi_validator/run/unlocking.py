@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from wopi_validator.wopi.client import WopiClient
+from wopi_validator.wopi.coauth_client import CoauthClient
 
 PROBE_LOCK = "wopi-validator-probe-for-the-current-lock"
 """A lock id nobody holds: an Unlock with it makes the host name the current lock in its 409."""
@@ -43,3 +44,13 @@ def remove_locks(client: WopiClient, locks: Iterable[str], *, follow_reported: b
                 candidates.insert(0, current)
         # A 200 released one lock (a host with shared locks may hold more); any other answer (a 400 for a lock ID
         # the host never took, say) says nothing about the lock the file holds: try the next.
+
+
+def remove_coauth_locks(client: WopiClient, coauth_ids: Iterable[str]) -> None:
+    """UnlockCoauthLock with every coauth lock id in ``coauth_ids`` (each once, newest first) on a file the run
+    created: a host refuses to delete a coauth-locked file. Answers are not judged: a 409 (not held any more) is as
+    good as a 200; a 404 (the file is gone) ends it."""
+    coauth = CoauthClient(client)
+    for lock_id in reversed(list(dict.fromkeys(coauth_ids))):
+        if coauth.unlock_coauth_lock(lock_id).status == 404:
+            return

@@ -1,12 +1,13 @@
 """Steps and fixtures of the CSPP Plus tests (coauth locks, the coauth table, chunked transfer).
 
 ``coauth_file`` (or ``coauth_files(content)`` for more, or other content) is a file this run created, never a lent
-seed: coauth locks on a user's file could outlive the run (``wopi-validator cleanup`` releases WOPI locks, not coauth
-locks), and chunked writes replace streams a restore of the seed's bytes would not bring back. Its teardown releases
+seed: coauth locks on a user's file could outlive the run (the ledger journals coauth lock ids only for files the run
+created), and chunked writes replace streams a restore of the seed's bytes would not bring back. Its teardown releases
 every coauth lock the test took (and any other the file's coauth table still lists: the file is the run's) before the
-file is unlocked and deleted. The ledger journals WOPI lock ids, not coauth ones; instead every coauth lock a test
-takes lasts a few minutes at most (:func:`held_timeout`), so a killed run's coauth locks lapse soon and
-``wopi-validator cleanup`` can then delete its files.
+file is unlocked and deleted. Its CoauthClient keeps its ids in the file's ``coauth_ids``, which the run journals
+before each GetCoauthLock: the end-of-run sweep and ``wopi-validator cleanup`` release them so that the file can be
+deleted after an interrupted test or a killed run. Every coauth lock a test holds also lasts a few minutes at most
+(:func:`held_timeout`).
 
 The honesty probe (:class:`CoauthProbe`, once per run) sends each operation SupportsCoauth promises once, well formed,
 on a file of its own. A host that declares SupportsCoauth and answers one of them 501, or 400/404 (the override
@@ -182,7 +183,7 @@ def _probe(target: Target, files: SandboxFiles) -> ProbeResult:
                  ProbeAnswer(GET_CHUNKED_FILE,
                              coauth.get_chunked_file([ContentFilter(MAIN_CONTENT, FULL_FILE, CHUNKS_NONE)], []))]
         return ProbeResult(reads, unavailable=NO_CREATED_FILE)
-    coauth = CoauthClient(sandbox.client)
+    coauth = CoauthClient(sandbox.client, sandbox.coauth_ids)
     lock_id = new_coauth_id("probe")
     timeout = held_timeout(target)
     answers = [ProbeAnswer(GET_COAUTH_LOCK, coauth.get_coauth_lock(lock_id, COAUTH, timeout, metadata="probe")),
@@ -295,7 +296,7 @@ def coauth_files(wopi_target: Target, wopi_new_file: SandboxFiles, coauth_probe:
         sandbox = wopi_new_file(content)
         if sandbox.is_seed:
             block(NO_CREATED_FILE, advice=NO_CREATED_FILE_ADVICE)
-        made.append(CoauthFile(sandbox, CoauthClient(sandbox.client), wopi_target, result))
+        made.append(CoauthFile(sandbox, CoauthClient(sandbox.client, sandbox.coauth_ids), wopi_target, result))
         return made[-1]
 
     try:

@@ -112,10 +112,12 @@ def put_chunked_file_body(streams: Iterable[StreamUpload], properties: Iterable[
 class CoauthClient:
     """Coauth locks, the coauth table, chunked download/upload, and the coauth flavours of Lock and RenameFile."""
 
-    def __init__(self, client: WopiClient) -> None:
+    def __init__(self, client: WopiClient, coauth_ids_sent: list[str] | None = None) -> None:
         self.client = client
-        self.coauth_ids_sent: list[str] = []
-        """Every coauth lock id this client asked for (GetCoauthLock), in order, for clean-up."""
+        self.coauth_ids_sent: list[str] = [] if coauth_ids_sent is None else coauth_ids_sent
+        """Every coauth lock id this client asked for (GetCoauthLock), in order, for clean-up; each is added just
+        before the request that takes it. Pass a list to share it (a sandbox file's ``coauth_ids``, which the run
+        journals before each id is sent)."""
 
     # -- coauth locks ------------------------------------------------------------------
 
