@@ -152,6 +152,9 @@ class CoauthLockMachine(RuleBasedStateMachine):
     def create_file(self, history: str) -> None:
         with self.recorder.record(SETUP, "a new file"):
             sandbox = self.files.new()
+            if sandbox.is_seed:
+                # Never coauth-lock a user's file (the coauth_file fixture blocks such runs before this; a guard).
+                raise SandboxError("the coauth lock machine needs files this run created, and only a seed was lent")
             self.client = sandbox.client
             # The sandbox's coauth_ids: each id is journaled before it is sent, so a killed run's cleanup knows it.
             self.coauth = CoauthClient(sandbox.client, sandbox.coauth_ids)
