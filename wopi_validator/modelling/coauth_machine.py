@@ -19,17 +19,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
-from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.errors import Flaky
-from hypothesis.reporting import current_reporter, with_reporter
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from wopi_validator.errors import SandboxError, TransportError
-from wopi_validator.hypothesis_profiles import BUDGETS
-from wopi_validator.judging.verdicts import RuleFailed
+from wopi_validator.errors import SandboxError
 from wopi_validator.modelling.coauth_model import (
     COAUTH,
     COAUTH_EXCLUSIVE,
@@ -45,9 +39,7 @@ from wopi_validator.modelling.machine import watched
 from wopi_validator.modelling.machine_env import MachineEnv
 from wopi_validator.modelling.machine_state import EXPIRY_MARGIN
 from wopi_validator.modelling.replay import SETUP, STEP, TEARDOWN, StepRecorder
-from wopi_validator.modelling.reporting import fail_with_sequence, search_summary
-from wopi_validator.modelling.stateful import shrink_budget
-from wopi_validator.modelling.time_budget import SearchStopped
+from wopi_validator.modelling.stateful import run_machine
 from wopi_validator.net.transcript import Transcript
 from wopi_validator.run.sandbox_files import SandboxFiles
 from wopi_validator.wopi.client import WopiClient, WopiResponse
@@ -315,42 +307,10 @@ def coauth_settings(settings: Any, profile: str) -> Any:
     return hypothesis_settings(settings, max_examples=COAUTH_EXAMPLES[profile])
 
 
-def _quiet_once_stopped(env: MachineEnv) -> Any:
-    """Hypothesis' reporter, silent once the time budget has stopped the search (as the file machine's search)."""
-    previous = current_reporter()
-    return lambda value: None if env.budget.stopped else previous(value)
-
-
 def run_coauth_machine(env: MachineEnv, timeout: int, settings: Any, transcript: Any, profile: str,
                        seed: Any = None) -> None:
-    """Run the machine (with ``seed`` when given) within this machine's budget for the profile, and note how the
-    search went; on a failure, fail with the shrunk sequence and a replay script under the rule of the check that
-    failed (as :func:`~wopi_validator.modelling.stateful.run_machine` does for the file machine)."""
-    budget = BUDGETS[profile]
-    settings = coauth_settings(settings, profile)
-    machine = coauth_machine_class(env, timeout)
-    if seed is not None:
-        machine = hypothesis_seed(seed)(machine)
-    rule_id: str | None = None
-    message: str | None = None
-    env.budget.start(COAUTH_SECONDS[profile], COAUTH_MIN_EXAMPLES[profile])
-    try:
-        with shrink_budget(budget.shrinks, budget.shrink_seconds), with_reporter(_quiet_once_stopped(env)):
-            run_state_machine_as_test(machine, settings=settings)
-    except SearchStopped:
-        pass  # the time budget ended a search that had found nothing
-    except RuleFailed as exc:
-        rule_id, message = exc.rule_id, str(exc.msg)
-    except pytest.fail.Exception as exc:
-        message = str(exc.msg)
-    except (TransportError, SandboxError) as exc:
-        message = f"{type(exc).__name__}: {exc}"
-    except Flaky as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        message = (f"the host answered the same sequence differently when it was replayed (Hypothesis: {text}); "
-                   "the steps below are those of the last replay")
-    summary = search_summary(env, profile, settings.max_examples)
-    env.check.search_note(summary)
-    if message is None:
-        return
-    fail_with_sequence(env, message, transcript, profile, rule_id, summary)
+    """Run the machine as :func:`~wopi_validator.modelling.stateful.run_machine` runs the file machine (the same
+    reporting and shrunk failure), within this machine's own example counts and time budget for the profile."""
+    run_machine(env, coauth_settings(settings, profile), transcript, profile, seed,
+                machine=coauth_machine_class(env, timeout),
+                time_budget=(COAUTH_SECONDS[profile], COAUTH_MIN_EXAMPLES[profile]))

@@ -75,18 +75,19 @@ def _quiet_once_stopped(env: MachineEnv) -> Callable[[object], None]:
     return report
 
 
-def run_machine(env: MachineEnv, settings: Any, transcript: Transcript, profile: str, seed: Any = None) -> None:
+def run_machine(env: MachineEnv, settings: Any, transcript: Transcript, profile: str, seed: Any = None, *,
+                machine: Any = None, time_budget: tuple[float | None, int] | None = None) -> None:
     """Run the machine (with ``seed`` when given) within the profile's time budget, and note how the search went
     (:func:`~wopi_validator.modelling.reporting.search_summary`) through the test's checker. On a failure, fail
     with the shrunk sequence and a replay script, under the rule of the check that failed (a failure without one,
     such as a transport error or a host that answered a replay differently, judges no rule)."""
     budget = BUDGETS[profile]
-    machine = machine_class(env)
+    machine = machine_class(env) if machine is None else machine
     if seed is not None:
         machine = hypothesis_seed(seed)(machine)
     rule_id: str | None = None
     message: str | None = None
-    env.budget.start(budget.seconds, budget.min_examples)
+    env.budget.start(*(time_budget or (budget.seconds, budget.min_examples)))
     try:
         with shrink_budget(budget.shrinks, budget.shrink_seconds), with_reporter(_quiet_once_stopped(env)):
             run_state_machine_as_test(machine, settings=settings)
