@@ -87,6 +87,18 @@ def test_a_provider_that_fails_is_asked_again_after_a_pause_and_the_reason_kept(
     assert len(provider.asked) == 2
 
 
+def test_at_the_end_of_a_load_a_failed_reissue_is_tried_again_without_the_pause():
+    """A worker's master cannot answer while the worker stops its editors: the clean-up asks again at once."""
+    clock, provider = Clock(), CountingProvider(ttl_ms=10_000, fails=True)
+    tokens = FileTokens(WOPI_SRC, "first", clock.now + 10_000, provider, clock)
+    clock.now += 9_000
+    assert tokens.current() == "first" and tokens.problem
+    provider.fails, provider.now = False, clock.now
+    clock.now += 100  # within the pause
+    assert tokens.current() == "first" and len(provider.asked) == 1
+    assert tokens.current(retry_now=True) == "fresh-2" and tokens.problem is None
+
+
 def test_no_reissue_without_a_provider_for_any_file_or_a_known_expiry():
     clock = Clock()
     narrow = CountingProvider(ttl_ms=10_000)

@@ -60,9 +60,9 @@ class LoadFile:
     tokens: FileTokens | None = None
     """Its token, re-issued before it expires (None: ``token`` as it is)."""
 
-    def access_token(self) -> str:
-        """The token to send now."""
-        return self.tokens.current() if self.tokens is not None else self.token
+    def access_token(self, retry_now: bool = False) -> str:
+        """The token to send now (``retry_now``: see :meth:`FileTokens.current`)."""
+        return self.tokens.current(retry_now) if self.tokens is not None else self.token
 
 
 CLOSED, OPENED, VIEWING, EDITING, RELEASING = "closed", "opened", "viewing", "editing", "releasing"

@@ -60,8 +60,11 @@ class FileTokens:
         self._next_try_ms = 0.0
         self._busy = threading.Lock()
 
-    def current(self) -> str:
-        """The token to send now: a fresh one when this one is within the margin of its expiry."""
+    def current(self, retry_now: bool = False) -> str:
+        """The token to send now: a fresh one when this one is within the margin of its expiry. ``retry_now``:
+        without the pause after a failed re-issue (the end of a load, when the provider can answer again)."""
+        if retry_now:
+            self._next_try_ms = 0.0
         now = self.clock_ms()
         if self.provider is None or not self.expires_ms or now < self._next_try_ms:
             return self.token

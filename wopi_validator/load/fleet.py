@@ -171,7 +171,9 @@ class Fleet:
         The report is plain data (a worker sends it to the master)."""
         findings: list[Finding] = []
         for file, sandbox in self.files:
-            sandbox.token = file.access_token()  # the final read and the clean-up with a token still valid
+            # The final read and the clean-up with a token still valid: the editors have stopped, so a re-issue
+            # that failed while they stopped (a worker's master could not answer then) is tried again at once.
+            sandbox.token = file.access_token(retry_now=True)
             findings.extend(file.history.analyse(self._final_read(file, sandbox)))
             try:
                 self.target.release(sandbox, Transcript())  # every lock sent tried, newest first; then DeleteFile

@@ -203,19 +203,30 @@ def _run_worker(options: argparse.Namespace) -> int:
             return
         WopiEditor.fleet = fleet
 
-    def on_test_stop(environment: Environment, **_: Any) -> None:
+    def finish_and_report() -> None:
         fleet = WopiEditor.fleet
-        report = fleet.finish() if fleet is not None else {
-            "node": node, "editors": 0, "files": 0, "requests": {}, "failures": {}, "samples": {}, "findings": [],
-            "finding_counts": {}, "leftovers": [], "setup_errors": setup, "cpu_seconds": 0.0}
         WopiEditor.fleet = None
-        send_stats = getattr(runner, "_send_stats", None)
-        if send_stats is not None:
-            send_stats()  # the last figures reach the master before the report it waits for
-        runner.send_message(REPORT_MESSAGE, report)
-        # One run per worker: once its report is on its way, it ends (the master has removed it from its workers
-        # on its "stopped", and would not tell it to quit).
-        gevent.spawn_later(WORKER_LINGER, runner.quit)
+        try:
+            report = fleet.finish() if fleet is not None else {
+                "node": node, "editors": 0, "files": 0, "requests": {}, "failures": {}, "samples": {},
+                "findings": [], "finding_counts": {}, "leftovers": [], "setup_errors": setup, "cpu_seconds": 0.0}
+            send_stats = getattr(runner, "_send_stats", None)
+            if send_stats is not None:
+                send_stats()  # the last figures reach the master before the report it waits for
+            runner.send_message(REPORT_MESSAGE, report)
+        finally:
+            # One run per worker: once its report is on its way, it ends (the master has removed it from its
+            # workers on its "stopped", and would not tell it to quit). Without a report, the master's summary
+            # counts this worker as missing.
+            gevent.spawn_later(WORKER_LINGER, runner.quit)
+
+    def on_test_stop(environment: Environment, **_: Any) -> None:
+        # The master's "stop" is handled in the worker's message loop, which also brings the master's answers
+        # to token requests: the final reads and the clean-up (which may need fresh tokens) run beside it, not
+        # in it. The loop would then sleep for the stop timeout before reading on (its editors have already
+        # stopped when this event fires): no sleep, so that those answers come at once.
+        environment.stop_timeout = 0.0
+        gevent.spawn(finish_and_report)
 
     runner.register_message(SPEC_MESSAGE, on_spec)
     environment.events.test_stop.add_listener(on_test_stop)
@@ -260,6 +271,18 @@ def _master_provider(runner: WorkerRunner, spec: LoadSpec) -> TokenProvider | No
     if spec.provider == "static":
         return None
     waiting: dict[str, AsyncResult] = {}
+    stopping = [False]
+    """While the worker stops its editors, its message loop waits for them: it cannot bring the master's answer
+    to an editor that asks then (the editor would wait the whole timeout, and its token expire meanwhile)."""
+    unanswerable = {"error": "the worker is stopping its editors: the master's answer could not reach them"}
+
+    def on_stopping(**_: Any) -> None:
+        stopping[0] = True
+        for result in list(waiting.values()):
+            result.set(unanswerable)
+
+    def on_stop(**_: Any) -> None:
+        stopping[0] = False  # the loop reads on (see on_test_stop in _run_worker)
 
     def on_token(environment: Environment, msg: Any, **_: Any) -> None:
         data = msg.data if isinstance(msg.data, dict) else {}
@@ -268,6 +291,8 @@ def _master_provider(runner: WorkerRunner, spec: LoadSpec) -> TokenProvider | No
             result.set(data)
 
     def ask(wopi_src: str | None) -> dict[str, Any]:
+        if stopping[0]:
+            return unanswerable
         question = secrets.token_hex(8)
         waiting[question] = result = AsyncResult()
         runner.send_message(TOKEN_REQUEST_MESSAGE, {"id": question, "wopi_src": wopi_src})
@@ -279,6 +304,8 @@ def _master_provider(runner: WorkerRunner, spec: LoadSpec) -> TokenProvider | No
             waiting.pop(question, None)
 
     runner.register_message(TOKEN_MESSAGE, on_token)
+    runner.environment.events.test_stopping.add_listener(on_stopping)
+    runner.environment.events.test_stop.add_listener(on_stop)
     return AskingProvider(spec.provider, frozenset(spec.provider_capabilities), ask)
 
 
