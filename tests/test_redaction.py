@@ -1,6 +1,11 @@
-import pytest
+import re
 
-from wopi_validator.redaction import PLACEHOLDER, Redactor
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wopi_validator import redaction
+from wopi_validator.redaction import PLACEHOLDER, Redactor, printable
 
 
 def test_known_secret_is_replaced_everywhere():
@@ -192,3 +197,17 @@ def test_a_word_inside_a_longer_parameter_name_is_no_token_parameter():
     redactor = Redactor()
     assert redactor.text("u?tokens_left=5&access_token_ttl=9&mytoken=x") == f"u?tokens_left=5&access_token_ttl=9" \
         f"&mytoken={PLACEHOLDER}"
+
+
+_PIECES = ["access_token", "token", "sig", "SIG", "md5", "hash", "tokens", "=", "%3D", "%3d", "%", "3D", "&", "?",
+           "x", "a.b", "-", " ", '"', "<", "#", "\\"]
+# The one-pattern form the query masking had before it was made fast: the specification it must still meet.
+_SLOW_QUERY_TOKEN = re.compile(
+    rf"((?<![A-Za-z0-9_.-])(?:{redaction._TOKEN_NAME.pattern})(?:%3D|=))([^&\s\"'<>#\\]+)", re.IGNORECASE)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=16).map("".join))
+def test_query_credentials_are_masked_as_by_the_one_pattern_form(text):
+    expected = printable(_SLOW_QUERY_TOKEN.sub(lambda m: m.group(1) + PLACEHOLDER, text))
+    assert Redactor().text(text) == expected

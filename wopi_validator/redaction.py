@@ -36,9 +36,12 @@ _MIN_SECRET_LENGTH = 4
 # readable. The name must start the parameter: ``tokens_left`` or ``access_token_ttl`` is not one.
 _TOKEN_NAME = re.compile(r"[A-Za-z0-9_.-]*(?:token|signature|secret|password|credential)|sig|md5|hash|jwt",
                          re.IGNORECASE)
-# The value needs one character at least: an already redacted "access_token=<redacted>" stays as it is.
-_QUERY_TOKEN = re.compile(rf"((?<![A-Za-z0-9_.-])(?:{_TOKEN_NAME.pattern})(?:%3D|=))([^&\s\"'<>#\\]+)",
-                          re.IGNORECASE)
+# The name of a query parameter and its "=" (or "%3D"), the name taken whole and without backtracking (text
+# with long words and no "=" costs one pass), then its value: one character at least, so an already redacted
+# "access_token=<redacted>" stays as it is. A credential is a parameter whose name _TOKEN_NAME matches whole
+# (:func:`_token_value_spans`).
+_PARAMETER_NAME = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]++)(?:%3D|=)", re.IGNORECASE)
+_PARAMETER_VALUE = re.compile(r"[^&\s\"'<>#\\]+")
 # A query value this long made of base64/hex characters only (no dot, no slash: not a file name or a path) is
 # taken for a signature whatever its parameter is called (``?e=...&st=...`` of a signed link).
 _OPAQUE_VALUE = re.compile(r"[A-Za-z0-9_+=~-]{24,}")
@@ -167,15 +170,17 @@ class Redactor:
             self.add_tokens_from_json(parse_json(text))
         except ValueError:
             pass
-        for match in _QUERY_TOKEN.finditer(text):
-            self.add(unquote(match.group(2)))
-            self.add(match.group(2))
+        for start, end in _token_value_spans(text):
+            self.add(unquote(text[start:end]))
+            self.add(text[start:end])
 
     def text(self, text: str) -> str:
         """``text`` without any secret we know or recognise by its shape, and with control characters escaped
         (:func:`printable`): safe to print and to write to a report."""
         # Query parameters first, so a known token inside one is not masked twice.
-        text = _QUERY_TOKEN.sub(lambda m: m.group(1) + PLACEHOLDER, text)
+        values = _token_value_spans(text)
+        if values:
+            text = _mask(text, values)
         if "@" in text:
             text = _URL_USER_INFO.sub(f"://{PLACEHOLDER}@", text)
         text = _JWT.sub(PLACEHOLDER, text)
@@ -194,6 +199,21 @@ class Redactor:
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         items = headers.items() if isinstance(headers, Mapping) else headers
         return [(name, self.text(value)) for name, value in mask_secret_headers(items)]
+
+
+def _token_value_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of credential query parameters are in ``text`` (a value is not searched for parameters
+    of its own; any other parameter's value is: a URL may carry another one unencoded)."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (name := _PARAMETER_NAME.search(text, position)) is not None:
+        value = _PARAMETER_VALUE.match(text, name.end()) if _TOKEN_NAME.fullmatch(name.group(1)) else None
+        if value is not None:
+            spans.append(value.span())
+            position = value.end()
+        else:  # on from the "=" or "%": the "3D" of a "%3D" may begin a name
+            position = name.end(1) + 1
+    return spans
 
 
 def printable(text: str) -> str:
