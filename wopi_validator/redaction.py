@@ -36,11 +36,12 @@ _MIN_SECRET_LENGTH = 4
 # readable. The name must start the parameter: ``tokens_left`` or ``access_token_ttl`` is not one.
 _TOKEN_NAME = re.compile(r"[A-Za-z0-9_.-]*(?:token|signature|secret|password|credential)|sig|md5|hash|jwt",
                          re.IGNORECASE)
-# The name of a query parameter and its "=" (or "%3D"), the name taken whole and without backtracking (text
-# with long words and no "=" costs one pass), then its value: one character at least, so an already redacted
-# "access_token=<redacted>" stays as it is. A credential is a parameter whose name _TOKEN_NAME matches whole
-# (:func:`_token_value_spans`).
-_PARAMETER_NAME = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]++)(?:%3D|=)", re.IGNORECASE)
+# A query parameter: its name (the longest run of _NAME_CHARACTERS before its "="), "=" or "%3D", and its value
+# (_PARAMETER_VALUE: one character at least, so an already redacted "access_token=<redacted>" stays as it is). A
+# credential is a parameter whose name _TOKEN_NAME matches whole (:func:`_token_value_spans`). Found from each "=",
+# not by one pattern: a pattern that tries the names at every word of a long text costs far more.
+_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_EQUALS = re.compile(r"=|%3D", re.IGNORECASE)
 _PARAMETER_VALUE = re.compile(r"[^&\s\"'<>#\\]+")
 # A query value this long made of base64/hex characters only (no dot, no slash: not a file name or a path) is
 # taken for a signature whatever its parameter is called (``?e=...&st=...`` of a signed link).
@@ -205,14 +206,20 @@ def _token_value_spans(text: str) -> list[tuple[int, int]]:
     """Where the values of credential query parameters are in ``text`` (a value is not searched for parameters
     of its own; any other parameter's value is: a URL may carry another one unencoded)."""
     spans: list[tuple[int, int]] = []
-    position = 0
-    while (name := _PARAMETER_NAME.search(text, position)) is not None:
-        value = _PARAMETER_VALUE.match(text, name.end()) if _TOKEN_NAME.fullmatch(name.group(1)) else None
+    masked_until = 0
+    for equals in _EQUALS.finditer(text):
+        name_end = equals.start()
+        if name_end < masked_until:
+            continue
+        name_start = name_end
+        while name_start > 0 and text[name_start - 1] in _NAME_CHARACTERS:
+            name_start -= 1
+        if name_start == name_end or not _TOKEN_NAME.fullmatch(text, name_start, name_end):
+            continue
+        value = _PARAMETER_VALUE.match(text, equals.end())
         if value is not None:
             spans.append(value.span())
-            position = value.end()
-        else:  # on from the "=" or "%": the "3D" of a "%3D" may begin a name
-            position = name.end(1) + 1
+            masked_until = value.end()
     return spans
 
 
