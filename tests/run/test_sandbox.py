@@ -64,15 +64,15 @@ def test_a_url_without_a_file_and_token_is_not_tracked(target, url):
 
 
 class _UnlockRecorder:
-    """A client whose Unlock answers come from a table: lock ID -> (status, X-WOPI-Lock)."""
+    """A client whose Unlock answers come from a table: lock ID -> (status, X-WOPI-Lock; None: no such header)."""
 
-    def __init__(self, answers: dict[str, tuple[int, str]]) -> None:
+    def __init__(self, answers: dict[str, tuple[int, str | None]]) -> None:
         self.answers, self.tried = answers, []
 
     def unlock(self, lock: str) -> WopiResponse:
         self.tried.append(lock)
         status, current = self.answers.get(lock, (409, "held"))
-        headers = {"X-WOPI-Lock": current} if current else {}
+        headers = {"X-WOPI-Lock": current} if current is not None else {}
         return WopiResponse(status=status, headers=headers, body=b"", elapsed=0.0, exchange=None)
 
 
@@ -90,6 +90,14 @@ def test_lock_removal_stops_when_the_file_is_gone_or_not_locked():
     unlocked = _UnlockRecorder({"b": (409, ""), "a": (200, "")})
     remove_locks(unlocked, ["a", "b"], follow_reported=True)
     assert unlocked.tried == ["b"]
+
+
+def test_lock_removal_goes_past_a_409_that_names_no_lock():
+    # A host whose 409s carry no X-WOPI-Lock (LOCK.MISMATCH.409 broken): the refusal of a lock the test sent last
+    # (an unrelated one) says nothing about the one the file holds, which an older id releases.
+    client = _UnlockRecorder({"unrelated": (409, None), "winner": (200, ""), "old": (409, None)})
+    remove_locks(client, ["old", "winner", "unrelated"], follow_reported=False)
+    assert client.tried[:2] == ["unrelated", "winner"]
 
 
 def test_lock_removal_tries_every_lock_the_run_sent_past_a_200():

@@ -16,7 +16,8 @@ MAX_REPORTED_LOCKS = 3
 
 def remove_locks(client: WopiClient, locks: Iterable[str], *, follow_reported: bool, probe: bool | None = None) -> None:
     """Unlock with every lock id in ``locks``, newest first: a host with shared locks holds several, so a 200 does
-    not end the search; a 409 with an empty X-WOPI-Lock (not locked) or a 404 (gone) does.
+    not end the search; a 409 with an empty X-WOPI-Lock (not locked) or a 404 (gone) does. A 409 without the
+    header says nothing about the lock (LOCK.MISMATCH.409 broken): the next id is tried.
 
     With ``follow_reported`` (a file the run created: any lock on it is the run's), the lock a 409 names is tried
     too, and (unless ``probe`` is False) a probe asks for the current one when the ids run out (after a crash the
@@ -36,8 +37,8 @@ def remove_locks(client: WopiClient, locks: Iterable[str], *, follow_reported: b
         if response.status == 404:
             return  # the file is gone
         current = response.header("X-WOPI-Lock")
-        if response.status == 409:
-            if not current or not current.strip():
+        if response.status == 409 and current is not None:
+            if not current.strip():
                 return  # not locked (any more)
             if follow_reported and followed < MAX_REPORTED_LOCKS and current not in tried:
                 followed += 1
