@@ -271,18 +271,20 @@ def _master_provider(runner: WorkerRunner, spec: LoadSpec) -> TokenProvider | No
     if spec.provider == "static":
         return None
     waiting: dict[str, AsyncResult] = {}
-    stopping = [False]
+    stopping = False
     """While the worker stops its editors, its message loop waits for them: it cannot bring the master's answer
     to an editor that asks then (the editor would wait the whole timeout, and its token expire meanwhile)."""
     unanswerable = {"error": "the worker is stopping its editors: the master's answer could not reach them"}
 
     def on_stopping(**_: Any) -> None:
-        stopping[0] = True
+        nonlocal stopping
+        stopping = True
         for result in list(waiting.values()):
             result.set(unanswerable)
 
     def on_stop(**_: Any) -> None:
-        stopping[0] = False  # the loop reads on (see on_test_stop in _run_worker)
+        nonlocal stopping
+        stopping = False  # the loop reads on (see on_test_stop in _run_worker)
 
     def on_token(environment: Environment, msg: Any, **_: Any) -> None:
         data = msg.data if isinstance(msg.data, dict) else {}
@@ -291,7 +293,7 @@ def _master_provider(runner: WorkerRunner, spec: LoadSpec) -> TokenProvider | No
             result.set(data)
 
     def ask(wopi_src: str | None) -> dict[str, Any]:
-        if stopping[0]:
+        if stopping:
             return unanswerable
         question = secrets.token_hex(8)
         waiting[question] = result = AsyncResult()
